@@ -1,0 +1,25 @@
+# followup: one process (worker, and web from the sending release on) on SQLite.
+# Mirrors the README's install: a virtual environment with the package installed.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    FOLLOWUP_DATABASE_URL=sqlite:////data/followup.db \
+    FOLLOWUP_PROTOCOL_FILE=/app/config/protocol.toml \
+    FOLLOWUP_TEMPLATES_DIR=/app/templates
+
+RUN useradd --create-home --uid 10001 followup \
+ && mkdir -p /data && chown followup:followup /data
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY followup ./followup
+RUN python -m venv /opt/venv && /opt/venv/bin/pip install --no-cache-dir .
+COPY config ./config
+COPY templates ./templates
+ENV PATH=/opt/venv/bin:$PATH
+
+USER followup
+VOLUME ["/data"]
+EXPOSE 8000
+CMD ["followup", "run"]

@@ -1,0 +1,35 @@
+# `make run` and `make test` each create .venv and install what they need first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+# `make run` uses the sample clinic in config/sample and a local SQLite file.
+export FOLLOWUP_DATABASE_URL ?= sqlite:///followup.db
+export FOLLOWUP_ROSTER_FILE ?= config/sample/patients.csv
+export FOLLOWUP_CALENDAR_SOURCES ?= config/sample/infusions.ics
+export FOLLOWUP_SYNC_INTERVAL_SECONDS ?= 60
+
+.PHONY: run test lint install clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/followup run
+
+lint: $(STAMP)
+	$(BIN)/ruff check followup tests benchmarks
+	$(BIN)/ruff format --check followup tests benchmarks
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) followup.db followup.db-wal followup.db-shm .pytest_cache .mypy_cache .ruff_cache

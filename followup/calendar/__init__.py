@@ -1,0 +1,1 @@
+"""Calendar sources: each module turns one format into `AppointmentEvent`s."""

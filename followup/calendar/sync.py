@@ -1,0 +1,215 @@
+"""Write what sources read into the database: patients by id, appointments by source+uid."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from followup.calendar.events import AppointmentEvent, EventStatus, PatientRef, Rejected, SourceRead
+from followup.calendar.roster import RosterRow
+from followup.db.models import Appointment, Patient
+from followup.phones import InvalidPhone, to_e164
+
+
+@dataclass(slots=True)
+class SyncCounts:
+    """What one source changed; `patients` are the ones whose plan must be redone."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    cancelled: int = 0
+    rejected: list[Rejected] = field(default_factory=list)
+    outside_window: int = 0
+    patients: set[int] = field(default_factory=set)
+
+
+def upsert_patients(session: Session, rows: list[RosterRow], now: datetime) -> SyncCounts:
+    """Create or update patients by external id. Opt-outs are never undone by a roster."""
+    existing = {
+        p.external_id: p
+        for p in session.exec(
+            select(Patient).where(col(Patient.external_id).in_([r.patient_id for r in rows]))
+        )
+    }
+    counts = SyncCounts()
+    for row in rows:
+        values: dict[str, Any] = {
+            "first_name": row.first_name,
+            "last_name": row.last_name,
+            "phone": row.phone,
+            "email": row.email,
+            "language": row.language,
+            "timezone": row.timezone,
+            "sms_consent": row.sms_consent,
+            "email_consent": row.email_consent,
+        }
+        patient = existing.get(row.patient_id)
+        if patient is None:
+            patient = Patient(external_id=row.patient_id, created_at=now, updated_at=now, **values)
+            session.add(patient)
+            counts.created += 1
+        elif _assign(patient, values):
+            patient.updated_at = now
+            counts.updated += 1
+        else:
+            counts.unchanged += 1
+            continue
+        session.flush()
+        assert patient.id is not None
+        counts.patients.add(patient.id)
+    return counts
+
+
+class PatientIndex:
+    """Finds the patient an event names: X-PATIENT-ID first, else its attendees."""
+
+    def __init__(self, session: Session, region: str) -> None:
+        self.region = region
+        self.by_id: dict[str, int] = {}
+        self.by_email: dict[str, set[int]] = defaultdict(set)
+        self.by_phone: dict[str, set[int]] = defaultdict(set)
+        for pid, external_id, email, phone in session.exec(
+            select(Patient.id, Patient.external_id, Patient.email, Patient.phone)
+        ):
+            assert pid is not None
+            self.by_id[external_id] = pid
+            if email:
+                self.by_email[email.lower()].add(pid)
+            if phone:
+                self.by_phone[phone].add(pid)
+
+    def match(self, ref: PatientRef) -> tuple[int | None, str]:
+        """The patient's row id, or None and the reason nobody matched."""
+        if ref.patient_id:
+            pid = self.by_id.get(ref.patient_id)
+            return (
+                (pid, "")
+                if pid
+                else (None, f"X-PATIENT-ID {ref.patient_id!r} is not in the roster")
+            )
+        if not ref:
+            return None, "names no patient (no X-PATIENT-ID or ATTENDEE)"
+        found: set[int] = set()
+        for email in ref.emails:
+            found |= self.by_email.get(email.lower(), set())
+        for phone in ref.phones:
+            try:
+                found |= self.by_phone.get(to_e164(phone, self.region), set())
+            except InvalidPhone:
+                continue
+        if len(found) == 1:
+            return found.pop(), ""
+        attendees = len(ref.emails) + len(ref.phones)
+        if not found:
+            return None, f"no roster patient matches its {attendees} attendee(s)"
+        return None, f"its attendees match {len(found)} different patients"
+
+
+def sync_events(
+    session: Session,
+    source: str,
+    read: SourceRead,
+    index: PatientIndex,
+    window: tuple[datetime, datetime],
+    now: datetime,
+    default_treatment: str,
+) -> SyncCounts:
+    """Upsert one source's events; cancel booked future appointments that vanished from it."""
+    counts = SyncCounts(rejected=list(read.rejected), outside_window=read.outside_window)
+    stored = {
+        a.source_uid: a
+        for a in session.exec(select(Appointment).where(Appointment.source == source))
+    }
+    seen = {r.uid for r in read.rejected if r.uid}
+    for event in read.events:
+        seen.add(event.uid)
+        patient_id, reason = index.match(event.patient)
+        if patient_id is None:
+            counts.rejected.append(Rejected(event.uid, reason, uid=event.uid))
+            continue
+        _apply_event(
+            session,
+            source,
+            event,
+            patient_id,
+            stored.get(event.uid),
+            now,
+            default_treatment,
+            counts,
+        )
+    for uid, appt in stored.items():
+        vanished = (
+            uid not in seen
+            and appt.status == EventStatus.BOOKED
+            and window[0] <= appt.start_at < window[1]
+            and appt.start_at > now
+        )
+        if vanished:
+            appt.status = EventStatus.CANCELLED
+            appt.updated_at = now
+            counts.cancelled += 1
+            counts.patients.add(appt.patient_id)
+    session.flush()
+    return counts
+
+
+def _apply_event(
+    session: Session,
+    source: str,
+    event: AppointmentEvent,
+    patient_id: int,
+    appt: Appointment | None,
+    now: datetime,
+    default_treatment: str,
+    counts: SyncCounts,
+) -> None:
+    values: dict[str, Any] = {
+        "patient_id": patient_id,
+        "start_at": event.start,
+        "end_at": event.end,
+        "status": event.status,
+        "treatment": event.treatment or default_treatment,
+        "source_sequence": event.sequence,
+        "source_modified_at": event.last_modified,
+    }
+    if appt is None:
+        session.add(
+            Appointment(
+                source=source, source_uid=event.uid, created_at=now, updated_at=now, **values
+            )
+        )
+        counts.patients.add(patient_id)
+        if event.status == EventStatus.CANCELLED:
+            counts.cancelled += 1
+        else:
+            counts.created += 1
+        return
+    # An older revision of the event (lower SEQUENCE) must not undo a newer one.
+    if event.sequence < appt.source_sequence:
+        counts.unchanged += 1
+        return
+    before = (appt.patient_id, appt.status)
+    if not _assign(appt, values):
+        counts.unchanged += 1
+        return
+    appt.updated_at = now
+    counts.patients.update({before[0], patient_id})
+    if appt.status == EventStatus.CANCELLED and before[1] != EventStatus.CANCELLED:
+        counts.cancelled += 1
+    else:
+        counts.updated += 1
+
+
+def _assign(row: Patient | Appointment, values: dict[str, Any]) -> bool:
+    """Set changed attributes; True when anything changed."""
+    changed = False
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+            changed = True
+    return changed

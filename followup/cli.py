@@ -1,0 +1,261 @@
+"""The `followup` command. Each command parses arguments and calls one feature function."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn
+from rich.table import Table
+
+from followup import clock
+from followup.calendar.events import Rejected
+from followup.db.engine import make_engine
+from followup.db.migrate import pending_revisions, upgrade
+from followup.errors import ConfigError, FollowupError
+from followup.importing import FileReport, ImportWindow, import_files
+from followup.logs import configure_logging
+from followup.messages.render import Renderer
+from followup.protocol import Protocol, load_protocol
+from followup.settings import Settings, load_settings
+from followup.simulate import iter_json, simulate
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+db_app = typer.Typer(no_args_is_help=True, help="Database migrations.")
+app.add_typer(db_app, name="db")
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def friendly(func: F) -> F:
+    """Turn followup's own errors into one line on stderr and exit status 2."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except FollowupError as exc:
+            err.print(f"error: {exc}", markup=False)
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _setup(require_current_db: bool = True, service: bool = False) -> tuple[Settings, Protocol]:
+    settings = load_settings()
+    # Interactive commands print their own summary; log lines there would repeat it.
+    configure_logging(settings.log_level if service else "WARNING")
+    protocol = load_protocol(settings.protocol_file)
+    if require_current_db:
+        engine = make_engine(settings.database_url)
+        try:
+            if pending_revisions(engine):
+                raise ConfigError("the database is not up to date: run `followup db upgrade` first")
+        finally:
+            engine.dispose()
+    return settings, protocol
+
+
+@db_app.command("upgrade")
+@friendly
+def db_upgrade() -> None:
+    """Create or migrate the database to the newest schema."""
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    engine.dispose()
+    out.print("database is up to date")
+
+
+@app.command("import")
+@friendly
+def import_command(
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="ICS or appointment CSV files.")
+    ] = None,
+    patients: Annotated[Path | None, typer.Option(help="Roster CSV, imported first.")] = None,
+    dry_run: Annotated[bool, typer.Option(help="Read and report; save nothing.")] = False,
+) -> None:
+    """Import a patient roster and calendar files; print a summary per file."""
+    calendars = files or []
+    if patients is None and not calendars:
+        raise ConfigError("nothing to import: give calendar files, --patients ROSTER, or both")
+    settings, protocol = _setup()
+    window = ImportWindow(
+        clock.now(),
+        timedelta(days=settings.calendar_lookback_days),
+        timedelta(days=settings.calendar_horizon_days),
+    )
+    engine = make_engine(settings.database_url)
+    total = len(calendars) + (patients is not None)
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as progress:
+        task = progress.add_task("importing", total=total)
+        reports = import_files(
+            engine,
+            protocol,
+            window,
+            patients,
+            calendars,
+            dry_run=dry_run,
+            on_file=lambda path: progress.update(
+                task, advance=1, description=f"imported {path.name}"
+            ),
+        )
+    engine.dispose()
+    for report in reports:
+        print_report(report)
+    if dry_run:
+        out.print("dry run: nothing was saved")
+    if any(r.error for r in reports):
+        raise typer.Exit(1)
+
+
+def print_report(report: FileReport) -> None:
+    """One summary line per file, then one line per rejected or unmatched entry."""
+    name = f"{report.path.name} ({report.kind})"
+    if report.error:
+        out.print(f"{name}: could not be read: {report.error}", markup=False)
+        return
+    c, p = report.counts, report.plan
+    noun = "rejected" if report.kind == "roster" else "unmatched"
+    parts = [f"{c.created} created", f"{c.updated} updated", f"{c.unchanged} unchanged"]
+    if report.kind != "roster":
+        parts.append(f"{c.cancelled} cancelled")
+    parts.append(f"{len(c.rejected)} {noun}")
+    if c.outside_window:
+        parts.append(f"{c.outside_window} outside the import window")
+    line = f"{name}: {', '.join(parts)}; messages: {p.planned} planned, {p.moved} moved, {p.cancelled} cancelled"
+    out.print(line, markup=False)
+    for line in describe_rejected(c.rejected):
+        out.print(f"  {noun} {line}", markup=False)
+
+
+def describe_rejected(rejected: Sequence[Rejected]) -> list[str]:
+    """One line per event, or per recurring series when its occurrences fail alike."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for item in rejected:
+        series = item.ref.split("/")[0] if item.uid and "/" in item.ref else item.ref
+        groups.setdefault((series, item.reason), []).append(item.ref)
+    lines = []
+    for (series, reason), refs in groups.items():
+        if len(refs) == 1:
+            lines.append(f"{refs[0]}: {reason}")
+        else:
+            lines.append(f"{series} ({len(refs)} occurrences, first {refs[0].split('/')[-1]}): {reason}")
+    return lines
+
+
+def parse_start(value: str, protocol: Protocol) -> datetime:
+    """An ISO date-time; without an offset it is clinic time."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(
+            f"--start {value!r} is not an ISO date-time such as 2026-03-02T08:00Z"
+        ) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=protocol.clinic.tz)
+    return parsed.astimezone(UTC)
+
+
+@app.command("simulate")
+@friendly
+def simulate_command(
+    calendars: Annotated[list[Path], typer.Argument(help="ICS or appointment CSV files.")],
+    patients: Annotated[Path | None, typer.Option(help="Roster CSV.")] = None,
+    start: Annotated[
+        str | None, typer.Option(help="ISO start of the window (default: now).")
+    ] = None,
+    days: Annotated[int, typer.Option(min=1, max=366, help="Length of the window in days.")] = 7,
+    format: Annotated[str, typer.Option("--format", help="json or table.")] = "table",
+) -> None:
+    """Show every message that would go out in a window, on a throwaway database."""
+    if format not in ("json", "table"):
+        raise ConfigError(f"--format {format!r}: use json or table")
+    settings, protocol = _setup(require_current_db=False)
+    begin = parse_start(start, protocol) if start else clock.now()
+    result = simulate(
+        protocol,
+        Renderer(settings.templates_dir),
+        patients,
+        calendars,
+        begin,
+        days,
+        timedelta(days=settings.calendar_lookback_days),
+    )
+    for report in result.reports:
+        if report.error:
+            err.print(f"{report.path.name}: could not be read: {report.error}", markup=False)
+        for rejected in report.counts.rejected:
+            err.print(
+                f"unmatched {rejected.ref}: {rejected.reason} ({report.path.name})", markup=False
+            )
+    for problem in result.render_errors:
+        err.print(f"render error: {problem}", markup=False)
+    if format == "json":
+        for obj in iter_json(result.outgoing):
+            sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    else:
+        _print_table(result.outgoing, protocol)
+    if result.render_errors or any(r.error for r in result.reports):
+        raise typer.Exit(1)
+
+
+def _print_table(outgoing: Sequence[Any], protocol: Protocol) -> None:
+    table = Table(title=f"{len(outgoing)} messages", show_lines=False)
+    for column in ("due (clinic time)", "patient", "step", "channel", "to", "message"):
+        table.add_column(column, overflow="fold")
+    for item in outgoing:
+        local = item.due_at.astimezone(protocol.clinic.tz)
+        preview = (item.subject or item.body).splitlines()[0][:60]
+        table.add_row(
+            f"{local:%a %Y-%m-%d %H:%M}", item.patient_id, item.step, item.channel, item.to, preview
+        )
+    out.print(table)
+
+
+@app.command("worker")
+@friendly
+def worker_command() -> None:
+    """Run the background worker: calendar sync (and, later, dispatch) on a schedule."""
+    from followup.worker import run_worker
+
+    settings, protocol = _setup(service=True)
+    run_worker(settings, protocol)
+
+
+@app.command("run")
+@friendly
+def run_command() -> None:
+    """Upgrade the database and run the service in one process."""
+    from followup.worker import run_worker
+
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    protocol = load_protocol(settings.protocol_file)
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    engine.dispose()
+    run_worker(settings, protocol)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    logging.captureWarnings(True)
+    app()

@@ -1,0 +1,100 @@
+"""All tables in one module, so Alembic sees every one of them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, Index, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from followup.calendar.events import EventStatus as AppointmentStatus
+from followup.db.types import UTCDateTime
+
+__all__ = ["Appointment", "AppointmentStatus", "MessageStatus", "Patient", "ScheduledMessage"]
+
+
+def _utc(nullable: bool = True, index: bool = False) -> Column[datetime]:
+    return Column(UTCDateTime(), nullable=nullable, index=index)
+
+
+class MessageStatus(StrEnum):
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    DEAD = "dead"
+
+
+# A planned message in one of these states may still be moved, re-planned or cancelled;
+# anything else has left (or tried to leave) and stays as history.
+REPLANNABLE = frozenset({MessageStatus.PENDING, MessageStatus.SKIPPED, MessageStatus.CANCELLED})
+
+
+class Patient(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    external_id: str = Field(unique=True, index=True, max_length=64)
+    first_name: str = Field(default="", max_length=100)
+    last_name: str = Field(default="", max_length=100)
+    phone: str | None = Field(default=None, index=True, max_length=20)
+    email: str | None = Field(default=None, index=True, max_length=254)
+    language: str = Field(default="en", max_length=8)
+    timezone: str | None = Field(default=None, max_length=64)
+    sms_consent: bool = False
+    email_consent: bool = False
+    opted_out_at: datetime | None = Field(default=None, sa_column=_utc())
+    created_at: datetime = Field(sa_column=_utc(nullable=False))
+    updated_at: datetime = Field(sa_column=_utc(nullable=False))
+
+
+class Appointment(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("source", "source_uid", name="uq_appointment_source_uid"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=200)
+    source_uid: str = Field(max_length=400)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    start_at: datetime = Field(sa_column=_utc(nullable=False, index=True))
+    end_at: datetime = Field(sa_column=_utc(nullable=False))
+    status: AppointmentStatus = Field(default=AppointmentStatus.BOOKED, sa_type=String(16))
+    treatment: str = Field(max_length=40)
+    source_sequence: int = 0
+    source_modified_at: datetime | None = Field(default=None, sa_column=_utc())
+    created_at: datetime = Field(sa_column=_utc(nullable=False))
+    updated_at: datetime = Field(sa_column=_utc(nullable=False))
+
+
+class ScheduledMessage(SQLModel, table=True):
+    __tablename__ = "scheduled_message"
+    __table_args__ = (
+        UniqueConstraint("appointment_id", "step", "channel", name="uq_message_step_channel"),
+        Index("ix_message_status_due", "status", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    appointment_id: int = Field(foreign_key="appointment.id", index=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    step: str = Field(max_length=64)
+    kind: str = Field(max_length=32)
+    template: str = Field(max_length=64)
+    channel: str = Field(max_length=8)
+    due_at: datetime = Field(sa_column=_utc(nullable=False))
+    expires_at: datetime | None = Field(default=None, sa_column=_utc())
+    quiet_hours_exempt: bool = False
+    status: MessageStatus = Field(default=MessageStatus.PENDING, sa_type=String(16))
+    status_reason: str | None = Field(default=None, max_length=200)
+    attempts: int = 0
+    lease_owner: str | None = Field(default=None, max_length=100)
+    lease_expires_at: datetime | None = Field(default=None, sa_column=_utc())
+    provider_id: str | None = Field(default=None, max_length=100, index=True)
+    body: str | None = None
+    error_code: str | None = Field(default=None, max_length=40)
+    error_text: str | None = Field(default=None, max_length=500)
+    sent_at: datetime | None = Field(default=None, sa_column=_utc())
+    created_at: datetime = Field(sa_column=_utc(nullable=False))
+    updated_at: datetime = Field(sa_column=_utc(nullable=False))

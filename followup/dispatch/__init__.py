@@ -1,0 +1,1 @@
+"""Dispatch: decide at send time, claim, render, send, record."""

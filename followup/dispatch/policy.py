@@ -1,0 +1,44 @@
+"""Pure send-time checks: things change between planning and sending, so look again."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from followup.planner import PatientFacts, channel_skip_reason, next_allowed
+from followup.protocol import QuietHours
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Send now, wait until `at`, or stop for `reason` (skipped or expired)."""
+
+    action: Literal["send", "defer", "skip", "expire"]
+    at: datetime | None = None
+    reason: str | None = None
+
+
+def decide(
+    *,
+    channel: str,
+    expires_at: datetime | None,
+    quiet_hours_exempt: bool,
+    patient: PatientFacts,
+    quiet: QuietHours,
+    now: datetime,
+) -> Decision:
+    """What to do with a due message at `now`."""
+    blocked = channel_skip_reason(channel, patient)
+    if blocked:
+        return Decision("skip", reason=blocked)
+    if expires_at is not None and now >= expires_at:
+        return Decision("expire", reason="it was no longer useful by the time it could be sent")
+    if quiet_hours_exempt:
+        return Decision("send")
+    allowed = next_allowed(now, patient.timezone, quiet)
+    if allowed == now:
+        return Decision("send")
+    if expires_at is not None and allowed >= expires_at:
+        return Decision("expire", reason="quiet hours last until after it expires")
+    return Decision("defer", at=allowed)

@@ -1,0 +1,1 @@
+"""Message templates: the one Jinja2 environment, rendering and SMS text rules."""

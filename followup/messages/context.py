@@ -1,0 +1,104 @@
+"""The variables every template can use, built in one place for preview and sending.
+
+| variable | example |
+|---|---|
+| patient_first_name | Ana |
+| clinic_name, clinic_phone, on_call_phone, crisis_line | Lakeside Infusion Clinic, (402) 555-0100, (402) 555-0199, 988 |
+| appointment_date, appointment_time | Tuesday, March 3 / martes 3 de marzo; 9:30 AM / 9:30 |
+| next_appointment_date, next_appointment_time | as above, or None when no later infusion is booked |
+| fasting_hours | 6 |
+| days_since_infusion | 1, 3, 7 for check-ins; None otherwise |
+| step, kind | checkin_day3, checkin |
+| reply_hint | Reply STOP to opt out. |
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+
+from followup.protocol import Protocol, Step
+
+_WEEKDAYS = {
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+    "es": ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"),
+}
+_MONTHS = {
+    "en": (
+        "January", "February", "March", "April", "May", "June",
+        "July", "August", "September", "October", "November", "December",
+    ),
+    "es": (
+        "enero", "febrero", "marzo", "abril", "mayo", "junio",
+        "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre",
+    ),
+}  # fmt: skip
+_REPLY_HINT = {
+    "en": "Reply STOP to opt out.",
+    "es": "Responda STOP para darse de baja.",
+}
+
+
+def _lang(language: str) -> str:
+    return language if language in _WEEKDAYS else "en"
+
+
+def format_date(local: datetime, language: str) -> str:
+    """A patient-friendly date in the patient's language: "Tuesday, March 3"."""
+    lang = _lang(language)
+    weekday, month = _WEEKDAYS[lang][local.weekday()], _MONTHS[lang][local.month - 1]
+    if lang == "es":
+        return f"{weekday} {local.day} de {month}"
+    return f"{weekday}, {month} {local.day}"
+
+
+def format_time(local: datetime, language: str) -> str:
+    """A wall-clock time as the language writes it: "9:30 AM" or "9:30"."""
+    if _lang(language) == "es":
+        return f"{local.hour}:{local.minute:02d}"
+    hour = local.hour % 12 or 12
+    return f"{hour}:{local.minute:02d} {'AM' if local.hour < 12 else 'PM'}"
+
+
+def display_phone(e164: str, country: str) -> str:
+    """A clinic number as people in its country write it."""
+    parsed = phonenumbers.parse(e164, country)
+    if phonenumbers.region_code_for_number(parsed) == country:
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def message_context(
+    *,
+    first_name: str,
+    language: str,
+    tz: ZoneInfo,
+    appointment_start: datetime,
+    next_start: datetime | None,
+    step: Step,
+    treatment: str | None,
+    protocol: Protocol,
+) -> dict[str, Any]:
+    """Everything a template may use for one message; times shown in the patient's zone."""
+    clinic = protocol.clinic
+    start = appointment_start.astimezone(tz)
+    nxt = next_start.astimezone(tz) if next_start else None
+    return {
+        "patient_first_name": first_name,
+        "clinic_name": clinic.name,
+        "clinic_phone": display_phone(clinic.phone, clinic.country),
+        "on_call_phone": display_phone(clinic.on_call_phone, clinic.country),
+        "crisis_line": clinic.crisis_line,
+        "appointment_date": format_date(start, language),
+        "appointment_time": format_time(start, language),
+        "next_appointment_date": format_date(nxt, language) if nxt else None,
+        "next_appointment_time": format_time(nxt, language) if nxt else None,
+        "fasting_hours": protocol.fasting_hours_for(treatment),
+        "days_since_infusion": step.day_after if step.kind == "checkin" else None,
+        "step": step.key,
+        "kind": step.kind,
+        "reply_hint": _REPLY_HINT[_lang(language)],
+    }

@@ -1,0 +1,134 @@
+"""Typed settings from `FOLLOWUP_*` environment variables and an optional `.env` file.
+
+Nothing here runs at import time: `load_settings()` builds a `Settings` and every part
+receives it as an argument.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from followup.errors import ConfigError
+
+ENV_PREFIX = "FOLLOWUP_"
+_PLACEHOLDER_SECRETS = {"changeme", "change-me", "change_me", "secret", "xxx", "todo"}
+
+
+class Settings(BaseSettings):
+    """Every setting followup reads. Documented one by one in `config/example.env`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=".env", extra="ignore", validate_default=True
+    )
+
+    database_url: str = "sqlite:///followup.db"
+    protocol_file: Path = Path("config/protocol.toml")
+    templates_dir: Path = Path("templates")
+    public_url: str | None = None
+    secret_key: SecretStr | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    roster_file: Path | None = None
+    calendar_sources: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    sync_interval_seconds: int = Field(default=300, ge=10)
+    calendar_lookback_days: int = Field(default=8, ge=0, le=60)
+    calendar_horizon_days: int = Field(default=120, ge=1, le=730)
+
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_from_number: str | None = None
+    twilio_messaging_service_sid: str | None = None
+    twilio_base_url: str = "https://api.twilio.com"
+
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_security: Literal["none", "starttls", "ssl"] = "starttls"
+    email_from: str | None = None
+
+    @field_validator("calendar_sources", mode="before")
+    @classmethod
+    def _split_sources(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
+            raise ValueError("must start with sqlite:// or postgresql+psycopg://")
+        return value
+
+    @field_validator("public_url", "twilio_base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/") if value else value
+
+    @field_validator("secret_key", "twilio_auth_token", "smtp_password")
+    @classmethod
+    def _no_placeholder(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value().strip().lower() in _PLACEHOLDER_SECRETS:
+            raise ValueError("is a placeholder; set a real value or leave it unset")
+        return value
+
+    @field_validator("twilio_account_sid")
+    @classmethod
+    def _account_sid(cls, value: str | None) -> str | None:
+        if value and not (value.startswith("AC") and len(value) == 34):
+            raise ValueError("must be a Twilio Account SID: 'AC' and 32 hex characters")
+        return value
+
+    @field_validator("twilio_messaging_service_sid")
+    @classmethod
+    def _service_sid(cls, value: str | None) -> str | None:
+        if value and not (value.startswith("MG") and len(value) == 34):
+            raise ValueError("must be a Messaging Service SID: 'MG' and 32 hex characters")
+        return value
+
+    @field_validator("twilio_from_number")
+    @classmethod
+    def _from_number(cls, value: str | None) -> str | None:
+        if value and not (value.startswith("+") and value[1:].isdigit()):
+            raise ValueError("must be an E.164 number such as +14155550100")
+        return value
+
+    @model_validator(mode="after")
+    def _twilio_complete(self) -> Settings:
+        if self.twilio_account_sid:
+            if self.twilio_auth_token is None:
+                raise ValueError("FOLLOWUP_TWILIO_AUTH_TOKEN is required with the account SID")
+            if not (self.twilio_from_number or self.twilio_messaging_service_sid):
+                raise ValueError(
+                    "FOLLOWUP_TWILIO_FROM_NUMBER or FOLLOWUP_TWILIO_MESSAGING_SERVICE_SID "
+                    "is required with the account SID"
+                )
+        return self
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build Settings from the environment; a bad value raises ConfigError in one line."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(exc)) from None
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """One line per problem, naming the environment variable, never echoing a secret."""
+    problems = []
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else ""
+        name = f"{ENV_PREFIX}{field.upper()}" if field else "settings"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        secret = field.endswith(("token", "password", "key"))
+        shown = "" if secret or "input" not in error else f" (got {error['input']!r})"
+        problems.append(f"{name}: {message}{shown}" if field else message)
+    return "; ".join(problems)
