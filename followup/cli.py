@@ -157,7 +157,9 @@ def describe_rejected(rejected: Sequence[Rejected]) -> list[str]:
         if len(refs) == 1:
             lines.append(f"{refs[0]}: {reason}")
         else:
-            lines.append(f"{series} ({len(refs)} occurrences, first {refs[0].split('/')[-1]}): {reason}")
+            lines.append(
+                f"{series} ({len(refs)} occurrences, first {refs[0].split('/')[-1]}): {reason}"
+            )
     return lines
 
 

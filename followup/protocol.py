@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -21,6 +22,20 @@ from pydantic import (
 
 from followup.errors import ProtocolError
 from followup.phones import InvalidPhone, to_e164
+
+# Words that would tell whoever reads a patient's phone why they are treated.
+SENSITIVE_WORDS = re.compile(
+    r"ketamin|ketalar|spravato|depres|deprim|suicid|\bptsd\b|\btept\b|bipolar|"
+    r"anxiety|ansiedad|psychiatr|psiquiatr|\bmental\b",
+    re.IGNORECASE,
+)
+
+
+def reveals_treatment(text: str) -> bool:
+    """True when text names a drug or diagnosis, accents ignored ("psiquiátrica")."""
+    bare = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return bool(SENSITIVE_WORDS.search(bare))
+
 
 _DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*$")
 
@@ -61,6 +76,17 @@ class Clinic(_Strict):
     phone: str
     on_call_phone: str
     crisis_line: str = "988"
+    emergency_number: str = "911"
+
+    @field_validator("name")
+    @classmethod
+    def _discreet_name(cls, value: str) -> str:
+        if reveals_treatment(value):
+            raise ValueError(
+                "goes into every message and must not name a drug or a diagnosis "
+                "(somebody else may read the patient's phone); use a neutral name"
+            )
+        return value
 
     @model_validator(mode="after")
     def _phones(self) -> Clinic:

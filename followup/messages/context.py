@@ -3,7 +3,8 @@
 | variable | example |
 |---|---|
 | patient_first_name | Ana |
-| clinic_name, clinic_phone, on_call_phone, crisis_line | Lakeside Infusion Clinic, (402) 555-0100, (402) 555-0199, 988 |
+| clinic_name, clinic_phone, on_call_phone | Lakeside Infusion Clinic, (402) 555-0100, (402) 555-0199 |
+| crisis_line, emergency_number | 988, 911 |
 | appointment_date, appointment_time | Tuesday, March 3 / martes 3 de marzo; 9:30 AM / 9:30 |
 | next_appointment_date, next_appointment_time | as above, or None when no later infusion is booked |
 | fasting_hours | 6 |
@@ -14,12 +15,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import phonenumbers
 
+from followup.planner import resolve_local
 from followup.protocol import Protocol, Step
 
 _WEEKDAYS = {
@@ -92,6 +94,7 @@ def message_context(
         "clinic_phone": display_phone(clinic.phone, clinic.country),
         "on_call_phone": display_phone(clinic.on_call_phone, clinic.country),
         "crisis_line": clinic.crisis_line,
+        "emergency_number": clinic.emergency_number,
         "appointment_date": format_date(start, language),
         "appointment_time": format_time(start, language),
         "next_appointment_date": format_date(nxt, language) if nxt else None,
@@ -102,3 +105,26 @@ def message_context(
         "kind": step.kind,
         "reply_hint": _REPLY_HINT[_lang(language)],
     }
+
+
+def sample_context(
+    protocol: Protocol,
+    language: str,
+    step: Step,
+    *,
+    first_name: str = "Ana",
+    next_appointment: bool = True,
+) -> dict[str, Any]:
+    """A context for previews and template checks: an infusion at 9:30 clinic time."""
+    tz = protocol.clinic.tz
+    start = resolve_local(date(2026, 3, 3), time(9, 30), tz)
+    return message_context(
+        first_name=first_name,
+        language=language,
+        tz=tz,
+        appointment_start=start,
+        next_start=start + timedelta(days=2) if next_appointment else None,
+        step=step,
+        treatment=None,
+        protocol=protocol,
+    )

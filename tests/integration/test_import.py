@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -137,7 +137,7 @@ def test_moved_event_moves_pending_messages_and_keeps_sent_ones(
         2026, 3, 8, 14, 0, tzinfo=UTC
     )  # history untouched
     assert plan[("preparation", "email")].due_at == datetime(2026, 3, 10, 14, 0, tzinfo=UTC)
-    assert plan[("checkin_day1", "sms")].due_at.date() == datetime(2026, 3, 13).date()
+    assert plan[("checkin_day1", "sms")].due_at.date() == date(2026, 3, 13)
 
 
 def test_an_older_sequence_does_not_undo_a_newer_move(

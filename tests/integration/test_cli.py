@@ -1,0 +1,268 @@
+"""The `followup` command as a user runs it: real processes, real files, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, SAMPLE
+
+FOLLOWUP = [sys.executable, "-m", "followup"]
+Run = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("FOLLOWUP_")}
+    clean.update(
+        FOLLOWUP_DATABASE_URL=f"sqlite:///{tmp_path / 'cli.db'}",
+        FOLLOWUP_PROTOCOL_FILE=str(ROOT / "config" / "protocol.toml"),
+        FOLLOWUP_TEMPLATES_DIR=str(ROOT / "templates"),
+    )
+    return clean
+
+
+@pytest.fixture
+def followup(env: dict[str, str], tmp_path: Path) -> Run:
+    def run(*args: str, check: bool = False) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [*FOLLOWUP, *args], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120
+        )
+        assert "Traceback" not in result.stderr, result.stderr
+        if check:
+            assert result.returncode == 0, result.stderr
+        return result
+
+    return run
+
+
+def test_import_prints_a_summary_per_file_and_reimport_changes_nothing(followup: Run) -> None:
+    followup("db", "upgrade", check=True)
+    first = followup(
+        "import",
+        "--patients",
+        str(SAMPLE / "patients.csv"),
+        str(SAMPLE / "infusions.ics"),
+        check=True,
+    )
+    lines = first.stdout.splitlines()
+    assert lines[0].startswith(
+        "patients.csv (roster): 4 created, 0 updated, 0 unchanged, 0 rejected"
+    )
+    assert lines[1].startswith("infusions.ics (ics): ")
+    assert (
+        "sample-staff-meeting@followup.example (" in first.stdout
+    )  # a series reported once, by UID
+    again = followup(
+        "import",
+        "--patients",
+        str(SAMPLE / "patients.csv"),
+        str(SAMPLE / "infusions.ics"),
+        check=True,
+    )
+    assert " 0 created, 0 updated" in again.stdout.splitlines()[1]
+    assert "messages: 0 planned, 0 moved, 0 cancelled" in again.stdout.splitlines()[1]
+
+
+def test_unreadable_file_is_named_others_import_and_exit_is_one(
+    followup: Run, tmp_path: Path
+) -> None:
+    followup("db", "upgrade", check=True)
+    garbage = tmp_path / "garbage.ics"
+    garbage.write_bytes(os.urandom(2000))
+    missing = tmp_path / "missing.ics"
+    result = followup(
+        "import",
+        "--patients",
+        str(SAMPLE / "patients.csv"),
+        str(garbage),
+        str(missing),
+        str(SAMPLE / "infusions.ics"),
+    )
+    assert result.returncode == 1
+    out = result.stdout.splitlines()
+    assert any(line.startswith("garbage.ics (ics): could not be read: ") for line in out)
+    assert (
+        "missing.ics (ics): could not be read: cannot read the file (No such file or directory)"
+        in out
+    )
+    assert any(line.startswith("infusions.ics (ics): ") and "created" in line for line in out)
+
+
+def test_dry_run_saves_nothing(followup: Run, tmp_path: Path) -> None:
+    followup("db", "upgrade", check=True)
+    result = followup(
+        "import",
+        "--dry-run",
+        "--patients",
+        str(SAMPLE / "patients.csv"),
+        str(SAMPLE / "infusions.ics"),
+        check=True,
+    )
+    assert "dry run: nothing was saved" in result.stdout
+    with sqlite3.connect(tmp_path / "cli.db") as db:
+        assert db.execute("select count(*) from patient").fetchone() == (0,)
+
+
+def test_import_before_upgrade_says_what_to_do(followup: Run) -> None:
+    result = followup("import", "--patients", str(SAMPLE / "patients.csv"))
+    assert result.returncode == 2
+    assert (
+        result.stderr.strip()
+        == "error: the database is not up to date: run `followup db upgrade` first"
+    )
+
+
+def test_bad_setting_stops_start_up_with_one_line(followup: Run, env: dict[str, str]) -> None:
+    env["FOLLOWUP_SYNC_INTERVAL_SECONDS"] = "soon"
+    result = followup("worker")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: FOLLOWUP_SYNC_INTERVAL_SECONDS: Input should be a valid integer, unable to parse string as an integer (got 'soon')"
+    ]
+
+
+def test_broken_protocol_stops_start_up_naming_the_key(
+    followup: Run, env: dict[str, str], tmp_path: Path
+) -> None:
+    broken = tmp_path / "protocol.toml"
+    broken.write_text(
+        (ROOT / "config" / "protocol.toml")
+        .read_text()
+        .replace("day_after = 3", 'day_after = "three"')
+    )
+    env["FOLLOWUP_PROTOCOL_FILE"] = str(broken)
+    result = followup("simulate", "--days", "1", str(SAMPLE / "infusions.ics"))
+    assert result.returncode == 2
+    assert "steps[4].day_after: Input should be a valid integer" in result.stderr
+
+
+def test_simulate_json_prints_every_message_in_the_window(followup: Run) -> None:
+    result = followup(
+        "simulate",
+        "--patients",
+        str(SAMPLE / "patients.csv"),
+        "--start",
+        "2026-11-23T00:00-06:00",
+        "--days",
+        "2",
+        "--format",
+        "json",
+        str(SAMPLE / "infusions.ics"),
+        check=True,
+    )
+    messages = [json.loads(line) for line in result.stdout.splitlines()]
+    assert messages, result.stderr
+    start, end = datetime(2026, 11, 23, 6, tzinfo=UTC), datetime(2026, 11, 25, 6, tzinfo=UTC)
+    for m in messages:
+        assert set(m) >= {
+            "due_at",
+            "patient_id",
+            "appointment_start",
+            "step",
+            "kind",
+            "channel",
+            "to",
+            "body",
+        }
+        assert start <= datetime.fromisoformat(m["due_at"]) < end
+        assert "ketamine" not in m["body"].lower()
+    ana = [
+        m
+        for m in messages
+        if m["patient_id"] == "P001" and m["step"] == "discharge" and m["channel"] == "sms"
+    ]
+    # Monday 23 Nov 2026, 09:00-10:30 Chicago: discharge at the end, 16:30Z.
+    assert [m["due_at"] for m in ana] == ["2026-11-23T16:30:00Z"]
+    assert ana[0]["to"] == "+14025550134" and "Lakeside Infusion Clinic" in ana[0]["body"]
+    luis = [m for m in messages if m["patient_id"] == "P002" and m["channel"] == "sms"]
+    assert luis and all("STOP" in m["body"] for m in luis)
+    assert {m["channel"] for m in messages if m["patient_id"] == "P004"} == {
+        "email"
+    }  # no phone on file
+    assert "unmatched sample-staff-meeting@followup.example" in result.stderr
+
+
+def test_simulate_respects_quiet_hours_in_the_patients_zone(followup: Run) -> None:
+    result = followup(
+        "simulate",
+        "--patients",
+        str(SAMPLE / "patients.csv"),
+        "--start",
+        "2026-11-23T00:00Z",
+        "--days",
+        "7",
+        "--format",
+        "json",
+        str(SAMPLE / "infusions.ics"),
+        check=True,
+    )
+    zones = {
+        "P001": "America/Chicago",
+        "P002": "America/Chicago",
+        "P003": "America/New_York",
+        "P004": "America/Chicago",
+    }
+    from zoneinfo import ZoneInfo
+
+    for m in map(json.loads, result.stdout.splitlines()):
+        if m["kind"] == "discharge":
+            continue
+        local = datetime.fromisoformat(m["due_at"]).astimezone(ZoneInfo(zones[m["patient_id"]]))
+        assert 8 <= local.hour < 21, m
+
+
+def test_simulate_table_is_for_people(followup: Run) -> None:
+    result = followup(
+        "simulate",
+        "--patients",
+        str(SAMPLE / "patients.csv"),
+        "--start",
+        "2026-11-23T00:00Z",
+        "--days",
+        "1",
+        str(SAMPLE / "infusions.ics"),
+        check=True,
+    )
+    assert "messages" in result.stdout and "P001" in result.stdout
+
+
+def test_worker_syncs_the_calendar_and_stops_cleanly_on_sigterm(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    subprocess.run(
+        [*FOLLOWUP, "db", "upgrade"], env=env, cwd=tmp_path, check=True, capture_output=True
+    )
+    env.update(
+        FOLLOWUP_ROSTER_FILE=str(SAMPLE / "patients.csv"),
+        FOLLOWUP_CALENDAR_SOURCES=str(SAMPLE / "infusions.ics"),
+    )
+    worker = subprocess.Popen(
+        [*FOLLOWUP, "worker"], env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 60
+        count = 0
+        while time.monotonic() < deadline and count == 0:
+            time.sleep(0.5)
+            with sqlite3.connect(tmp_path / "cli.db") as db:
+                count = db.execute(
+                    "select count(*) from scheduled_message where status = 'pending'"
+                ).fetchone()[0]
+        assert count > 0
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        _, stderr = worker.communicate(timeout=60)
+    assert worker.returncode == 0, stderr
+    assert "received SIGTERM" in stderr and "Traceback" not in stderr
+    assert "+1402" not in stderr  # no phone numbers in logs

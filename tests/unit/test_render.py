@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from followup.errors import RenderError
+from followup.messages.render import MAX_SMS_CHARS, Renderer, normalise_sms
+
+
+def renderer_with(tmp_path: Path, files: dict[str, str]) -> Renderer:
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return Renderer(tmp_path)
+
+
+def test_unknown_variable_is_an_error_with_file_and_line(tmp_path: Path) -> None:
+    renderer = renderer_with(tmp_path, {"en/t/sms.txt.j2": "Hello\n{{ patient_frist_name }}\n"})
+    with pytest.raises(
+        RenderError, match=r"^en/t/sms.txt.j2:2: 'patient_frist_name' is undefined$"
+    ):
+        renderer.render("t", "en", "sms", {})
+
+
+def test_syntax_error_names_file_and_line(tmp_path: Path) -> None:
+    renderer = renderer_with(tmp_path, {"en/t/sms.txt.j2": "ok\n{% if x %}never closed\n"})
+    with pytest.raises(RenderError, match=r"^en/t/sms.txt.j2:\d+: "):
+        renderer.render("t", "en", "sms", {"x": True})
+
+
+@pytest.mark.parametrize(
+    "body", ["{{ ''.__class__.__mro__ }}", "{{ x|attr('__class__') }}", "{{ x.append(1) }}"]
+)
+def test_sandbox_refuses_python_internals_and_mutation(tmp_path: Path, body: str) -> None:
+    renderer = renderer_with(tmp_path, {"en/t/sms.txt.j2": body})
+    with pytest.raises(RenderError, match=r"unsafe|not safely callable|undefined"):
+        renderer.render("t", "en", "sms", {"x": []})
+
+
+def test_html_email_is_escaped_and_text_is_not(tmp_path: Path) -> None:
+    renderer = renderer_with(
+        tmp_path,
+        {
+            "en/t/email_subject.txt.j2": "Hi {{ n }}",
+            "en/t/email_body.txt.j2": "Hi {{ n }}",
+            "en/t/email_body.html.j2": "<p>Hi {{ n }}</p>",
+        },
+    )
+    out = renderer.render("t", "en", "email", {"n": "<b>Bo & Co</b>"})
+    assert out.html == "<p>Hi &lt;b&gt;Bo &amp; Co&lt;/b&gt;</p>"
+    assert out.text == "Hi <b>Bo & Co</b>\n"
+
+
+def test_missing_language_falls_back_to_english(tmp_path: Path) -> None:
+    renderer = renderer_with(tmp_path, {"en/t/sms.txt.j2": "English"})
+    assert renderer.render("t", "fr", "sms", {}).text == "English"
+
+
+def test_output_over_the_sms_cap_is_refused(tmp_path: Path) -> None:
+    renderer = renderer_with(tmp_path, {"en/t/sms.txt.j2": "{{ 'x' * n }}"})
+    with pytest.raises(RenderError, match="over the limit"):
+        renderer.render("t", "en", "sms", {"n": MAX_SMS_CHARS + 1})
+
+
+def test_sms_normalising_keeps_text_gsm7() -> None:
+    assert (
+        normalise_sms("It\u2019s\xa0ok \u2014 see  you\n\n\n\nsoon\u2026")
+        == "It's ok - see you\n\nsoon..."
+    )

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from followup.errors import ConfigError
+from followup.settings import Settings, load_settings
+from tests.conftest import ROOT
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("FOLLOWUP_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)  # no stray .env
+
+
+def test_defaults_need_no_accounts() -> None:
+    settings = load_settings()
+    assert settings.database_url.startswith("sqlite:///")
+    assert settings.twilio_account_sid is None and settings.smtp_host is None
+
+
+def test_bad_value_names_the_variable_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FOLLOWUP_SMTP_PORT", "twenty-five")
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert message.startswith("FOLLOWUP_SMTP_PORT: ") and "\n" not in message
+    assert "'twenty-five'" in message
+
+
+def test_secret_values_are_never_echoed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FOLLOWUP_SECRET_KEY", "changeme")
+    with pytest.raises(ConfigError, match="FOLLOWUP_SECRET_KEY: is a placeholder") as caught:
+        load_settings()
+    assert "changeme" not in str(caught.value)
+
+
+def test_twilio_needs_token_and_a_sender(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FOLLOWUP_TWILIO_ACCOUNT_SID", "AC" + "a" * 32)
+    monkeypatch.setenv("FOLLOWUP_TWILIO_AUTH_TOKEN", "t0ken-value")
+    with pytest.raises(
+        ConfigError, match="FOLLOWUP_TWILIO_FROM_NUMBER or FOLLOWUP_TWILIO_MESSAGING_SERVICE_SID"
+    ):
+        load_settings()
+    monkeypatch.setenv("FOLLOWUP_TWILIO_FROM_NUMBER", "+14025550100")
+    assert load_settings().twilio_from_number == "+14025550100"
+
+
+def test_env_file_is_read(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / ".env").write_text(
+        "FOLLOWUP_CALENDAR_SOURCES=a.ics, b.csv\nFOLLOWUP_SYNC_INTERVAL_SECONDS=60\n"
+    )
+    settings = load_settings()
+    assert settings.calendar_sources == ["a.ics", "b.csv"]
+    assert settings.sync_interval_seconds == 60
+
+
+def test_every_setting_is_documented_in_example_env() -> None:
+    documented = set(
+        re.findall(
+            r"^#?\s*FOLLOWUP_([A-Z_]+)=", (ROOT / "config" / "example.env").read_text(), re.M
+        )
+    )
+    fields = {name.upper() for name in Settings.model_fields}
+    assert fields - documented == set()
+    assert documented - fields == set()
