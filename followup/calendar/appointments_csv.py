@@ -83,6 +83,7 @@ def read_appointments_csv(
             read.events.append(event)
         else:
             read.outside_window += 1
+            read.beyond_window.append(event)
     return read
 
 

@@ -66,3 +66,6 @@ class SourceRead:
     events: list[AppointmentEvent] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
     outside_window: int = 0
+    # Single (non-recurring) events outside the window. Sync applies them only to
+    # appointments it already has, so one moved far ahead moves instead of vanishing.
+    beyond_window: list[AppointmentEvent] = field(default_factory=list)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
 import recurring_ical_events
+from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from followup.calendar.events import (
     AppointmentEvent,
@@ -30,6 +31,11 @@ _RECURRENCE_PROPERTIES = ("RRULE", "RDATE", "RECURRENCE-ID")
 _DELIMITER = re.compile(r"^(BEGIN|END):(.*?)\s*$", re.IGNORECASE | re.MULTILINE)
 _CONTENT_LINE = re.compile(r"[A-Za-z0-9-]+[;:]")
 _MESSAGE_LIMIT = 120
+
+
+# Bounds for reading one single event wherever it lies.
+_FAR_PAST = datetime(1900, 1, 1, tzinfo=UTC)
+_FAR_FUTURE = datetime(2200, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,12 +59,26 @@ class _Zones:
     built: dict[str, tzinfo] = field(default_factory=dict)
 
     def get(self, tzid: str) -> tzinfo | None:
+        """This file's zone for a TZID, else the IANA or Windows zone of that name."""
         if tzid not in self.built:
             component = self.components.get(tzid)
-            if component is None:
+            zone = (
+                component.to_tz(lookup_tzid=False) if component is not None else _public_zone(tzid)
+            )
+            if zone is None:
                 return None
-            self.built[tzid] = component.to_tz(lookup_tzid=False)
+            self.built[tzid] = zone
         return self.built[tzid]
+
+
+def _public_zone(tzid: str) -> tzinfo | None:
+    # Resolved by name, never from icalendar's process-wide cache, which another file's
+    # VTIMEZONE of the same name may have filled.
+    name = WINDOWS_TO_OLSON.get(tzid, tzid)
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 def read_ics(
@@ -102,6 +122,7 @@ def read_ics(
         read.events.extend(part.events)
         read.rejected.extend(part.rejected)
         read.outside_window += part.outside_window
+        read.beyond_window.extend(part.beyond_window)
     return read
 
 
@@ -194,9 +215,11 @@ def _read_series(uid: str, components: list[Any], zones: _Zones, options: _Optio
         if problem is not None:
             return SourceRead(rejected=[Rejected(uid, problem, uid=uid)])
     occurrences = _expand(components, options)
-    if not occurrences:
-        return SourceRead(outside_window=1)
     recurring = any(name in c for c in components for name in _RECURRENCE_PROPERTIES)
+    if not occurrences:
+        return SourceRead(
+            outside_window=1, beyond_window=[] if recurring else _beyond(components, uid, options)
+        )
     read = SourceRead()
     for occurrence in occurrences:
         try:
@@ -206,6 +229,15 @@ def _read_series(uid: str, components: list[Any], zones: _Zones, options: _Optio
             if rejection not in read.rejected:  # an all-day series would repeat it daily
                 read.rejected.append(rejection)
     return read
+
+
+def _beyond(components: list[Any], uid: str, options: _Options) -> list[AppointmentEvent]:
+    """A single event outside the window, read anyway: sync may hold it at an older time."""
+    wide = replace(options, window_start=_FAR_PAST, window_end=_FAR_FUTURE)
+    try:
+        return [_to_event(o, uid, recurring=False, options=wide) for o in _expand(components, wide)]
+    except Exception:
+        return []  # it is outside the window either way; counting it is enough
 
 
 def _component_problem(component: Any, zones: _Zones, clinic_tz: ZoneInfo) -> str | None:

@@ -125,26 +125,27 @@ def sync_events(
         a.source_uid: a
         for a in session.exec(select(Appointment).where(Appointment.source == source))
     }
-    seen = {r.uid for r in read.rejected if r.uid}
+    # A rejected event is present, only unusable: it and, for a series, every stored
+    # occurrence of it ("UID/20260302T150000Z") must not be taken for deleted.
+    present = {r.uid for r in read.rejected if r.uid}
     for event in read.events:
-        seen.add(event.uid)
+        present.add(event.uid)
         patient_id, reason = index.match(event.patient)
         if patient_id is None:
             counts.rejected.append(Rejected(event.uid, reason, uid=event.uid))
             continue
-        _apply_event(
-            session,
-            source,
-            event,
-            patient_id,
-            stored.get(event.uid),
-            now,
-            default_treatment,
-            counts,
-        )
+        appt = stored.get(event.uid)
+        _apply_event(session, source, event, patient_id, appt, now, default_treatment, counts)
+    for event in read.beyond_window:
+        present.add(event.uid)
+        patient_id, _ = index.match(event.patient)
+        if event.uid in stored and patient_id is not None:
+            appt = stored[event.uid]
+            _apply_event(session, source, event, patient_id, appt, now, default_treatment, counts)
     for uid, appt in stored.items():
         vanished = (
-            uid not in seen
+            uid not in present
+            and uid.split("/", 1)[0] not in present
             and appt.status == EventStatus.BOOKED
             and window[0] <= appt.start_at < window[1]
             and appt.start_at > now

@@ -337,3 +337,51 @@ def test_sample_calendar_imports_with_every_odd_event_reported(
     reasons = {r.reason for r in calendar.counts.rejected}
     assert "not an infusion: all-day event" in reasons
     assert "names no patient (no X-PATIENT-ID or ATTENDEE)" in reasons
+
+
+def test_event_moved_beyond_the_window_moves_instead_of_vanishing(
+    engine: Engine, protocol: Protocol, tmp_path: Path
+) -> None:
+    roster = write(tmp_path, "roster.csv", ROSTER)
+    run(
+        engine,
+        protocol,
+        roster,
+        write(tmp_path, "room.ics", ics(event("a1", "20260310T140000Z", "20260310T153000Z"))),
+    )
+    far = ics(event("a1", "20261210T150000Z", "20261210T163000Z", extra="SEQUENCE:1\r\n"))
+    [report] = run(engine, protocol, None, write(tmp_path, "room.ics", far))
+    assert (report.counts.updated, report.counts.cancelled) == (1, 0)
+    prep = messages(engine, "a1")[("preparation", "sms")]
+    assert prep.status == MessageStatus.PENDING
+    assert prep.due_at == datetime(2026, 12, 8, 15, 0, tzinfo=UTC)
+
+
+def test_series_rejected_as_a_whole_keeps_its_stored_occurrences(
+    engine: Engine, protocol: Protocol, tmp_path: Path
+) -> None:
+    series = "RRULE:FREQ=WEEKLY;COUNT=4\r\n"
+    roster = write(tmp_path, "roster.csv", ROSTER)
+    run(
+        engine,
+        protocol,
+        roster,
+        write(
+            tmp_path,
+            "room.ics",
+            ics(event("s1", "20260303T140000Z", "20260303T153000Z", extra=series)),
+        ),
+    )
+    broken = ics(
+        event(
+            "s1",
+            "20260303T140000Z",
+            "20260303T153000Z",
+            extra=series + "DTSTART:20260304T140000Z\r\n",
+        )
+    )
+    [report] = run(engine, protocol, None, write(tmp_path, "room.ics", broken))
+    assert report.counts.rejected and report.counts.cancelled == 0
+    with Session(engine) as session:
+        statuses = session.exec(select(Appointment.status)).all()
+    assert len(statuses) == 4 and set(statuses) == {"booked"}

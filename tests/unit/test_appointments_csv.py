@@ -283,3 +283,8 @@ def test_unreadable_file_raises_source_error_with_one_line(text: str) -> None:
     assert message
     assert "\n" not in message and "\r" not in message
     assert len(message) < 200
+
+
+def test_rejections_carry_the_appointment_id_so_sync_does_not_take_them_for_deleted() -> None:
+    result = read(csv_text("A1,P1,soon,,,", ",P2,2026-03-10T09:00,,,"))
+    assert [(r.ref, r.uid) for r in result.rejected] == [("A1 (line 2)", "A1"), ("line 3", None)]

@@ -547,3 +547,32 @@ def test_every_truncation_of_a_real_file_is_a_source_error() -> None:
     for cut in cuts:
         with pytest.raises(SourceError, match=r"^not an iCalendar file: "):
             read(data[:cut])
+
+
+def test_rejections_carry_the_uid_so_sync_does_not_take_them_for_deleted() -> None:
+    data = ics(
+        vevent("DTSTART;TZID=Nowhere:20260302T090000", uid="single"),
+        vevent("DTSTART:20260302T140000Z", "RRULE:FREQ=WEEKLY;COUNT=3", uid="series"),
+        vevent(
+            "RECURRENCE-ID:20260309T140000Z", "DTSTART;TZID=Nowhere:20260310T110000", uid="series"
+        ),
+        vevent("DTSTART:20260302T090000Z", uid=None),
+    )
+    assert sorted((r.ref, r.uid) for r in read(data).rejected) == [
+        ("(no UID) 2026-03-02T09:00:00+00:00", None),
+        ("series", "series"),
+        ("single", "single"),
+    ]
+
+
+def test_windows_zone_name_is_not_decided_by_another_files_vtimezone() -> None:
+    # Another calendar, read earlier in the same process, defines its own zone under the
+    # Windows name; a file that relies on the name alone must still get New York.
+    read(
+        ics(
+            vevent("DTSTART;TZID=Eastern Standard Time:20260302T090000", uid="other"),
+            timezones=fixed_zone("Eastern Standard Time", "+0300"),
+        )
+    )
+    event = only_event(read(ics(vevent("DTSTART;TZID=Eastern Standard Time:20260302T090000"))))
+    assert event.start == utc(2026, 3, 2, 14, 0)
