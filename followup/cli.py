@@ -31,6 +31,8 @@ from followup.simulate import iter_json, simulate
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 db_app = typer.Typer(no_args_is_help=True, help="Database migrations.")
 app.add_typer(db_app, name="db")
+templates_app = typer.Typer(no_args_is_help=True, help="Message templates.")
+app.add_typer(templates_app, name="templates")
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
 
@@ -235,26 +237,58 @@ def _print_table(outgoing: Sequence[Any], protocol: Protocol) -> None:
 @app.command("worker")
 @friendly
 def worker_command() -> None:
-    """Run the background worker: calendar sync (and, later, dispatch) on a schedule."""
-    from followup.worker import run_worker
+    """Run the background worker: calendar sync and sending, on a schedule."""
+    from followup.worker import run_service
 
     settings, protocol = _setup(service=True)
-    run_worker(settings, protocol)
+    run_service(settings, protocol)
+
+
+@app.command("web")
+@friendly
+def web_command(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Run the web process alone: health checks (and webhooks and staff pages)."""
+    import uvicorn
+
+    from followup.web.app import create_app
+
+    settings, _ = _setup(service=True)
+    engine = make_engine(settings.database_url)
+    uvicorn.run(create_app(settings, engine), host=host, port=port, log_level="warning")
 
 
 @app.command("run")
 @friendly
-def run_command() -> None:
-    """Upgrade the database and run the service in one process."""
-    from followup.worker import run_worker
+def run_command(
+    host: Annotated[str, typer.Option(help="Address the web part listens on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port the web part listens on.")] = 8000,
+) -> None:
+    """Upgrade the database, then run worker and web in one process."""
+    from followup.worker import run_service
 
-    settings = load_settings()
-    configure_logging(settings.log_level)
-    protocol = load_protocol(settings.protocol_file)
+    settings, protocol = _setup(require_current_db=False, service=True)
     engine = make_engine(settings.database_url)
     upgrade(engine)
     engine.dispose()
-    run_worker(settings, protocol)
+    run_service(settings, protocol, web=(host, port))
+
+
+@templates_app.command("check")
+@friendly
+def templates_check() -> None:
+    """Render every template the protocol uses with sample data; list each problem."""
+    from followup.messages.check import check_templates
+
+    settings, protocol = _setup(require_current_db=False)
+    problems = check_templates(settings.templates_dir, protocol)
+    for problem in problems:
+        out.print(problem, markup=False)
+    if problems:
+        raise typer.Exit(1)
+    out.print(f"templates in {settings.templates_dir} render cleanly")
 
 
 def main() -> None:

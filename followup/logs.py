@@ -14,6 +14,9 @@ def configure_logging(level: str) -> None:
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
         force=True,
     )
-    # APScheduler logs every job run at INFO; that drowns the lines that matter.
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # APScheduler logs every job run at INFO and every skipped overlapping run at WARNING;
+    # skipping is what max_instances=1 is for, so only its errors matter here.
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # urllib3 logs request URLs at DEBUG, and a Twilio lookup URL carries the phone number.
+    logging.getLogger("urllib3").setLevel(logging.INFO)

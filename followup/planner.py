@@ -40,6 +40,7 @@ class PatientFacts:
     sms_consent: bool
     email_consent: bool
     sms_opted_out: bool = False
+    sms_unreachable: bool = False  # the provider said this number cannot take SMS
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +110,8 @@ def channel_skip_reason(channel: str, patient: PatientFacts) -> str | None:
             return "no phone number"
         if patient.sms_opted_out:
             return "opted out of SMS"
+        if patient.sms_unreachable:
+            return "the phone number cannot receive SMS"
         if not patient.sms_consent:
             return "no SMS consent"
         return None

@@ -48,6 +48,7 @@ def patient_facts(patient: Patient, clinic_tz: ZoneInfo) -> PatientFacts:
         sms_consent=patient.sms_consent,
         email_consent=patient.email_consent,
         sms_opted_out=patient.opted_out_at is not None,
+        sms_unreachable=patient.sms_unreachable_at is not None,
     )
 
 
@@ -158,5 +159,6 @@ def _update_row(
     row.patient_id = appt.patient_id
     row.kind, row.template = planned.kind, planned.template
     row.due_at, row.expires_at = planned.due_at, planned.expires_at
+    row.not_before = None  # a new plan starts its own clock; old retries no longer apply
     row.quiet_hours_exempt = planned.quiet_hours_exempt
     row.updated_at = now

@@ -38,6 +38,17 @@ class Settings(BaseSettings):
     calendar_lookback_days: int = Field(default=8, ge=0, le=60)
     calendar_horizon_days: int = Field(default=120, ge=1, le=730)
 
+    dispatch_interval_seconds: float = Field(default=5, gt=0, le=300)
+    dispatch_batch_size: int = Field(default=50, ge=1, le=5000)
+    dispatch_lease_seconds: int = Field(default=300, ge=30)
+    dispatch_max_attempts: int = Field(default=8, ge=1, le=50)
+    dispatch_retry_base_seconds: float = Field(default=30, gt=0)
+    dispatch_retry_max_seconds: float = Field(default=3600, gt=0)
+    sms_rate_per_second: float = Field(default=1.0, gt=0)
+    sms_concurrency: int = Field(default=4, ge=1, le=64)
+    email_rate_per_second: float = Field(default=5.0, gt=0)
+    email_concurrency: int = Field(default=2, ge=1, le=64)
+
     twilio_account_sid: str | None = None
     twilio_auth_token: SecretStr | None = None
     twilio_from_number: str | None = None

@@ -1,23 +1,32 @@
-"""The background worker: APScheduler decides when the periodic jobs run, nothing more.
+"""The background service: APScheduler decides when the periodic jobs run, nothing more.
 
-The plan lives in database rows; the scheduler keeps no state of its own (memory job
-store), so a restart loses nothing.
+The plan lives in database rows and the scheduler keeps no state of its own (a memory
+job store), so a restart loses nothing: a due message is simply claimed again.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import socket
+import threading
+import uuid
 from datetime import timedelta
 from pathlib import Path
 from types import FrameType
 
-from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine
 
 from followup import clock
+from followup.channels.registry import build_channels
 from followup.db.engine import make_engine
+from followup.dispatch.retry import RetryPolicy
+from followup.dispatch.runner import DispatchRunner, Lane
+from followup.dispatch.send import Dispatcher
 from followup.importing import FileReport, ImportWindow, import_files
+from followup.messages.render import Renderer
 from followup.protocol import Protocol
 from followup.settings import Settings
 
@@ -39,9 +48,39 @@ def sync_sources(engine: Engine, settings: Settings, protocol: Protocol) -> list
     return reports
 
 
-def build_scheduler(engine: Engine, settings: Settings, protocol: Protocol) -> BlockingScheduler:
-    """A scheduler whose jobs never overlap themselves and coalesce missed runs."""
-    scheduler = BlockingScheduler(timezone="UTC")
+def build_runner(engine: Engine, settings: Settings, protocol: Protocol) -> DispatchRunner:
+    """The dispatcher with its channels, retry policy and per-provider limits."""
+    owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    dispatcher = Dispatcher(
+        engine=engine,
+        protocol=protocol,
+        renderer=Renderer(settings.templates_dir),
+        channels=build_channels(settings),
+        retry=RetryPolicy(
+            max_attempts=settings.dispatch_max_attempts,
+            base=timedelta(seconds=settings.dispatch_retry_base_seconds),
+            cap=timedelta(seconds=settings.dispatch_retry_max_seconds),
+        ),
+        owner=owner,
+    )
+    lanes = {
+        "sms": Lane(settings.sms_concurrency, settings.sms_rate_per_second),
+        "email": Lane(settings.email_concurrency, settings.email_rate_per_second),
+    }
+    return DispatchRunner(
+        dispatcher,
+        lanes,
+        timedelta(seconds=settings.dispatch_lease_seconds),
+        settings.dispatch_batch_size,
+    )
+
+
+def build_scheduler(
+    engine: Engine, settings: Settings, protocol: Protocol, runner: DispatchRunner
+) -> BackgroundScheduler:
+    """Jobs that never overlap themselves, coalesce missed runs, and start at once."""
+    scheduler = BackgroundScheduler(timezone="UTC")
+    jobs = {"max_instances": 1, "coalesce": True, "next_run_time": clock.now()}
     if settings.calendar_sources or settings.roster_file:
         scheduler.add_job(
             sync_sources,
@@ -49,30 +88,67 @@ def build_scheduler(engine: Engine, settings: Settings, protocol: Protocol) -> B
             args=(engine, settings, protocol),
             seconds=settings.sync_interval_seconds,
             id="calendar-sync",
-            max_instances=1,
-            coalesce=True,
             misfire_grace_time=settings.sync_interval_seconds,
-            next_run_time=clock.now(),
+            **jobs,
         )
     else:
         log.warning("no calendar sources configured (FOLLOWUP_CALENDAR_SOURCES): nothing to sync")
+    scheduler.add_job(
+        runner.run_until_idle,
+        "interval",
+        seconds=settings.dispatch_interval_seconds,
+        id="dispatch",
+        misfire_grace_time=60,
+        **jobs,
+    )
     return scheduler
 
 
-def run_worker(settings: Settings, protocol: Protocol) -> None:
-    """Run until SIGTERM or SIGINT; the job under way finishes before the process exits."""
+def run_service(settings: Settings, protocol: Protocol, web: tuple[str, int] | None = None) -> None:
+    """Run the worker (and the web app, when `web` gives host and port) until SIGTERM/SIGINT.
+
+    On a signal, messages being sent finish, the rest of the batch is given back for
+    another worker, and the process exits 0.
+    """
     engine = make_engine(settings.database_url)
-    scheduler = build_scheduler(engine, settings, protocol)
+    runner = build_runner(engine, settings, protocol)
+    scheduler = build_scheduler(engine, settings, protocol, runner)
+    stop = threading.Event()
 
-    def stop(signum: int, _frame: FrameType | None) -> None:
-        log.info("received %s, finishing the current job", signal.Signals(signum).name)
-        scheduler.shutdown(wait=False)
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        if not stop.is_set():
+            log.info("received %s: finishing messages in flight", signal.Signals(signum).name)
+        stop.set()
+        runner.stop()
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    log.info("worker started: %d job(s)", len(scheduler.get_jobs()))
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    scheduler.start()
+    log.info(
+        "worker started: owner %s, %d job(s)", runner.dispatcher.owner, len(scheduler.get_jobs())
+    )
     try:
-        scheduler.start()
+        if web is None:
+            while not stop.wait(1):
+                pass
+        else:
+            _serve_web(settings, engine, *web)
     finally:
+        runner.stop()
+        scheduler.shutdown(wait=True)
+        runner.close()
         engine.dispose()
         log.info("worker stopped")
+
+
+def _serve_web(settings: Settings, engine: Engine, host: str, port: int) -> None:
+    import uvicorn
+
+    from followup.web.app import create_app
+
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings, engine), host=host, port=port, log_level="warning")
+    )
+    log.info("web listening on http://%s:%d", host, port)
+    # uvicorn handles SIGINT/SIGTERM itself, then re-raises them to the handlers set above.
+    server.run()

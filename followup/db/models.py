@@ -48,6 +48,9 @@ class Patient(SQLModel, table=True):
     sms_consent: bool = False
     email_consent: bool = False
     opted_out_at: datetime | None = Field(default=None, sa_column=_utc())
+    # Set when the SMS provider says the number cannot take messages (invalid, landline).
+    sms_unreachable_at: datetime | None = Field(default=None, sa_column=_utc())
+    sms_unreachable_reason: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(sa_column=_utc(nullable=False))
     updated_at: datetime = Field(sa_column=_utc(nullable=False))
 
@@ -84,6 +87,8 @@ class ScheduledMessage(SQLModel, table=True):
     template: str = Field(max_length=64)
     channel: str = Field(max_length=8)
     due_at: datetime = Field(sa_column=_utc(nullable=False))
+    # Retries and quiet-hour deferrals wait here, so due_at stays the planned time.
+    not_before: datetime | None = Field(default=None, sa_column=_utc())
     expires_at: datetime | None = Field(default=None, sa_column=_utc())
     quiet_hours_exempt: bool = False
     status: MessageStatus = Field(default=MessageStatus.PENDING, sa_type=String(16))
@@ -91,6 +96,9 @@ class ScheduledMessage(SQLModel, table=True):
     attempts: int = 0
     lease_owner: str | None = Field(default=None, max_length=100)
     lease_expires_at: datetime | None = Field(default=None, sa_column=_utc())
+    # Set just before the provider is called and cleared on a definite answer: if a worker
+    # dies in between, whoever picks the message up asks the provider before resending.
+    in_flight_since: datetime | None = Field(default=None, sa_column=_utc())
     provider_id: str | None = Field(default=None, max_length=100, index=True)
     body: str | None = None
     error_code: str | None = Field(default=None, max_length=40)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import create_engine
 from sqlmodel import SQLModel
+from sqlmodel.sql.sqltypes import AutoString
 
 import followup.db.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
@@ -22,10 +26,18 @@ def run() -> None:
     _migrate(connection)
 
 
+def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
+    # SQLModel's AutoString is a plain VARCHAR; render it so migrations need no sqlmodel.
+    if type_ == "type" and isinstance(obj, AutoString):
+        return f"sa.String(length={obj.length})" if obj.length else "sa.String()"
+    return False
+
+
 def _migrate(connection: object) -> None:
     context.configure(
         connection=connection,  # type: ignore[arg-type]
         target_metadata=target_metadata,
+        render_item=_render_item,
         render_as_batch=True,  # SQLite can only ALTER through table copies
         compare_type=True,
     )

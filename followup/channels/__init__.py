@@ -1,0 +1,1 @@
+"""Channels: one small class per provider, each with one method, `send`."""

@@ -1,0 +1,78 @@
+"""The Channel protocol every provider implements, and the one error type they raise."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal, Protocol, runtime_checkable
+
+ChannelName = Literal["sms", "email"]
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """A fully rendered message, ready to leave. Never logged: it carries the body."""
+
+    message_id: int  # the ScheduledMessage row id; providers key callbacks and Message-IDs on it
+    channel: ChannelName
+    to: str  # E.164 for SMS, an address for email
+    text: str  # the SMS body, or the email's plain-text part
+    subject: str | None = None
+    html: str | None = None
+    valid_for: timedelta | None = None  # how long the provider may still deliver it
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """The provider accepted the message."""
+
+    provider_id: str
+    status: str = "sent"
+
+
+class ChannelError(Exception):
+    """The provider did not take the message.
+
+    permanent: retrying cannot help (invalid number, unsubscribed, SMTP 5xx).
+    unreachable: the destination itself is unusable; stop using it for this patient.
+    maybe_sent: the request may have reached the provider (a timeout after sending);
+        do not resend blindly, look the message up first.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool,
+        code: str | None = None,
+        unreachable: bool = False,
+        maybe_sent: bool = False,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+        self.code = code
+        self.unreachable = unreachable
+        self.maybe_sent = maybe_sent
+        self.retry_after = retry_after
+
+
+@runtime_checkable
+class Channel(Protocol):
+    """Sends one rendered message, or raises ChannelError."""
+
+    name: ChannelName
+    provider: str
+
+    def send(self, envelope: Envelope) -> Receipt:
+        """Hand the message to the provider; return its id."""
+        ...
+
+
+@runtime_checkable
+class LookupChannel(Channel, Protocol):
+    """A channel that can tell whether a message went out after an uncertain send."""
+
+    def find_sent(self, envelope: Envelope, since: datetime) -> Receipt | None:
+        """The provider's record of this message sent since `since`, if there is one."""
+        ...

@@ -1,0 +1,66 @@
+"""Claim due messages with a lease, so each goes to one worker and a crashed worker's return."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, and_, or_, select, update
+
+from followup.db.models import MessageStatus, ScheduledMessage
+
+T = ScheduledMessage.__table__  # type: ignore[attr-defined]
+
+
+def claim_due(
+    engine: Engine, owner: str, now: datetime, lease: timedelta, limit: int
+) -> list[tuple[int, str]]:
+    """Claim up to `limit` due messages for `owner` in one statement; return (id, channel).
+
+    Due means pending and past both due_at and not_before, or claimed by a worker whose
+    lease ran out. On PostgreSQL the row lock is taken with SKIP LOCKED, so concurrent
+    workers take different rows instead of waiting for each other.
+    """
+    due = or_(
+        and_(
+            T.c.status == MessageStatus.PENDING,
+            T.c.due_at <= now,
+            or_(T.c.not_before.is_(None), T.c.not_before <= now),
+        ),
+        and_(T.c.status == MessageStatus.CLAIMED, T.c.lease_expires_at < now),
+    )
+    candidates = (
+        select(T.c.id)
+        .where(due)
+        .order_by(T.c.due_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    statement = (
+        update(T)
+        .where(T.c.id.in_(candidates.scalar_subquery()), due)
+        .values(
+            status=MessageStatus.CLAIMED,
+            lease_owner=owner,
+            lease_expires_at=now + lease,
+            updated_at=now,
+        )
+        .returning(T.c.id, T.c.channel, T.c.due_at)
+    )
+    with engine.begin() as connection:
+        rows = connection.execute(statement).all()
+    return [(row.id, row.channel) for row in sorted(rows, key=lambda r: (r.due_at, r.id))]
+
+
+def release(engine: Engine, ids: list[int], owner: str, now: datetime) -> int:
+    """Give claims back untouched (on shutdown), so another worker sends them at once."""
+    if not ids:
+        return 0
+    statement = (
+        update(T)
+        .where(T.c.id.in_(ids), T.c.status == MessageStatus.CLAIMED, T.c.lease_owner == owner)
+        .values(
+            status=MessageStatus.PENDING, lease_owner=None, lease_expires_at=None, updated_at=now
+        )
+    )
+    with engine.begin() as connection:
+        return connection.execute(statement).rowcount

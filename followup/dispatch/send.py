@@ -1,0 +1,271 @@
+"""Send one claimed message: check again, render, record, call the provider, record again."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from followup import clock
+from followup.channels.base import (
+    Channel,
+    ChannelError,
+    ChannelName,
+    Envelope,
+    LookupChannel,
+    Receipt,
+)
+from followup.db.models import Appointment, MessageStatus, Patient, ScheduledMessage
+from followup.dispatch.policy import decide
+from followup.dispatch.retry import RetryPolicy
+from followup.errors import RenderError
+from followup.messages.context import message_context
+from followup.messages.render import Renderer
+from followup.phones import mask
+from followup.protocol import Protocol
+from followup.scheduling import ACTIVE, patient_facts
+
+log = logging.getLogger(__name__)
+
+Outcome = Literal["sent", "deferred", "skipped", "expired", "failed", "retry", "dead", "lost"]
+# Twilio's code for a recipient who replied STOP to the sender: they opted out.
+UNSUBSCRIBED = "21610"
+# How far before the recorded attempt to look for a message the provider may have taken.
+LOOKUP_MARGIN = timedelta(minutes=2)
+
+
+@dataclass(slots=True)
+class Dispatcher:
+    """Everything needed to send one message; one instance serves a whole worker."""
+
+    engine: Engine
+    protocol: Protocol
+    renderer: Renderer
+    channels: Mapping[str, Channel]
+    retry: RetryPolicy
+    owner: str
+    now: Callable[[], datetime] = clock.now
+
+    def process(self, message_id: int) -> Outcome:
+        """Take a message this worker claimed to its next state and return what happened."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            msg = session.get(ScheduledMessage, message_id)
+            if msg is None or msg.status != MessageStatus.CLAIMED or msg.lease_owner != self.owner:
+                return "lost"  # another worker took it over after our lease ran out
+            appt = session.get(Appointment, msg.appointment_id)
+            patient = session.get(Patient, msg.patient_id)
+            assert appt is not None and patient is not None
+            outcome = self._check(session, msg, patient)
+            if outcome is not None:
+                return outcome
+            try:
+                envelope = self._envelope(session, msg, appt, patient)
+            except RenderError as exc:
+                log.warning(
+                    "message %d (%s %s): template failed: %s", msg.id, msg.step, msg.channel, exc
+                )
+                return self._finish(
+                    session, msg, MessageStatus.FAILED, "failed", code="render", text=str(exc)
+                )
+            uncertain_since = msg.in_flight_since
+            now = self.now()
+            msg.attempts += 1
+            msg.in_flight_since = uncertain_since or now
+            msg.body = envelope.text
+            msg.updated_at = now
+            session.commit()  # the row says "in flight" before the provider hears of it
+            channel = self.channels[msg.channel]
+            if uncertain_since is not None:
+                try:
+                    found = self._lookup(channel, envelope, uncertain_since)
+                except ChannelError as exc:
+                    # Unsure whether it went out: never resend blind; retry the question.
+                    unsure = ChannelError(str(exc), permanent=False, maybe_sent=True, code=exc.code)
+                    return self._failed(session, msg, patient, channel, envelope, unsure)
+                if found is not None:
+                    return self._sent(session, msg, found, found=True)
+            try:
+                receipt = channel.send(envelope)
+            except ChannelError as exc:
+                return self._failed(session, msg, patient, channel, envelope, exc)
+            except Exception as exc:  # a bug or an unexpected library error: may have sent
+                log.exception(
+                    "message %d: unexpected %s from %s",
+                    msg.id,
+                    type(exc).__name__,
+                    channel.provider,
+                )
+                error = ChannelError(type(exc).__name__, permanent=False, maybe_sent=True)
+                return self._failed(session, msg, patient, channel, envelope, error)
+            return self._sent(session, msg, receipt)
+
+    def _check(self, session: Session, msg: ScheduledMessage, patient: Patient) -> Outcome | None:
+        """Consent, opt-out, expiry and quiet hours, looked at again now."""
+        decision = decide(
+            channel=msg.channel,
+            expires_at=msg.expires_at,
+            quiet_hours_exempt=msg.quiet_hours_exempt,
+            patient=patient_facts(patient, self.protocol.clinic.tz),
+            quiet=self.protocol.quiet_hours,
+            now=self.now(),
+        )
+        if decision.action == "send":
+            return None
+        if decision.action == "defer":
+            msg.not_before = decision.at
+            return self._finish(session, msg, MessageStatus.PENDING, "deferred")
+        if decision.action == "skip":
+            return self._finish(
+                session, msg, MessageStatus.SKIPPED, "skipped", reason=decision.reason
+            )
+        return self._finish(session, msg, MessageStatus.EXPIRED, "expired", reason=decision.reason)
+
+    def _envelope(
+        self, session: Session, msg: ScheduledMessage, appt: Appointment, patient: Patient
+    ) -> Envelope:
+        step = next((s for s in self.protocol.steps_for(appt.treatment) if s.key == msg.step), None)
+        if step is None:
+            raise RenderError(f"step {msg.step!r} is no longer in the protocol")
+        facts = patient_facts(patient, self.protocol.clinic.tz)
+        context = message_context(
+            first_name=patient.first_name,
+            language=patient.language,
+            tz=facts.timezone,
+            appointment_start=appt.start_at,
+            next_start=_next_start(session, appt),
+            step=step,
+            treatment=appt.treatment,
+            protocol=self.protocol,
+        )
+        channel: ChannelName = "sms" if msg.channel == "sms" else "email"
+        rendered = self.renderer.render(msg.template, patient.language, channel, context)
+        to = patient.phone if channel == "sms" else patient.email
+        assert to is not None  # the send-time check refused a patient without one
+        valid_for = (msg.expires_at - self.now()) if msg.expires_at else None
+        return Envelope(
+            message_id=msg.id or 0,
+            channel=channel,
+            to=to,
+            text=rendered.text,
+            subject=rendered.subject,
+            html=rendered.html,
+            valid_for=valid_for,
+        )
+
+    def _lookup(self, channel: Channel, envelope: Envelope, since: datetime) -> Receipt | None:
+        """Ask the provider whether an earlier, unanswered attempt went out."""
+        if not isinstance(channel, LookupChannel):
+            return None
+        try:
+            return channel.find_sent(envelope, since - LOOKUP_MARGIN)
+        except ChannelError as exc:
+            log.warning(
+                "message %d: lookup at %s failed: %s", envelope.message_id, channel.provider, exc
+            )
+            raise
+
+    def _sent(
+        self, session: Session, msg: ScheduledMessage, receipt: Receipt, found: bool = False
+    ) -> Outcome:
+        msg.provider_id = receipt.provider_id
+        msg.sent_at = self.now()
+        msg.in_flight_since = None
+        msg.error_code = msg.error_text = None
+        log.info(
+            "message %d sent: %s %s via %s%s",
+            msg.id,
+            msg.step,
+            msg.channel,
+            self.channels[msg.channel].provider,
+            " (found at the provider after an unanswered attempt)" if found else "",
+        )
+        return self._finish(session, msg, MessageStatus.SENT, "sent")
+
+    def _failed(
+        self,
+        session: Session,
+        msg: ScheduledMessage,
+        patient: Patient,
+        channel: Channel,
+        envelope: Envelope,
+        exc: ChannelError,
+    ) -> Outcome:
+        if exc.maybe_sent and msg.in_flight_since is not None:
+            try:
+                receipt = self._lookup(channel, envelope, msg.in_flight_since)
+            except ChannelError:
+                receipt = None
+            if receipt is not None:
+                return self._sent(session, msg, receipt, found=True)
+        else:
+            msg.in_flight_since = None  # the provider answered: nothing went out
+        msg.error_code, msg.error_text = exc.code, str(exc)[:500]
+        log.warning(
+            "message %d to %s via %s failed (attempt %d, %s): %s",
+            msg.id,
+            mask(envelope.to) if msg.channel == "sms" else "email",
+            channel.provider,
+            msg.attempts,
+            "permanent" if exc.permanent else "retryable",
+            exc,
+        )
+        if exc.unreachable and msg.channel == "sms":
+            _mark_unreachable(patient, exc, self.now())
+        if exc.permanent:
+            return self._finish(session, msg, MessageStatus.FAILED, "failed")
+        delay = self.retry.next_delay(msg.attempts, exc.retry_after)
+        if delay is None:
+            return self._finish(session, msg, MessageStatus.DEAD, "dead", reason="retries used up")
+        msg.not_before = self.now() + delay
+        return self._finish(session, msg, MessageStatus.PENDING, "retry")
+
+    def _finish(
+        self,
+        session: Session,
+        msg: ScheduledMessage,
+        status: MessageStatus,
+        outcome: Outcome,
+        *,
+        reason: str | None = None,
+        code: str | None = None,
+        text: str | None = None,
+    ) -> Outcome:
+        msg.status = status
+        if reason is not None:
+            msg.status_reason = reason
+        if code is not None:
+            msg.error_code, msg.error_text = code, text
+        msg.lease_owner = msg.lease_expires_at = None
+        msg.updated_at = self.now()
+        session.add(msg)
+        session.commit()
+        return outcome
+
+
+def _mark_unreachable(patient: Patient, exc: ChannelError, now: datetime) -> None:
+    """Stop texting a number the provider refuses; 21610 means the patient opted out."""
+    if exc.code == UNSUBSCRIBED:
+        patient.opted_out_at = patient.opted_out_at or now
+    else:
+        patient.sms_unreachable_at = now
+        patient.sms_unreachable_reason = f"{exc.code}: {exc}"[:200]
+    patient.updated_at = now
+
+
+def _next_start(session: Session, appt: Appointment) -> datetime | None:
+    """The patient's next active infusion after this one."""
+    return session.exec(
+        select(Appointment.start_at)
+        .where(
+            Appointment.patient_id == appt.patient_id,
+            col(Appointment.start_at) > appt.start_at,
+            col(Appointment.status).in_(ACTIVE),
+        )
+        .order_by(col(Appointment.start_at))
+        .limit(1)
+    ).first()

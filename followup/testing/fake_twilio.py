@@ -1,0 +1,493 @@
+"""A fake Twilio REST API (Messages only) that the real twilio SDK can talk to over HTTP.
+
+    with FakeTwilio(account_sid, auth_token) as fake:
+        channel = TwilioSMSChannel(account_sid, auth_token, from_number=..., base_url=fake.base_url)
+        channel.send(envelope)
+        assert fake.count_by_body() == {envelope.text: 1}
+
+It answers like api.twilio.com (resource JSON, error JSON, paging), can be told to fail,
+be slow or hang, and records what it accepted. Standard library only; runs on 127.0.0.1.
+For local staging: `python -m followup.testing.fake_twilio --port 8099 AC... token`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import binascii
+import hmac
+import json
+import logging
+import math
+import re
+import sys
+import threading
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import parse_qs, urlencode, urlsplit
+from uuid import uuid4
+
+from followup.phones import mask
+
+logger = logging.getLogger(__name__)
+
+API_VERSION = "2010-04-01"
+_PATH = re.compile(
+    rf"^/{API_VERSION}/Accounts/(?P<account>[^/]+)/Messages(?:/(?P<sid>[^/]+))?\.json$"
+)
+_DATE_FILTERS = {"DateSent": "=", "DateSent<": "<", "DateSent>": ">"}
+_LIST_FILTERS = ("To", "From", *_DATE_FILTERS)
+
+ERROR_MESSAGES = {
+    20001: "Invalid parameter",
+    20003: "Authenticate",
+    20004: "Method not allowed",
+    20404: "The requested resource was not found",
+    20429: "Too Many Requests",
+    20500: "Internal Server Error",
+    20503: "Service Unavailable",
+    21211: "The 'To' number {to} is not a valid phone number.",
+    21602: "Message body is required.",
+    21603: "A 'From' or 'MessagingServiceSid' parameter is required to send a message",
+    21604: "A 'To' phone number is required.",
+    21610: "Attempt to send to unsubscribed recipient",
+    21612: "The 'To' phone number: {to}, is not currently reachable using the 'From' phone number",
+    21614: "'To' number {to} is not a valid mobile number",
+}
+_DEFAULT_CODES = {401: 20003, 404: 20404, 405: 20004, 429: 20429, 500: 20500, 503: 20503}
+
+# GSM 03.38: an SMS of these characters is 7-bit (160 per part); anything else is UCS-2 (70).
+_GSM_BASIC = frozenset(
+    "@\u00a3$\u00a5\u00e8\u00e9\u00f9\u00ec\u00f2\u00c7\n\u00d8\u00f8\r\u00c5\u00e5"
+    "\u0394_\u03a6\u0393\u039b\u03a9\u03a0\u03a8\u03a3\u0398\u039e\u00c6\u00e6\u00df\u00c9"
+    " !\"#\u00a4%&'()*+,-./0123456789:;<=>?\u00a1ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    "\u00c4\u00d6\u00d1\u00dc\u00a7\u00bfabcdefghijklmnopqrstuvwxyz\u00e4\u00f6\u00f1\u00fc\u00e0"
+)
+_GSM_EXTENDED = frozenset("^{}\\[~]|\u20ac\f")
+
+
+@dataclass(frozen=True, slots=True)
+class _Reply:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+    hang: float = 0.0  # seconds to wait, after the work is done, before answering
+
+
+@dataclass(frozen=True, slots=True)
+class _Fault:
+    status: int
+    code: int | None
+    retry_after: float | None = None
+
+    def reply(self, to: str | None = None) -> _Reply:
+        headers = {"Retry-After": _seconds(self.retry_after)} if self.retry_after else {}
+        return _error(self.status, self.code, to=to, headers=headers)
+
+
+@dataclass(slots=True)
+class _Stored:
+    resource: dict[str, Any]
+    form: dict[str, str]
+    sent_at: datetime
+
+
+class FakeTwilio:
+    """A Twilio Messages API on 127.0.0.1, checked against one account SID and token."""
+
+    def __init__(
+        self, account_sid: str, auth_token: str, host: str = "127.0.0.1", port: int = 0
+    ) -> None:
+        self.account_sid = account_sid
+        self.auth_token = auth_token
+        self.delay = 0.0  # seconds to sleep before handling each request: a slow provider
+        self._address = (host, port)
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._stored: list[_Stored] = []
+        self._faults: deque[_Fault] = deque()
+        self._recipient_faults: dict[str, _Fault] = {}
+        self._hangs: deque[float] = deque()
+        self._requests = 0
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    def start(self) -> Self:
+        """Start serving in a background thread."""
+        if self._server is not None:
+            raise RuntimeError("FakeTwilio is already running")
+        self._stopping.clear()
+        self._server = _Server(self._address, self)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-twilio"
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving: wake hanging requests, close every socket, join every thread."""
+        server, thread = self._server, self._thread
+        if server is None or thread is None:
+            return
+        self._stopping.set()
+        server.shutdown()
+        server.server_close()  # joins the request threads (daemon_threads is off)
+        thread.join()
+        self._server = self._thread = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        """Where the SDK should send requests instead of https://api.twilio.com."""
+        if self._server is None:
+            raise RuntimeError("FakeTwilio is not running")
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    # -- faults --------------------------------------------------------------------------
+
+    def fail_next(
+        self,
+        count: int = 1,
+        status: int = 500,
+        code: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        """Answer the next `count` authenticated API requests with this error."""
+        fault = _Fault(
+            status, code if code is not None else _DEFAULT_CODES.get(status), retry_after
+        )
+        with self._lock:
+            self._faults.extend([fault] * count)
+
+    def fail_for(self, to: str, status: int = 400, code: int = 21211) -> None:
+        """Refuse every message to `to` with this error, until clear_faults()."""
+        with self._lock:
+            self._recipient_faults[to] = _Fault(status, code)
+
+    def accept_then_hang(self, count: int = 1, seconds: float = 1.0) -> None:
+        """Store the next `count` messages, then wait `seconds` before answering."""
+        with self._lock:
+            self._hangs.extend([seconds] * count)
+
+    def clear_faults(self) -> None:
+        """Forget every programmed fault and hang, and set delay back to 0."""
+        with self._lock:
+            self._faults.clear()
+            self._recipient_faults.clear()
+            self._hangs.clear()
+            self.delay = 0.0
+
+    # -- inspection ----------------------------------------------------------------------
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        """Every accepted message as Twilio's Message resource, oldest first."""
+        with self._lock:
+            return [dict(stored.resource) for stored in self._stored]
+
+    @property
+    def forms(self) -> list[dict[str, str]]:
+        """The form fields of every accepted create request, oldest first."""
+        with self._lock:
+            return [dict(stored.form) for stored in self._stored]
+
+    @property
+    def requests(self) -> int:
+        """How many HTTP requests arrived, failed ones included."""
+        with self._lock:
+            return self._requests
+
+    def deliveries_to(self, to: str) -> list[dict[str, Any]]:
+        """The accepted messages addressed to `to`, oldest first."""
+        return [message for message in self.messages if message["to"] == to]
+
+    def count_by_body(self) -> dict[str, int]:
+        """How many times each body was accepted: {body: 1, ...} means no duplicates."""
+        return dict(Counter(message["body"] for message in self.messages))
+
+    # -- the API -------------------------------------------------------------------------
+
+    def _respond(
+        self, method: str, path: str, query: dict[str, str], form: dict[str, str], auth: str | None
+    ) -> _Reply:
+        with self._lock:
+            self._requests += 1
+            delay = self.delay
+        if delay > 0:
+            self._stopping.wait(delay)
+        if not self._authorized(auth):
+            return _error(401, 20003, headers={"WWW-Authenticate": 'Basic realm="Twilio API"'})
+        route = _PATH.match(path)
+        if route is None or route["account"] != self.account_sid:
+            return _error(404, 20404)
+        fault = self._next_fault()
+        if fault is not None:
+            return fault.reply()
+        if method == "POST" and route["sid"] is None:
+            return self._create(form)
+        if method == "GET" and route["sid"] is None:
+            return self._list(path, query)
+        if method == "GET":
+            return self._fetch(route["sid"])
+        return _error(405, 20004)
+
+    def _authorized(self, header: str | None) -> bool:
+        if not header or not header.startswith("Basic "):
+            return False
+        try:
+            given = base64.b64decode(header.removeprefix("Basic "), validate=True)
+        except (binascii.Error, ValueError):
+            return False
+        expected = f"{self.account_sid}:{self.auth_token}".encode()
+        return hmac.compare_digest(given, expected)
+
+    def _next_fault(self) -> _Fault | None:
+        with self._lock:
+            return self._faults.popleft() if self._faults else None
+
+    def _create(self, form: dict[str, str]) -> _Reply:
+        to, body = form.get("To"), form.get("Body")
+        if not to:
+            return _error(400, 21604)
+        if not (form.get("From") or form.get("MessagingServiceSid")):
+            return _error(400, 21603)
+        if not body:
+            return _error(400, 21602)
+        with self._lock:
+            fault = self._recipient_faults.get(to)
+            if fault is not None:
+                return fault.reply(to=to)
+            stored = _Stored(self._resource(form), dict(form), datetime.now(UTC))
+            self._stored.append(stored)
+            hang = self._hangs.popleft() if self._hangs else 0.0
+        logger.debug("fake twilio accepted %s to %s", stored.resource["sid"], mask(to))
+        return _Reply(201, stored.resource, hang=hang)
+
+    def _resource(self, form: dict[str, str]) -> dict[str, Any]:
+        sid = f"SM{uuid4().hex}"
+        stamp = format_datetime(datetime.now(UTC).replace(microsecond=0))
+        uri = f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{sid}.json"
+        return {
+            "account_sid": self.account_sid,
+            "api_version": API_VERSION,
+            "body": form["Body"],
+            "date_created": stamp,
+            "date_sent": stamp,  # real Twilio fills this in once a carrier takes it
+            "date_updated": stamp,
+            "direction": "outbound-api",
+            "error_code": None,
+            "error_message": None,
+            "from": form.get("From"),
+            "messaging_service_sid": form.get("MessagingServiceSid"),
+            "num_media": "0",
+            "num_segments": str(segments(form["Body"])),
+            "price": None,
+            "price_unit": "USD",
+            "sid": sid,
+            # Twilio says "accepted" while a Messaging Service still has to pick a sender.
+            "status": "queued" if form.get("From") else "accepted",
+            "subresource_uris": {"media": uri.replace(".json", "/Media.json")},
+            "to": form["To"],
+            "uri": uri,
+        }
+
+    def _list(self, path: str, query: dict[str, str]) -> _Reply:
+        try:
+            bounds = {
+                op: _parse_date(query[key]) for key, op in _DATE_FILTERS.items() if key in query
+            }
+            page = max(int(query.get("Page", "0")), 0)
+            size = min(max(int(query.get("PageSize", "50")), 1), 1000)
+        except ValueError:
+            return _error(400, 20001)
+        with self._lock:
+            newest_first = list(reversed(self._stored))
+        found = [
+            stored.resource
+            for stored in newest_first
+            if _matches(stored, query.get("To"), query.get("From"), bounds)
+        ]
+        start = page * size
+        chunk = found[start : start + size]
+        filters = {key: query[key] for key in _LIST_FILTERS if key in query}
+
+        def page_uri(number: int) -> str:
+            return f"{path}?{urlencode({**filters, 'PageSize': size, 'Page': number})}"
+
+        return _Reply(
+            200,
+            {
+                "messages": chunk,
+                "page": page,
+                "page_size": size,
+                "uri": page_uri(page),
+                "first_page_uri": page_uri(0),
+                "next_page_uri": page_uri(page + 1) if start + size < len(found) else None,
+                "previous_page_uri": page_uri(page - 1) if page > 0 else None,
+                "start": start,
+                "end": start + max(len(chunk) - 1, 0),
+            },
+        )
+
+    def _fetch(self, sid: str) -> _Reply:
+        with self._lock:
+            for stored in self._stored:
+                if stored.resource["sid"] == sid:
+                    return _Reply(200, stored.resource)
+        return _error(404, 20404)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Turns each HTTP request into one FakeTwilio._respond call. HTTP/1.0: one per socket."""
+
+    server: _Server
+    timeout = 5.0  # a client that connects and says nothing must not block shutdown
+
+    def do_GET(self) -> None:
+        self._handle("GET")
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def do_DELETE(self) -> None:
+        self._handle("DELETE")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Log nothing: request lines carry phone numbers in their query strings."""
+
+    def _handle(self, method: str) -> None:
+        fake = self.server.fake
+        url = urlsplit(self.path)
+        query = {key: values[0] for key, values in parse_qs(url.query).items()}
+        reply = fake._respond(method, url.path, query, self._form(), self.headers["Authorization"])
+        if reply.hang > 0:
+            fake._stopping.wait(reply.hang)
+        self._answer(reply)
+
+    def _form(self) -> dict[str, str]:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length).decode() if length else ""
+        return {key: values[0] for key, values in parse_qs(raw, keep_blank_values=True).items()}
+
+    def _answer(self, reply: _Reply) -> None:
+        payload = json.dumps(reply.body).encode()
+        try:
+            self.send_response(reply.status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(payload)))
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(payload)
+        except ConnectionError:
+            self.close_connection = True  # the client gave up waiting: expected after a hang
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = False  # so server_close() waits for every request thread
+    block_on_close = True
+
+    def __init__(self, address: tuple[str, int], fake: FakeTwilio) -> None:
+        super().__init__(address, _Handler)
+        self.fake = fake
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Stay quiet about clients that hung up; report anything else."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+def segments(body: str) -> int:
+    """How many SMS parts Twilio bills for `body` (GSM-7 or UCS-2)."""
+    if all(char in _GSM_BASIC or char in _GSM_EXTENDED for char in body):
+        units = sum(2 if char in _GSM_EXTENDED else 1 for char in body)
+        single, part = 160, 153
+    else:
+        units = len(body.encode("utf-16-le")) // 2
+        single, part = 70, 67
+    return 1 if units <= single else math.ceil(units / part)
+
+
+def _error(
+    status: int, code: int | None, *, to: str | None = None, headers: dict[str, str] | None = None
+) -> _Reply:
+    template = ERROR_MESSAGES.get(code or 0, "Error")
+    body = {
+        "code": code,
+        "message": template.format(to=to or ""),
+        "more_info": f"https://www.twilio.com/docs/errors/{code}" if code else None,
+        "status": status,
+    }
+    return _Reply(status, body, headers=headers or {})
+
+
+def _seconds(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _parse_date(value: str) -> date | datetime:
+    """A DateSent filter: YYYY-MM-DD, or the SDK's YYYY-MM-DDTHH:MM:SSZ."""
+    if len(value) == 10:
+        return date.fromisoformat(value)
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _matches(
+    stored: _Stored, to: str | None, sender: str | None, bounds: dict[str, date | datetime]
+) -> bool:
+    resource = stored.resource
+    if (to and resource["to"] != to) or (sender and resource["from"] != sender):
+        return False
+    return all(_date_matches(stored.sent_at, op, bound) for op, bound in bounds.items())
+
+
+def _date_matches(sent: datetime, op: str, bound: date | datetime) -> bool:
+    # Twilio documents DateSent< and DateSent> as inclusive: "on and before", "on and after".
+    if isinstance(bound, datetime):
+        left: date = sent.replace(microsecond=0)
+    else:
+        left = sent.date()
+    if op == "<":
+        return left <= bound
+    if op == ">":
+        return left >= bound
+    return left == bound
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve a fake Twilio for local staging until interrupted."""
+    parser = argparse.ArgumentParser(description="A fake Twilio Messages API on 127.0.0.1")
+    parser.add_argument("account_sid")
+    parser.add_argument("auth_token")
+    parser.add_argument("--port", type=int, default=8099)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG, format="%(asctime)s %(name)s %(message)s")
+    with FakeTwilio(args.account_sid, args.auth_token, port=args.port) as fake:
+        logger.info("fake twilio at %s (set FOLLOWUP_TWILIO_BASE_URL to it)", fake.base_url)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            logger.info("stopping")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The web process: health, and (with later issues) Twilio webhooks and staff pages."""
