@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import Engine, and_, or_, select, update
 
@@ -11,10 +12,16 @@ from followup.db.models import MessageStatus, ScheduledMessage
 T = ScheduledMessage.__table__  # type: ignore[attr-defined]
 
 
+class Claimed(NamedTuple):
+    id: int
+    channel: str
+    patient_id: int
+
+
 def claim_due(
     engine: Engine, owner: str, now: datetime, lease: timedelta, limit: int
-) -> list[tuple[int, str]]:
-    """Claim up to `limit` due messages for `owner` in one statement; return (id, channel).
+) -> list[Claimed]:
+    """Claim up to `limit` due messages for `owner` in one statement, oldest due first.
 
     Due means pending and past both due_at and not_before, or claimed by a worker whose
     lease ran out. On PostgreSQL the row lock is taken with SKIP LOCKED, so concurrent
@@ -44,11 +51,12 @@ def claim_due(
             lease_expires_at=now + lease,
             updated_at=now,
         )
-        .returning(T.c.id, T.c.channel, T.c.due_at)
+        .returning(T.c.id, T.c.channel, T.c.patient_id, T.c.due_at)
     )
     with engine.begin() as connection:
         rows = connection.execute(statement).all()
-    return [(row.id, row.channel) for row in sorted(rows, key=lambda r: (r.due_at, r.id))]
+    ordered = sorted(rows, key=lambda r: (r.due_at, r.id))
+    return [Claimed(row.id, row.channel, row.patient_id) for row in ordered]
 
 
 def release(engine: Engine, ids: list[int], owner: str, now: datetime) -> int:

@@ -7,12 +7,12 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from followup.dispatch.claim import claim_due, release
-from followup.dispatch.send import Dispatcher, Outcome
+from followup.dispatch.send import Dispatcher
 
 log = logging.getLogger(__name__)
 
@@ -101,35 +101,43 @@ class DispatchRunner:
         return total
 
     def run_once(self) -> BatchResult:
-        """Claim one batch and wait until each message is sent, retried or released."""
+        """Claim one batch and wait until each message is sent, retried or given back.
+
+        A patient's messages on one channel go one after another, in due order: they
+        arrive in the order they were planned, and a refusal (an opt-out, a dead number)
+        is known before the next one to that patient is tried.
+        """
         d = self.dispatcher
         claimed = claim_due(d.engine, d.owner, d.now(), self.lease, self.batch_size)
         result = BatchResult(claimed=len(claimed))
-        futures: list[tuple[int, Future[Outcome | None]]] = [
-            (message_id, self._pools[channel].submit(self._send, message_id, channel))
-            for message_id, channel in claimed
+        queues: dict[tuple[str, int], list[int]] = {}
+        for item in claimed:
+            queues.setdefault((item.channel, item.patient_id), []).append(item.id)
+        futures = [
+            self._pools[channel].submit(self._send_in_order, ids, channel)
+            for (channel, _patient), ids in queues.items()
         ]
-        unsent = []
-        for message_id, future in futures:
-            outcome: str | None
-            try:
-                outcome = future.result()
-            except Exception:
-                # The claim stays until its lease runs out; then the message is retried,
-                # after a lookup at the provider in case it went out.
-                log.exception("message %d: dispatch error", message_id)
-                outcome = "error"
-            if outcome is None:
-                unsent.append(message_id)
-            else:
-                result.outcomes[outcome] += 1
+        unsent: list[int] = []
+        for future in futures:
+            outcomes, given_back = future.result()
+            result.outcomes.update(outcomes)
+            unsent.extend(given_back)
         result.released = release(d.engine, unsent, d.owner, d.now())
         return result
 
-    def _send(self, message_id: int, channel: str) -> Outcome | None:
-        if not self._limits[channel].acquire(self.stopping):
-            return None  # shutting down before its turn: give the claim back
-        return self.dispatcher.process(message_id)
+    def _send_in_order(self, ids: list[int], channel: str) -> tuple[Counter[str], list[int]]:
+        outcomes: Counter[str] = Counter()
+        for position, message_id in enumerate(ids):
+            if not self._limits[channel].acquire(self.stopping):
+                return outcomes, ids[position:]  # shutting down: give the rest back
+            try:
+                outcomes[self.dispatcher.process(message_id)] += 1
+            except Exception:
+                # The claim stays until its lease runs out; the message is then retried,
+                # after a lookup at the provider in case it went out.
+                log.exception("message %d: dispatch error", message_id)
+                outcomes["error"] += 1
+        return outcomes, []
 
     def stop(self) -> None:
         """Finish messages in flight, give back the rest of the batch."""

@@ -61,8 +61,8 @@ def test_two_workers_never_claim_the_same_message(engine: Engine) -> None:
     ids = seed(engine, 10)
     first = claim_due(engine, "a", T0 + timedelta(minutes=1), LEASE, 6)
     second = claim_due(engine, "b", T0 + timedelta(minutes=1), LEASE, 6)
-    assert [i for i, _ in first] == ids[:6]  # oldest due first
-    assert [i for i, _ in second] == ids[6:]
+    assert [i for i, *_ in first] == ids[:6]  # oldest due first
+    assert [i for i, *_ in second] == ids[6:]
     assert claim_due(engine, "c", T0 + timedelta(minutes=1), LEASE, 6) == []
 
 
@@ -72,7 +72,7 @@ def test_messages_not_yet_due_or_waiting_for_a_retry_are_not_claimed(engine: Eng
     engine_ids = seed_retry(engine)
     assert claim_due(engine, "a", T0 + timedelta(minutes=1), LEASE, 10) == []
     assert [
-        i for i, _ in claim_due(engine, "a", T0 + timedelta(minutes=11), LEASE, 10)
+        i for i, *_ in claim_due(engine, "a", T0 + timedelta(minutes=11), LEASE, 10)
     ] == engine_ids
 
 
@@ -101,7 +101,7 @@ def test_a_crashed_workers_claims_return_after_the_lease(engine: Engine) -> None
     assert len(claim_due(engine, "crashed", LATER, LEASE, 10)) == 3
     assert claim_due(engine, "b", LATER + LEASE - timedelta(seconds=1), LEASE, 10) == []
     retaken = claim_due(engine, "b", LATER + LEASE + timedelta(seconds=1), LEASE, 10)
-    assert [i for i, _ in retaken] == ids
+    assert [i for i, *_ in retaken] == ids
 
 
 def test_release_gives_claims_back_for_immediate_sending(engine: Engine) -> None:
@@ -114,4 +114,4 @@ def test_release_gives_claims_back_for_immediate_sending(engine: Engine) -> None
         ids[1]: MessageStatus.PENDING,
         ids[2]: MessageStatus.CLAIMED,
     }
-    assert [i for i, _ in claim_due(engine, "b", LATER, LEASE, 10)] == ids[:2]
+    assert [i for i, *_ in claim_due(engine, "b", LATER, LEASE, 10)] == ids[:2]
