@@ -34,7 +34,8 @@ app.add_typer(db_app, name="db")
 templates_app = typer.Typer(no_args_is_help=True, help="Message templates.")
 app.add_typer(templates_app, name="templates")
 err = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False, soft_wrap=True)
+# Piped output (scripts, logs) gets wide tables instead of ones folded to 80 columns.
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -280,7 +281,7 @@ def run_command(
 @friendly
 def templates_check() -> None:
     """Render every template the protocol uses with sample data; list each problem."""
-    from followup.messages.check import check_templates
+    from followup.messages.check import check_templates, sms_sizes
 
     settings, protocol = _setup(require_current_db=False)
     problems = check_templates(settings.templates_dir, protocol)
@@ -288,7 +289,54 @@ def templates_check() -> None:
         out.print(problem, markup=False)
     if problems:
         raise typer.Exit(1)
+    for path, size in sms_sizes(settings.templates_dir, protocol):
+        chars = f"{size.characters} {'septets' if size.encoding == 'GSM-7' else 'UTF-16 units'}"
+        out.print(f"{path}: {size.segments} segment(s), {size.encoding}, {chars}", markup=False)
     out.print(f"templates in {settings.templates_dir} render cleanly")
+
+
+@app.command("messages")
+@friendly
+def messages_command(
+    status: Annotated[
+        str | None, typer.Option(help="Only this status: pending, sent, failed, ...")
+    ] = None,
+    patient: Annotated[str | None, typer.Option(help="Only this patient id.")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="How many, newest first.")] = 20,
+    bodies: Annotated[bool, typer.Option(help="Show what was sent (patient information).")] = False,
+) -> None:
+    """List planned and sent messages: the plan, the outbox, and why any did not go."""
+    from followup.reports import list_messages
+
+    settings, protocol = _setup()
+    engine = make_engine(settings.database_url)
+    rows = list_messages(engine, status=status, patient=patient, limit=limit)
+    engine.dispose()
+    table = Table(title=f"{len(rows)} messages", show_lines=bodies)
+    for column in (
+        "id",
+        "due (clinic time)",
+        "patient",
+        "step",
+        "channel",
+        "status",
+        "why / provider id",
+    ):
+        table.add_column(column, overflow="fold")
+    if bodies:
+        table.add_column("body", overflow="fold")
+    for row in rows:
+        cells = [
+            str(row.id),
+            f"{row.due_at.astimezone(protocol.clinic.tz):%a %Y-%m-%d %H:%M}",
+            row.patient,
+            row.step,
+            row.channel,
+            row.status,
+            row.detail,
+        ]
+        table.add_row(*cells, *([row.body or ""] if bodies else []))
+    out.print(table)
 
 
 def main() -> None:

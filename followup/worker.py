@@ -62,6 +62,7 @@ def build_runner(engine: Engine, settings: Settings, protocol: Protocol) -> Disp
             cap=timedelta(seconds=settings.dispatch_retry_max_seconds),
         ),
         owner=owner,
+        lease=timedelta(seconds=settings.dispatch_lease_seconds),
     )
     lanes = {
         "sms": Lane(settings.sms_concurrency, settings.sms_rate_per_second),

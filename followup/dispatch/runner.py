@@ -108,6 +108,8 @@ class DispatchRunner:
         is known before the next one to that patient is tried.
         """
         d = self.dispatcher
+        if self.stopping.is_set():
+            return BatchResult()
         claimed = claim_due(d.engine, d.owner, d.now(), self.lease, self.batch_size)
         result = BatchResult(claimed=len(claimed))
         queues: dict[tuple[str, int], list[int]] = {}

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from followup import clock
@@ -32,7 +32,9 @@ from followup.scheduling import ACTIVE, patient_facts
 
 log = logging.getLogger(__name__)
 
-Outcome = Literal["sent", "deferred", "skipped", "expired", "failed", "retry", "dead", "lost"]
+Outcome = Literal[
+    "sent", "deferred", "skipped", "expired", "cancelled", "failed", "retry", "dead", "lost"
+]
 # Twilio's code for a recipient who replied STOP to the sender: they opted out.
 UNSUBSCRIBED = "21610"
 # How far before the recorded attempt to look for a message the provider may have taken.
@@ -49,6 +51,7 @@ class Dispatcher:
     channels: Mapping[str, Channel]
     retry: RetryPolicy
     owner: str
+    lease: timedelta = timedelta(minutes=5)
     now: Callable[[], datetime] = clock.now
 
     def process(self, message_id: int) -> Outcome:
@@ -60,7 +63,13 @@ class Dispatcher:
             appt = session.get(Appointment, msg.appointment_id)
             patient = session.get(Patient, msg.patient_id)
             assert appt is not None and patient is not None
-            outcome = self._check(session, msg, patient)
+            if msg.in_flight_since is not None:
+                # A worker died waiting for the provider. Settle that first: the patient
+                # may already have this message, whatever the checks below would now say.
+                outcome = self._settle_unanswered(session, msg, patient)
+                if outcome is not None:
+                    return outcome
+            outcome = self._check(session, msg, appt, patient)
             if outcome is not None:
                 return outcome
             try:
@@ -72,23 +81,9 @@ class Dispatcher:
                 return self._finish(
                     session, msg, MessageStatus.FAILED, "failed", code="render", text=str(exc)
                 )
-            uncertain_since = msg.in_flight_since
-            now = self.now()
-            msg.attempts += 1
-            msg.in_flight_since = uncertain_since or now
-            msg.body = envelope.text
-            msg.updated_at = now
-            session.commit()  # the row says "in flight" before the provider hears of it
+            if not self._mark_in_flight(session, msg, envelope.text):
+                return "lost"
             channel = self.channels[msg.channel]
-            if uncertain_since is not None:
-                try:
-                    found = self._lookup(channel, envelope, uncertain_since)
-                except ChannelError as exc:
-                    # Unsure whether it went out: never resend blind; retry the question.
-                    unsure = ChannelError(str(exc), permanent=False, maybe_sent=True, code=exc.code)
-                    return self._failed(session, msg, patient, channel, envelope, unsure)
-                if found is not None:
-                    return self._sent(session, msg, found, found=True)
             try:
                 receipt = channel.send(envelope)
             except ChannelError as exc:
@@ -104,8 +99,75 @@ class Dispatcher:
                 return self._failed(session, msg, patient, channel, envelope, error)
             return self._sent(session, msg, receipt)
 
-    def _check(self, session: Session, msg: ScheduledMessage, patient: Patient) -> Outcome | None:
-        """Consent, opt-out, expiry and quiet hours, looked at again now."""
+    def _mark_in_flight(self, session: Session, msg: ScheduledMessage, body: str) -> bool:
+        """Record the attempt before the provider hears of it, if the claim is still ours.
+
+        A compare-and-set on the owner: a worker whose lease ran out and was taken over
+        must not send too. Renewing the lease here keeps a long, rate-limited batch ours.
+        """
+        now = self.now()
+        table = ScheduledMessage.__table__  # type: ignore[attr-defined]
+        result = session.execute(
+            update(table)
+            .where(
+                table.c.id == msg.id,
+                table.c.status == MessageStatus.CLAIMED,
+                table.c.lease_owner == self.owner,
+            )
+            .values(
+                attempts=table.c.attempts + 1,
+                in_flight_since=now,
+                body=body,
+                lease_expires_at=now + self.lease,
+                updated_at=now,
+            )
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            session.rollback()
+            return False
+        session.commit()
+        session.refresh(msg)
+        return True
+
+    def _settle_unanswered(
+        self, session: Session, msg: ScheduledMessage, patient: Patient
+    ) -> Outcome | None:
+        """Record an earlier attempt the provider took; None when it did not (or cannot tell)."""
+        channel = self.channels[msg.channel]
+        to = patient.phone if msg.channel == "sms" else patient.email
+        if not isinstance(channel, LookupChannel) or msg.body is None or to is None:
+            return None  # SMTP has no lookup: a resend is the lesser harm than silence
+        envelope = Envelope(
+            message_id=msg.id or 0,
+            channel="sms" if msg.channel == "sms" else "email",
+            to=to,
+            text=msg.body,
+        )
+        assert msg.in_flight_since is not None
+        try:
+            found = self._lookup(channel, envelope, msg.in_flight_since)
+        except ChannelError as exc:
+            # Unsure whether it went out: never resend blind; ask again later.
+            unsure = ChannelError(str(exc), permanent=False, maybe_sent=True, code=exc.code)
+            return self._failed(session, msg, patient, channel, envelope, unsure, looked_up=True)
+        if found is not None:
+            return self._sent(session, msg, found, found=True)
+        msg.in_flight_since = None  # the provider never took it
+        return None
+
+    def _check(
+        self, session: Session, msg: ScheduledMessage, appt: Appointment, patient: Patient
+    ) -> Outcome | None:
+        """The appointment, consent, opt-out, expiry and quiet hours, looked at again now."""
+        if appt.status not in ACTIVE:
+            # Cancelled while this message was claimed: re-planning leaves claimed rows alone.
+            return self._finish(
+                session,
+                msg,
+                MessageStatus.CANCELLED,
+                "cancelled",
+                reason=f"appointment {appt.status}",
+            )
         decision = decide(
             channel=msg.channel,
             expires_at=msg.expires_at,
@@ -194,15 +256,16 @@ class Dispatcher:
         channel: Channel,
         envelope: Envelope,
         exc: ChannelError,
+        looked_up: bool = False,
     ) -> Outcome:
-        if exc.maybe_sent and msg.in_flight_since is not None:
+        if exc.maybe_sent and msg.in_flight_since is not None and not looked_up:
             try:
                 receipt = self._lookup(channel, envelope, msg.in_flight_since)
             except ChannelError:
                 receipt = None
             if receipt is not None:
                 return self._sent(session, msg, receipt, found=True)
-        else:
+        elif not exc.maybe_sent:
             msg.in_flight_since = None  # the provider answered: nothing went out
         msg.error_code, msg.error_text = exc.code, str(exc)[:500]
         log.warning(

@@ -14,7 +14,7 @@ from typing import Any
 from followup.errors import RenderError
 from followup.messages.context import sample_context
 from followup.messages.render import FALLBACK_LANGUAGE, Channel, Renderer
-from followup.messages.segments import count_segments
+from followup.messages.segments import SegmentCount, count_segments
 from followup.protocol import Protocol, Step
 
 # Twilio's 1600-character cap is about ten GSM-7 segments; past ten, each message costs
@@ -167,3 +167,22 @@ def _segments_message(text: str) -> str:
     else:
         why = "GSM-7"
     return f"renders to {count.segments} segments ({why}); keep SMS to {SEGMENT_LIMIT} or fewer"
+
+
+def sms_sizes(templates_dir: Path, protocol: Protocol) -> list[tuple[Path, SegmentCount]]:
+    """Each SMS template's size per language, rendered with the sample context."""
+    renderer = Renderer(templates_dir)
+    sizes: dict[Path, SegmentCount] = {}
+    for language in _languages(templates_dir):
+        for step, channel in _sends(protocol):
+            if channel != "sms":
+                continue
+            try:
+                name = renderer.template_path(step.template, language, "sms.txt")
+                text = renderer.render(
+                    step.template, language, "sms", sample_context(protocol, language, step)
+                ).text
+            except RenderError:
+                continue  # check_templates reports it
+            sizes.setdefault(templates_dir / name, count_segments(text))
+    return sorted(sizes.items())

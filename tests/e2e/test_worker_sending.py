@@ -319,3 +319,48 @@ def test_killed_worker_mid_batch_loses_nothing_and_sends_nothing_twice(
     )  # each exactly once
     if recorded < killed_at:
         assert "found at the provider after an unanswered attempt" in stderr
+
+
+def test_sigterm_mid_batch_gives_unsent_claims_back_at_once(
+    clinic: Clinic, fake: FakeTwilio
+) -> None:
+    now = datetime.now(UTC)
+    count = 8
+    rows = [f"P{i},Pat,{i},+1402555{i:04d},,en,America/Chicago,yes,no\n" for i in range(count)]
+    clinic.write(
+        rows, [infusion(f"a{i}", f"P{i}", now - timedelta(minutes=95)) for i in range(count)]
+    )
+    clinic.env.update(
+        FOLLOWUP_SMS_RATE_PER_SECOND="0.5",
+        FOLLOWUP_SMS_CONCURRENCY="1",
+        FOLLOWUP_DISPATCH_LEASE_SECONDS="600",
+    )
+    clinic.followup("db", "upgrade")
+    worker = clinic.start_worker()
+    try:
+        wait_for(lambda: len(fake.messages) >= 2, what="two messages out")
+    finally:
+        started = time.monotonic()
+        stop(worker)
+    assert time.monotonic() - started < 10  # it did not wait for the whole batch
+    states = clinic.query(
+        "select status, lease_owner from scheduled_message where step = 'discharge' and channel = 'sms'"
+    )
+    sent = [s for s, _ in states if s == "sent"]
+    assert len(sent) == len(fake.messages) < count
+    assert {(s, owner) for s, owner in states if s != "sent"} == {
+        ("pending", None)
+    }  # given back, not held
+    second = clinic.start_worker()
+    try:
+        wait_for(
+            lambda: len(fake.messages) == count,
+            seconds=60,
+            what="the rest, sent by the next worker",
+        )
+        time.sleep(1)
+    finally:
+        stop(second)
+    assert sorted(m["to"] for m in fake.messages) == sorted(
+        f"+1402555{i:04d}" for i in range(count)
+    )

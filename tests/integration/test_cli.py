@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -266,3 +266,147 @@ def test_worker_syncs_the_calendar_and_stops_cleanly_on_sigterm(
     assert worker.returncode == 0, stderr
     assert "received SIGTERM" in stderr and "Traceback" not in stderr
     assert "+1402" not in stderr  # no phone numbers in logs
+
+
+def test_templates_check_names_file_and_line_of_a_typo(
+    followup: Run, env: dict[str, str], tmp_path: Path
+) -> None:
+    import shutil
+
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    sms = templates / "en" / "reminder" / "sms.txt.j2"
+    sms.write_text(sms.read_text() + "\n{{ appointment_tiem }}\n")
+    env["FOLLOWUP_TEMPLATES_DIR"] = "templates"
+    result = followup("templates", "check")
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    line = len(sms.read_text().splitlines())
+    assert f"templates/en/reminder/sms.txt.j2:{line}: 'appointment_tiem' is undefined" in lines
+
+
+def test_templates_check_shows_each_sms_size_when_clean(followup: Run) -> None:
+    result = followup("templates", "check", check=True)
+    assert "render cleanly" in result.stdout
+    assert any(
+        "en/discharge/sms.txt.j2: " in line and "segment(s), GSM-7" in line
+        for line in result.stdout.splitlines()
+    )
+
+
+def test_messages_lists_the_plan_with_reasons(followup: Run) -> None:
+    followup("db", "upgrade", check=True)
+    followup(
+        "import",
+        "--patients",
+        str(SAMPLE / "patients.csv"),
+        str(SAMPLE / "infusions.ics"),
+        check=True,
+    )
+    skipped = followup(
+        "messages", "--status", "skipped", "--patient", "P004", "--limit", "5", check=True
+    )
+    assert "P004" in skipped.stdout and "no phone number" in skipped.stdout
+
+
+def test_run_serves_health_and_sends_to_the_outbox(env: dict[str, str], tmp_path: Path) -> None:
+    import socket
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    now = datetime.now(UTC)
+    start, end = (
+        (now - timedelta(minutes=100)).strftime("%Y%m%dT%H%M%SZ"),
+        (now - timedelta(minutes=10)).strftime("%Y%m%dT%H%M%SZ"),
+    )
+    (tmp_path / "today.ics").write_text(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:today-1\r\nDTSTAMP:20260101T000000Z\r\n"
+        f"DTSTART:{start}\r\nDTEND:{end}\r\nX-PATIENT-ID:P001\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    env.update(
+        FOLLOWUP_ROSTER_FILE=str(SAMPLE / "patients.csv"),
+        FOLLOWUP_CALENDAR_SOURCES=str(tmp_path / "today.ics"),
+        FOLLOWUP_DISPATCH_INTERVAL_SECONDS="1",
+    )
+    service = subprocess.Popen(
+        [*FOLLOWUP, "run", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+
+        def get(path: str) -> tuple[int, bytes]:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as response:
+                return response.status, response.read()
+
+        deadline = time.monotonic() + 60
+        health = None
+        while time.monotonic() < deadline and health is None:
+            try:
+                health = get("/healthz")
+            except OSError:
+                time.sleep(0.3)
+        assert health == (200, b'{"status":"ok"}')
+        status, body = get("/readyz")
+        assert status == 200 and json.loads(body)["migrations"] == "current"
+        sent: list[tuple[int]] = []
+        while time.monotonic() < deadline and not sent:
+            time.sleep(0.5)
+            with sqlite3.connect(tmp_path / "cli.db") as db:
+                sent = db.execute(
+                    "select count(*) from scheduled_message where status = 'sent' and step = 'discharge'"
+                ).fetchall()
+                sent = [row for row in sent if row[0] > 0]
+        assert sent, "no discharge message reached the outbox"
+    finally:
+        service.send_signal(signal.SIGTERM)
+        _, stderr = service.communicate(timeout=60)
+    assert service.returncode == 0, stderr
+    assert "outbox: sms message" in stderr and "nothing leaves this machine" in stderr
+
+
+def test_readyz_answers_503_when_the_schema_is_behind_the_code(
+    followup: Run, env: dict[str, str], tmp_path: Path
+) -> None:
+    import socket
+    import urllib.error
+    import urllib.request
+
+    followup("db", "upgrade", check=True)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    web = subprocess.Popen(
+        [*FOLLOWUP, "web", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/readyz"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    assert response.status == 200
+                    break
+            except urllib.error.URLError:
+                time.sleep(0.3)
+        # New code deployed, database not yet upgraded: the schema is behind the code.
+        from alembic import command
+
+        from followup.db.migrate import alembic_config
+
+        command.downgrade(alembic_config(env["FOLLOWUP_DATABASE_URL"]), "0001")
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            urllib.request.urlopen(url, timeout=5)
+        assert caught.value.code == 503
+        assert "run `followup db upgrade`" in json.loads(caught.value.read())["reason"]
+    finally:
+        web.send_signal(signal.SIGTERM)
+        web.communicate(timeout=30)

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from sqlalchemy import Engine
@@ -56,8 +57,16 @@ REMINDER_DUE = datetime(2026, 4, 15, 16, 0, tzinfo=UTC)  # 2h before, 12:00 loca
 INFUSION_START = datetime(2026, 4, 15, 18, 0, tzinfo=UTC)
 DISCHARGE_DUE = datetime(2026, 4, 15, 19, 30, tzinfo=UTC)  # at the end, 15:30 local
 CHECKIN_DAY1_DUE = datetime(2026, 4, 16, 14, 0, tzinfo=UTC)  # 10:00 local the next day
-CHECKIN_DAY7_DUE = datetime(2026, 4, 22, 14, 0, tzinfo=UTC)
-INFUSION = ("a1", "20260415T180000Z", "20260415T193000Z")
+
+
+class Event(NamedTuple):
+    uid: str
+    start: str
+    end: str
+    extra: str = ""  # more ICS lines, e.g. "STATUS:CANCELLED\r\nSEQUENCE:1\r\n"
+
+
+INFUSION = Event("a1", "20260415T180000Z", "20260415T193000Z")
 
 LEASE = timedelta(minutes=5)
 RETRY = RetryPolicy(max_attempts=3, base=timedelta(seconds=10), cap=timedelta(minutes=2))
@@ -179,13 +188,13 @@ class World:
             session.add(patient)
             session.commit()
 
-    def plan(self, *events: tuple[str, str, str]) -> None:
-        """Import the roster and a calendar of these (uid, start, end) events."""
+    def plan(self, *events: Event, now: datetime = PLANNED_AT) -> None:
+        """Import the roster and a calendar of these events at `now`, as a sync would."""
         roster = self.tmp_path / "roster.csv"
         roster.write_text(ROSTER)
         calendar = self.tmp_path / "room.ics"
         calendar.write_text(ics(*events))
-        window = ImportWindow(PLANNED_AT, timedelta(days=8), timedelta(days=60))
+        window = ImportWindow(now, timedelta(days=8), timedelta(days=60))
         reports = import_files(self.engine, self.protocol, window, roster, [calendar])
         assert [r.error for r in reports] == [None, None]
         assert all(not r.counts.rejected for r in reports)
@@ -195,11 +204,11 @@ def columns(row: ScheduledMessage) -> dict[str, object]:
     return {name: getattr(row, name) for name in ScheduledMessage.model_fields}
 
 
-def ics(*events: tuple[str, str, str]) -> str:
+def ics(*events: Event) -> str:
     body = "".join(
-        f"BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:{start}\r\n"
-        f"DTEND:{end}\r\nX-PATIENT-ID:P1\r\nEND:VEVENT\r\n"
-        for uid, start, end in events
+        f"BEGIN:VEVENT\r\nUID:{e.uid}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:{e.start}\r\n"
+        f"DTEND:{e.end}\r\nX-PATIENT-ID:P1\r\n{e.extra}END:VEVENT\r\n"
+        for e in events
     )
     return f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n{body}END:VCALENDAR\r\n"
 
@@ -247,6 +256,7 @@ def test_a_due_sms_reaches_twilio_once_with_the_patients_number_and_the_rendered
     assert outcomes[prep.id or 0] == "sent"
     [form] = world.fake.forms
     assert form["To"] == PHONE and form["From"] == FROM_NUMBER
+    assert form["ValidityPeriod"] == "36000"  # Twilio's longest; it expires in 48h
     body = form["Body"]
     assert body.startswith(f"Hi Ana, this is {CLINIC}.")
     assert "Wednesday, April 15 at 2:00 PM" in body  # the infusion in the patient's zone
@@ -516,21 +526,12 @@ def test_a_message_that_never_left_before_the_worker_died_is_sent_exactly_once(
     assert row.in_flight_since is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: Dispatcher.process runs the send-time checks (expiry, consent, quiet hours) "
-        "before asking the provider about an earlier unanswered attempt, so a message Twilio "
-        "took before the worker died is recorded 'expired' (no provider_id, in_flight_since "
-        "left set) when it is picked up after its expiry, although the patient received it"
-    ),
-)
 def test_a_message_twilio_took_before_the_worker_died_stays_sent_when_retaken_after_expiry(
     world: World,
 ) -> None:
     # The same crash, but the lease runs out after the infusion started (the preparation
     # message's expiry): the patient has the text, so the record must say so.
-    prep_id, dying = _crash_while_sending(world, after_twilio_took_it=True)
+    _, dying = _crash_while_sending(world, after_twilio_took_it=True)
     [receipt] = dying.receipts
 
     world.clock.at = INFUSION_START + timedelta(minutes=1)
@@ -539,6 +540,8 @@ def test_a_message_twilio_took_before_the_worker_died_stays_sent_when_retaken_af
     row = world.row("preparation", "sms")
     assert len(world.fake.forms) == 1
     assert (row.status, row.provider_id) == (MessageStatus.SENT, receipt.provider_id)
+    assert row.in_flight_since is None and row.lease_owner is None
+    assert row.status_reason is None
 
 
 # -- send-time checks ----------------------------------------------------------------------
@@ -552,8 +555,8 @@ def test_in_quiet_hours_a_late_message_waits_for_morning_while_the_discharge_goe
     # Friday's preparation (due 14:00) is still waiting.
     world.plan(
         INFUSION,
-        ("late", "20260416T010000Z", "20260416T023000Z"),
-        ("friday", "20260417T180000Z", "20260417T193000Z"),
+        Event("late", "20260416T010000Z", "20260416T023000Z"),
+        Event("friday", "20260417T180000Z", "20260417T193000Z"),
     )
     back_at = datetime(2026, 4, 16, 2, 30, tzinfo=UTC)  # 22:30 EDT on Wednesday
     friday_prep = world.row("preparation", "sms", uid="friday")
@@ -571,7 +574,7 @@ def test_in_quiet_hours_a_late_message_waits_for_morning_while_the_discharge_goe
     assert outcomes[discharge.id or 0] == "sent"
     assert world.row("discharge", "sms", uid="late").status == MessageStatus.SENT
     assert world.row("discharge", "email", uid="late").status == MessageStatus.SENT
-    [message] = world.fake.deliveries_to(PHONE)[-1:]
+    [message] = world.fake.messages  # everything else due tonight had expired
     assert message["body"] == world.row("discharge", "sms", uid="late").body
     assert "Your next infusion: Friday, April 17 at 2:00 PM." in message["body"]
 
@@ -641,6 +644,22 @@ def test_sms_consent_withdrawn_after_planning_skips_the_sms_at_send_time(world: 
     assert world.fake.requests == 0
 
 
+def test_a_claim_taken_over_after_the_appointment_was_cancelled_sends_nothing(
+    world: World,
+) -> None:
+    world.clock.at = PREPARATION_DUE
+    claimed = world.claim("worker-1")  # worker 1 dies before it processes its batch
+    assert world.row("preparation", "sms").id in claimed
+    cancelled = INFUSION._replace(extra="STATUS:CANCELLED\r\nSEQUENCE:1\r\n")
+    world.plan(cancelled, now=PREPARATION_DUE + timedelta(minutes=1))  # the next sync
+
+    world.clock.at = PREPARATION_DUE + LEASE + timedelta(seconds=1)
+    world.dispatch(world.dispatcher("worker-2"))
+
+    assert world.fake.messages == []
+    assert world.row("preparation", "sms").status != MessageStatus.SENT
+
+
 # -- leases and shutdown ---------------------------------------------------------------------
 
 
@@ -664,7 +683,7 @@ def test_a_worker_whose_lease_was_taken_over_gets_lost_and_changes_nothing(
     assert len(world.fake.messages) == 1
 
 
-def test_a_stopped_runner_gives_its_claims_back_instead_of_sending(world: World) -> None:
+def test_a_stopped_runner_claims_nothing_so_another_worker_sends_at_once(world: World) -> None:
     world.clock.at = PREPARATION_DUE
     runner = world.runner(world.dispatcher("worker-1"))
     try:
@@ -673,8 +692,7 @@ def test_a_stopped_runner_gives_its_claims_back_instead_of_sending(world: World)
     finally:
         runner.close()
 
-    assert result.claimed == 2 and result.released == 2
-    assert sum(result.outcomes.values()) == 0
+    assert result.claimed == 0 and sum(result.outcomes.values()) == 0
     for channel in ("sms", "email"):
         row = world.row("preparation", channel)
         assert row.status == MessageStatus.PENDING
@@ -682,7 +700,7 @@ def test_a_stopped_runner_gives_its_claims_back_instead_of_sending(world: World)
         assert row.attempts == 0 and row.body is None
     assert world.fake.requests == 0
 
-    # Given back, not left to a lease: another worker sends them at once.
+    # Not held under a lease: another worker sends them at once.
     assert set(world.dispatch(world.dispatcher("worker-2")).values()) == {"sent"}
     assert len(world.fake.messages) == 1
 
