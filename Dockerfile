@@ -1,4 +1,4 @@
-# followup: one process (worker, and web from the sending release on) on SQLite.
+# followup: worker and web in one process on SQLite (GET /healthz, /readyz on port 8000).
 # Mirrors the README's install: a virtual environment with the package installed.
 FROM python:3.11-slim
 
@@ -22,4 +22,5 @@ ENV PATH=/opt/venv/bin:$PATH
 USER followup
 VOLUME ["/data"]
 EXPOSE 8000
-CMD ["followup", "run"]
+# Inside a container the web part must listen on all interfaces to be reachable.
+CMD ["followup", "run", "--host", "0.0.0.0"]

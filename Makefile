@@ -24,8 +24,8 @@ run: $(STAMP)
 	$(BIN)/followup run
 
 lint: $(STAMP)
-	$(BIN)/ruff check followup tests benchmarks
-	$(BIN)/ruff format --check followup tests benchmarks
+	$(BIN)/ruff check followup tests
+	$(BIN)/ruff format --check followup tests
 	$(BIN)/mypy
 
 test: lint
