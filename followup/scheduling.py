@@ -162,3 +162,17 @@ def _update_row(
     row.not_before = None  # a new plan starts its own clock; old retries no longer apply
     row.quiet_hours_exempt = planned.quiet_hours_exempt
     row.updated_at = now
+
+
+def next_start(session: Session, appt: Appointment) -> datetime | None:
+    """The patient's next active infusion after this one, for "your next infusion" lines."""
+    return session.exec(
+        select(Appointment.start_at)
+        .where(
+            Appointment.patient_id == appt.patient_id,
+            col(Appointment.start_at) > appt.start_at,
+            col(Appointment.status).in_(ACTIVE),
+        )
+        .order_by(col(Appointment.start_at))
+        .limit(1)
+    ).first()

@@ -1,4 +1,8 @@
-"""`followup simulate`: the pipeline in virtual time on a throwaway database."""
+"""`followup simulate`: the real pipeline in virtual time, on a throwaway database.
+
+Import, planning, the dispatcher's send-time checks and rendering are the production
+code; only the clock is virtual and every channel is an outbox that keeps what it got.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +12,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
+from followup.channels.base import ChannelName, Envelope, Receipt
+from followup.channels.outbox import OutboxChannel
 from followup.db.engine import make_engine
 from followup.db.migrate import upgrade
 from followup.db.models import Appointment, MessageStatus, Patient, ScheduledMessage
-from followup.dispatch.policy import decide
-from followup.errors import RenderError
+from followup.dispatch.claim import claim_due
+from followup.dispatch.retry import RetryPolicy
+from followup.dispatch.send import Dispatcher
 from followup.importing import FileReport, ImportWindow, import_files
-from followup.messages.context import message_context
 from followup.messages.render import Renderer
 from followup.protocol import Protocol
-from followup.scheduling import ACTIVE, patient_facts
+
+LEASE = timedelta(minutes=5)
+BATCH = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,13 +53,30 @@ class Simulation:
     render_errors: list[str]
 
 
+@dataclass(slots=True)
+class VirtualClock:
+    at: datetime
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+class KeepingOutbox(OutboxChannel):
+    """The outbox, keeping each envelope so the simulation can show subjects too."""
+
+    def __init__(self, name: ChannelName) -> None:
+        super().__init__(name)
+        self.kept: dict[int, Envelope] = {}
+
+    def send(self, envelope: Envelope) -> Receipt:
+        self.kept[envelope.message_id] = envelope
+        return super().send(envelope)
+
+
 def lead_time(protocol: Protocol) -> timedelta:
     """The longest time any step goes out before its infusion."""
     leads = [
-        step.before_start
-        for steps in protocol.resolved.values()
-        for step in steps
-        if step.before_start is not None
+        s.before_start for steps in protocol.resolved.values() for s in steps if s.before_start
     ]
     return max(leads, default=timedelta(0))
 
@@ -64,7 +90,7 @@ def simulate(
     days: int,
     lookback: timedelta,
 ) -> Simulation:
-    """Import, plan and render everything due in [start, start + days) on a temporary database."""
+    """Import, plan and send everything due in [start, start + days) through outboxes."""
     end = start + timedelta(days=days)
     # Infusions just past the window still send their preparation inside it.
     window = ImportWindow(now=start, lookback=lookback, horizon=end - start + lead_time(protocol))
@@ -73,111 +99,90 @@ def simulate(
         try:
             upgrade(engine)
             reports = import_files(engine, protocol, window, roster, calendars)
-            with Session(engine) as session:
-                outgoing, errors = _walk(session, protocol, renderer, start, end)
+            outboxes = {"sms": KeepingOutbox("sms"), "email": KeepingOutbox("email")}
+            clock = VirtualClock(start)
+            dispatcher = Dispatcher(
+                engine=engine,
+                protocol=protocol,
+                renderer=renderer,
+                channels=outboxes,
+                retry=RetryPolicy(
+                    max_attempts=1, base=timedelta(minutes=1), cap=timedelta(minutes=1)
+                ),
+                owner="simulate",
+                lease=LEASE,
+                now=clock,
+            )
+            _run(dispatcher, clock, end)
+            outgoing, errors = _collect(engine, outboxes)
         finally:
             engine.dispose()
     return Simulation(reports, outgoing, errors)
 
 
-def _walk(
-    session: Session, protocol: Protocol, renderer: Renderer, start: datetime, end: datetime
+def _run(dispatcher: Dispatcher, clock: VirtualClock, end: datetime) -> None:
+    """Step the clock from one due time to the next, dispatching as the worker would."""
+    while True:
+        moment = _next_due(dispatcher.engine)
+        if moment is None or moment >= end:
+            return
+        clock.at = max(clock.at, moment)
+        claimed = claim_due(dispatcher.engine, dispatcher.owner, clock.at, LEASE, BATCH)
+        if not claimed:
+            return  # cannot happen while claim and _next_due agree; never spin
+        for message in claimed:
+            dispatcher.process(message.id)
+
+
+def _next_due(engine: Engine) -> datetime | None:
+    """When the next pending message may go: its due time, or later after a deferral."""
+    when = func.coalesce(ScheduledMessage.not_before, ScheduledMessage.due_at)
+    with Session(engine) as session:
+        rows = session.exec(
+            select(ScheduledMessage.due_at, ScheduledMessage.not_before)
+            .where(ScheduledMessage.status == MessageStatus.PENDING)
+            .order_by(when)
+            .limit(1)
+        ).all()
+    if not rows:
+        return None
+    due, not_before = rows[0]
+    return max(due, not_before) if not_before else due
+
+
+def _collect(
+    engine: Engine, outboxes: dict[str, KeepingOutbox]
 ) -> tuple[list[Outgoing], list[str]]:
+    with Session(engine) as session:
+        rows = session.exec(
+            select(ScheduledMessage, Appointment, Patient)
+            .join(Appointment, col(ScheduledMessage.appointment_id) == Appointment.id)
+            .join(Patient, col(ScheduledMessage.patient_id) == Patient.id)
+            .where(col(ScheduledMessage.status).in_([MessageStatus.SENT, MessageStatus.FAILED]))
+            .order_by(col(ScheduledMessage.sent_at), col(ScheduledMessage.id))
+        ).all()
     outgoing, errors = [], []
-    rows = session.exec(
-        select(ScheduledMessage, Appointment, Patient)
-        .join(Appointment, col(ScheduledMessage.appointment_id) == Appointment.id)
-        .join(Patient, col(ScheduledMessage.patient_id) == Patient.id)
-        .where(ScheduledMessage.status == MessageStatus.PENDING, col(ScheduledMessage.due_at) < end)
-        .order_by(col(ScheduledMessage.due_at), col(ScheduledMessage.id))
-    ).all()
-    next_starts = _next_starts(session)
     for msg, appt, patient in rows:
-        send_at = _send_time(msg, patient, protocol, max(msg.due_at, start))
-        if send_at is None or send_at >= end:
+        if msg.status == MessageStatus.FAILED:
+            errors.append(f"{patient.external_id} {msg.step} {msg.channel}: {msg.error_text}")
             continue
-        try:
-            outgoing.append(
-                _render(msg, appt, patient, next_starts.get(appt.id), protocol, renderer, send_at)
+        envelope = outboxes[msg.channel].kept[msg.id or 0]
+        assert msg.sent_at is not None
+        outgoing.append(
+            Outgoing(
+                due_at=msg.sent_at,
+                patient_id=patient.external_id,
+                appointment_start=appt.start_at,
+                step=msg.step,
+                kind=msg.kind,
+                channel=msg.channel,
+                to=envelope.to,
+                body=envelope.text,
+                subject=envelope.subject,
             )
-        except RenderError as exc:
-            errors.append(f"{patient.external_id} {msg.step} {msg.channel}: {exc}")
+        )
     outgoing.sort(key=lambda o: (o.due_at, o.patient_id, o.step, o.channel))
     return outgoing, errors
-
-
-def _send_time(
-    msg: ScheduledMessage, patient: Patient, protocol: Protocol, at: datetime
-) -> datetime | None:
-    """Follow the dispatcher's decisions in virtual time: when it would send, or None."""
-    facts = patient_facts(patient, protocol.clinic.tz)
-    for _ in range(3):  # a deferral lands outside quiet hours, so one defer is the most
-        decision = decide(
-            channel=msg.channel,
-            expires_at=msg.expires_at,
-            quiet_hours_exempt=msg.quiet_hours_exempt,
-            patient=facts,
-            quiet=protocol.quiet_hours,
-            now=at,
-        )
-        if decision.action == "send":
-            return at
-        if decision.action != "defer" or decision.at is None:
-            return None
-        at = decision.at
-    return None
-
-
-def _next_starts(session: Session) -> dict[int | None, datetime]:
-    """Each appointment's next active infusion of the same patient."""
-    result: dict[int | None, datetime] = {}
-    by_patient: dict[int, list[Appointment]] = {}
-    for appt in session.exec(select(Appointment).order_by(col(Appointment.start_at))):
-        by_patient.setdefault(appt.patient_id, []).append(appt)
-    for appts in by_patient.values():
-        active = [a.start_at for a in appts if a.status in ACTIVE]
-        for appt in appts:
-            later = next((s for s in active if s > appt.start_at), None)
-            if later:
-                result[appt.id] = later
-    return result
-
-
-def _render(
-    msg: ScheduledMessage,
-    appt: Appointment,
-    patient: Patient,
-    next_start: datetime | None,
-    protocol: Protocol,
-    renderer: Renderer,
-    send_at: datetime,
-) -> Outgoing:
-    step = next(s for s in protocol.steps_for(appt.treatment) if s.key == msg.step)
-    facts = patient_facts(patient, protocol.clinic.tz)
-    context = message_context(
-        first_name=patient.first_name,
-        language=patient.language,
-        tz=facts.timezone,
-        appointment_start=appt.start_at,
-        next_start=next_start,
-        step=step,
-        treatment=appt.treatment,
-        protocol=protocol,
-    )
-    rendered = renderer.render(
-        msg.template, patient.language, "sms" if msg.channel == "sms" else "email", context
-    )
-    return Outgoing(
-        due_at=send_at,
-        patient_id=patient.external_id,
-        appointment_start=appt.start_at,
-        step=msg.step,
-        kind=msg.kind,
-        channel=msg.channel,
-        to=(patient.phone if msg.channel == "sms" else patient.email) or "",
-        body=rendered.text,
-        subject=rendered.subject,
-    )
 
 
 def iter_json(outgoing: Sequence[Outgoing]) -> Iterator[dict[str, str | None]]:

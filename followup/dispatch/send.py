@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import Engine, update
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from followup import clock
 from followup.channels.base import (
@@ -28,7 +28,7 @@ from followup.messages.context import message_context
 from followup.messages.render import Renderer
 from followup.phones import mask
 from followup.protocol import Protocol
-from followup.scheduling import ACTIVE, patient_facts
+from followup.scheduling import ACTIVE, next_start, patient_facts
 
 log = logging.getLogger(__name__)
 
@@ -199,7 +199,7 @@ class Dispatcher:
             language=patient.language,
             tz=facts.timezone,
             appointment_start=appt.start_at,
-            next_start=_next_start(session, appt),
+            next_start=next_start(session, appt),
             step=step,
             treatment=appt.treatment,
             protocol=self.protocol,
@@ -318,17 +318,3 @@ def _mark_unreachable(patient: Patient, exc: ChannelError, now: datetime) -> Non
         patient.sms_unreachable_at = now
         patient.sms_unreachable_reason = f"{exc.code}: {exc}"[:200]
     patient.updated_at = now
-
-
-def _next_start(session: Session, appt: Appointment) -> datetime | None:
-    """The patient's next active infusion after this one."""
-    return session.exec(
-        select(Appointment.start_at)
-        .where(
-            Appointment.patient_id == appt.patient_id,
-            col(Appointment.start_at) > appt.start_at,
-            col(Appointment.status).in_(ACTIVE),
-        )
-        .order_by(col(Appointment.start_at))
-        .limit(1)
-    ).first()

@@ -410,3 +410,37 @@ def test_readyz_answers_503_when_the_schema_is_behind_the_code(
     finally:
         web.send_signal(signal.SIGTERM)
         web.communicate(timeout=30)
+
+
+def test_simulate_reports_a_broken_template_and_sends_nothing_half_rendered(
+    followup: Run, env: dict[str, str], tmp_path: Path
+) -> None:
+    import shutil
+
+    shutil.copytree(ROOT / "templates", tmp_path / "templates")
+    (tmp_path / "templates" / "en" / "discharge" / "sms.txt.j2").write_text(
+        "Hi {{ patient_first_name }}\n{{ oops }}\n"
+    )
+    env["FOLLOWUP_TEMPLATES_DIR"] = "templates"
+    result = followup(
+        "simulate",
+        "--patients",
+        str(SAMPLE / "patients.csv"),
+        "--start",
+        "2026-11-23T00:00-06:00",
+        "--days",
+        "1",
+        "--format",
+        "json",
+        str(SAMPLE / "infusions.ics"),
+    )
+    assert result.returncode == 1
+    assert (
+        "templates/en/discharge/sms.txt.j2:2: 'oops' is undefined" in result.stderr
+        or "en/discharge/sms.txt.j2:2: 'oops' is undefined" in result.stderr
+    )
+    sent = [json.loads(line) for line in result.stdout.splitlines()]
+    assert sent and not any(
+        m["step"] == "discharge" and m["channel"] == "sms" and m["patient_id"] in ("P001", "P003")
+        for m in sent
+    )
