@@ -33,6 +33,10 @@ db_app = typer.Typer(no_args_is_help=True, help="Database migrations.")
 app.add_typer(db_app, name="db")
 templates_app = typer.Typer(no_args_is_help=True, help="Message templates.")
 app.add_typer(templates_app, name="templates")
+alerts_app = typer.Typer(no_args_is_help=True, help="Alerts raised by patients' replies.")
+app.add_typer(alerts_app, name="alerts")
+reports_app = typer.Typer(no_args_is_help=True, help="Symptom reports.")
+app.add_typer(reports_app, name="reports")
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 # Piped output (scripts, logs) gets wide tables instead of ones folded to 80 columns.
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
@@ -337,6 +341,146 @@ def messages_command(
         ]
         table.add_row(*cells, *([row.body or ""] if bodies else []))
     out.print(table)
+
+
+@alerts_app.command("list")
+@friendly
+def alerts_list(
+    format: Annotated[
+        str, typer.Option("--format", help="table or json (one object a line).")
+    ] = "table",
+    all: Annotated[bool, typer.Option("--all", help="Include acknowledged alerts.")] = False,
+) -> None:
+    """Open alerts, critical first, with the patient and how to reach them."""
+    from followup.alerts import list_alerts
+
+    settings, protocol = _setup()
+    engine = make_engine(settings.database_url)
+    alerts = list_alerts(engine, include_acknowledged=all)
+    engine.dispose()
+    if format == "json":
+        for alert in alerts:
+            sys.stdout.write(json.dumps(_jsonable(_fields(alert))) + "\n")
+        return
+    table = Table(title=f"{len(alerts)} alerts")
+    for column in (
+        "id",
+        "severity",
+        "raised (clinic time)",
+        "patient",
+        "phone",
+        "reason",
+        "acknowledged",
+    ):
+        table.add_column(column, overflow="fold")
+    for a in alerts:
+        ack = (
+            f"{a.acknowledged_by} {a.acknowledged_at:%Y-%m-%d %H:%M}"
+            if a.acknowledged_at
+            else "OPEN"
+        )
+        who = f"{a.patient_id} {a.patient_name}" if a.patient_id else a.patient_name
+        raised = f"{a.created_at.astimezone(protocol.clinic.tz):%a %Y-%m-%d %H:%M}"
+        table.add_row(str(a.id), a.severity, raised, who, a.patient_phone or "", a.reason, ack)
+    out.print(table)
+
+
+@alerts_app.command("ack")
+@friendly
+def alerts_ack(
+    alert_id: Annotated[int, typer.Argument(help="The alert's id.")],
+    by: Annotated[str, typer.Option("--by", help="Who is taking it (email or name).")],
+    note: Annotated[str | None, typer.Option(help="What was done.")] = None,
+) -> None:
+    """Acknowledge an alert: escalation stops, and a crisis pause lifts with the last one."""
+    from followup.alerts import acknowledge
+
+    settings, _ = _setup()
+    engine = make_engine(settings.database_url)
+    view = acknowledge(engine, alert_id, by, note, clock.now())
+    engine.dispose()
+    out.print(f"alert {view.id} acknowledged by {view.acknowledged_by}", markup=False)
+
+
+@reports_app.command("export")
+@friendly
+def reports_export(
+    patient: Annotated[str | None, typer.Option(help="Only this patient id.")] = None,
+    format: Annotated[
+        str, typer.Option("--format", help="csv or json (one object a line).")
+    ] = "csv",
+) -> None:
+    """Write every symptom report to standard output."""
+    import csv
+
+    from followup.reports import symptom_reports
+
+    if format not in ("csv", "json"):
+        raise ConfigError(f"--format {format!r}: use csv or json")
+    settings, _ = _setup()
+    engine = make_engine(settings.database_url)
+    rows = symptom_reports(engine, patient)
+    engine.dispose()
+    columns = [
+        "patient_id",
+        "appointment_start",
+        "survey",
+        "question",
+        "value",
+        "text",
+        "reported_at",
+    ]
+    if format == "json":
+        for row in rows:
+            sys.stdout.write(
+                json.dumps(_jsonable({c: getattr(row, c) for c in columns}), ensure_ascii=False)
+                + "\n"
+            )
+        return
+    writer = csv.writer(sys.stdout)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_jsonable({"v": getattr(row, c)})["v"] for c in columns])
+
+
+@app.command("worklist")
+@friendly
+def worklist_command() -> None:
+    """Call-back requests and unconfirmed infusions, for the staff on shift."""
+    from followup.reports import worklist
+
+    settings, protocol = _setup()
+    engine = make_engine(settings.database_url)
+    items = worklist(engine, protocol, clock.now())
+    engine.dispose()
+    table = Table(title=f"{len(items)} to do")
+    for column in ("what", "patient", "phone", "infusion (clinic time)", "asked at"):
+        table.add_column(column, overflow="fold")
+    tz = protocol.clinic.tz
+    for item in items:
+        start = (
+            f"{item.appointment_start.astimezone(tz):%a %Y-%m-%d %H:%M}"
+            if item.appointment_start
+            else ""
+        )
+        since = f"{item.since.astimezone(tz):%a %H:%M}" if item.since else ""
+        what = "call back" if item.kind == "call_request" else "not confirmed"
+        table.add_row(
+            what, f"{item.patient_id} {item.patient_name}", item.phone or "", start, since
+        )
+    out.print(table)
+
+
+def _fields(obj: Any) -> dict[str, Any]:
+    return {name: getattr(obj, name) for name in obj.__slots__}
+
+
+def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
+    """Datetimes as ISO UTC with Z, None as null, the rest as is."""
+    return {
+        key: value.isoformat().replace("+00:00", "Z") if isinstance(value, datetime) else value
+        for key, value in values.items()
+    }
 
 
 def main() -> None:

@@ -41,6 +41,7 @@ class PatientFacts:
     email_consent: bool
     sms_opted_out: bool = False
     sms_unreachable: bool = False  # the provider said this number cannot take SMS
+    paused: bool = False  # a crisis alert is open: automated messages wait for staff
 
 
 @dataclass(frozen=True, slots=True)

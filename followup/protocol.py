@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -63,6 +64,16 @@ def check_timezone(name: str) -> str:
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 Kind = Literal["preparation", "reminder", "discharge", "checkin", "next_infusion"]
 ChannelName = Literal["sms", "email"]
+Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+QuestionType = Literal["scale", "yes_no", "choice", "text"]
+# How urgent an alert from a flagged answer is, as followup.alerts reads it: every alert
+# goes to the on-call person; "critical" (what a crisis reply raises) also pauses messages.
+Severity = Literal["low", "medium", "high", "critical"]
+
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+_EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+# A question goes out as (part of) an SMS: two GSM-7 segments are 306 characters.
+MAX_QUESTION_CHARS = 320
 
 
 class _Strict(BaseModel):
@@ -131,6 +142,8 @@ class Step(_Strict):
     expires_after: Duration | None = None
     quiet_hours_exempt: bool = False
     requires_next_appointment: bool = False
+    # The [surveys] key whose questions this message starts asking; replies answer them.
+    survey: str | None = None
     enabled: bool = True
 
     @field_validator("channels")
@@ -154,6 +167,178 @@ class Step(_Strict):
         return self
 
 
+class Replies(_Strict):
+    """How long the inbound side waits before it gives up, escalates or asks staff."""
+
+    # A check-in survey left unanswered this long ends; a later reply is a plain message.
+    conversation_expires_after: Duration = timedelta(hours=24)
+    # An infusion starting within this time whose preparation was not confirmed lands on
+    # the staff worklist.
+    confirmation_cutoff: Duration = timedelta(hours=24)
+    # An alert nobody acknowledged in this time goes to the next person on call.
+    alert_escalation_after: Duration = timedelta(minutes=10)
+
+    @field_validator("conversation_expires_after", "confirmation_cutoff", "alert_escalation_after")
+    @classmethod
+    def _positive(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0):
+            raise ValueError("must be longer than 0m")
+        return value
+
+
+class OnCallPerson(_Strict):
+    """Somebody on staff who is told about alerts, in the order [[on_call]] lists them."""
+
+    name: str = Field(min_length=1, max_length=80)
+    # Normalised to E.164 with the clinic's country by Protocol.
+    phone: str | None = None
+    email: str | None = Field(default=None, pattern=_EMAIL)
+
+    @model_validator(mode="after")
+    def _reachable(self) -> OnCallPerson:
+        if not self.phone and not self.email:
+            raise ValueError("needs a phone or an email (or both) so alerts can reach them")
+        return self
+
+
+def _check_texts(value: dict[str, str]) -> dict[str, str]:
+    """A language → text table: English required, every text short and discreet."""
+    if "en" not in value:
+        raise ValueError("needs an English version (en); other languages fall back to it")
+    for language, text in value.items():
+        if not _LANGUAGE.match(language):
+            raise ValueError(f"{language!r} is not a language code such as 'en' or 'es'")
+        if not text.strip():
+            raise ValueError(f"the {language!r} text is empty")
+        if len(text) > MAX_QUESTION_CHARS:
+            raise ValueError(
+                f"the {language!r} text is {len(text)} characters; keep it to "
+                f"{MAX_QUESTION_CHARS} so it fits in a short SMS"
+            )
+        if reveals_treatment(text):
+            raise ValueError(
+                f"the {language!r} text must not name a drug or a diagnosis "
+                "(somebody else may read the patient's phone)"
+            )
+    return value
+
+
+Texts = Annotated[dict[str, str], AfterValidator(_check_texts)]
+
+
+class ChoiceOption(_Strict):
+    """One answer of a multiple-choice question; patients reply with its number or words."""
+
+    key: Slug
+    label: Texts
+    # Extra words, in any language, that mean this option in a reply.
+    words: list[str] = Field(default_factory=list)
+
+    def label_in(self, language: str) -> str:
+        """The label in a language, falling back to English."""
+        return self.label.get(language) or self.label["en"]
+
+
+# The fields that only some question types take; any other type refuses them.
+_TYPE_FIELDS: dict[str, frozenset[str]] = {
+    "scale": frozenset({"min", "max", "alert_at_or_below", "alert_at_or_above"}),
+    "yes_no": frozenset({"alert_on"}),
+    "choice": frozenset({"options", "alert_on"}),
+    "text": frozenset(),
+}
+_TYPED_FIELDS = frozenset[str]().union(*_TYPE_FIELDS.values())
+
+
+class Question(_Strict):
+    """One question of a survey, asked by SMS and answered by a reply."""
+
+    key: Slug
+    type: QuestionType
+    text: Texts
+    min: int = 0
+    max: int = 10
+    alert_at_or_below: int | None = None
+    alert_at_or_above: int | None = None
+    # yes_no: the answer (true or false) that alerts; choice: the option keys that alert.
+    alert_on: bool | list[str] | None = None
+    options: list[ChoiceOption] = Field(default_factory=list)
+    # Asked only for appointments of these treatments; every treatment when left out.
+    only_for_treatments: list[str] | None = None
+    alert_severity: Severity = "high"
+
+    @model_validator(mode="after")
+    def _fits_its_type(self) -> Question:
+        for name in sorted((_TYPED_FIELDS - _TYPE_FIELDS[self.type]) & self.model_fields_set):
+            raise ValueError(f"{name}: does not apply to a {self.type} question")
+        if self.type == "scale":
+            self._check_scale()
+        elif self.type == "yes_no" and isinstance(self.alert_on, list):
+            raise ValueError("alert_on: a yes_no question alerts on true or on false")
+        elif self.type == "choice":
+            self._check_choice()
+        return self
+
+    def _check_scale(self) -> None:
+        if self.min >= self.max:
+            raise ValueError(f"min ({self.min}) must be less than max ({self.max})")
+        for name in ("alert_at_or_below", "alert_at_or_above"):
+            value = getattr(self, name)
+            if value is not None and not self.min <= value <= self.max:
+                raise ValueError(f"{name}: {value} is outside the scale {self.min} to {self.max}")
+
+    def _check_choice(self) -> None:
+        if len(self.options) < 2:
+            raise ValueError("options: a choice question needs at least two options")
+        keys = [option.key for option in self.options]
+        for key in keys:
+            if keys.count(key) > 1:
+                raise ValueError(f"options: option key {key!r} appears twice")
+        if isinstance(self.alert_on, bool):
+            raise ValueError("alert_on: a choice question alerts on a list of option keys")
+        for key in self.alert_on or []:
+            if key not in keys:
+                raise ValueError(
+                    f"alert_on: {key!r} is not one of the option keys ({', '.join(keys)})"
+                )
+        # Patients answer with numbers, so each text must number the options in order.
+        for language, text in self.text.items():
+            for number, option in enumerate(self.options, start=1):
+                listed = f"{number} {option.label_in(language)}"
+                if listed.casefold() not in text.casefold():
+                    raise ValueError(
+                        f"text.{language}: should list option {number} as {listed!r} "
+                        f"(label.{language} of option {option.key!r}), so the number a "
+                        "patient replies with means that option"
+                    )
+
+    def text_in(self, language: str) -> str:
+        """The question in a language, falling back to English."""
+        return self.text.get(language) or self.text["en"]
+
+    def asked_for(self, treatment: str) -> bool:
+        """True when this question is asked after an infusion of this treatment."""
+        return self.only_for_treatments is None or treatment in self.only_for_treatments
+
+
+class Survey(_Strict):
+    """Questions asked one by one, each reply answering the question before it."""
+
+    questions: list[Question] = Field(min_length=1)
+
+    @field_validator("questions")
+    @classmethod
+    def _unique_questions(cls, value: list[Question]) -> list[Question]:
+        keys = [question.key for question in value]
+        for key in keys:
+            if keys.count(key) > 1:
+                raise ValueError(f"question key {key!r} appears twice")
+        return value
+
+    def questions_for(self, treatment: str) -> tuple[Question, ...]:
+        """The questions asked for a treatment, in order."""
+        return tuple(question for question in self.questions if question.asked_for(treatment))
+
+
 class TreatmentOverride(_Strict):
     """Changes for one treatment: steps merged by key (`enabled = false` drops one)."""
 
@@ -169,7 +354,20 @@ class Protocol(_Strict):
     fasting_hours: int = Field(default=6, ge=0, le=24)
     steps: list[Step] = Field(min_length=1)
     treatments: dict[str, TreatmentOverride] = Field(default_factory=dict)
+    replies: Replies = Replies()
+    on_call: list[OnCallPerson] = Field(default_factory=list, validate_default=True)
+    surveys: dict[Slug, Survey] = Field(default_factory=dict)
     resolved: dict[str, tuple[Step, ...]] = Field(default_factory=dict, exclude=True)
+
+    @field_validator("on_call")
+    @classmethod
+    def _somebody_on_call(cls, value: list[OnCallPerson]) -> list[OnCallPerson]:
+        if not value:
+            raise ValueError(
+                "a clinic must have someone on call: add at least one [[on_call]] person "
+                "with a name and a phone or an email, to be told about alerts"
+            )
+        return value
 
     @model_validator(mode="after")
     def _resolve_treatments(self) -> Protocol:
@@ -178,6 +376,52 @@ class Protocol(_Strict):
         for name, override in self.treatments.items():
             resolved[name] = _merge_steps(self.steps, override.steps, f"treatments.{name}.steps")
         object.__setattr__(self, "resolved", resolved)
+        return self
+
+    @model_validator(mode="after")
+    def _on_call_phones(self) -> Protocol:
+        for index, person in enumerate(self.on_call):
+            if person.phone is None:
+                continue
+            try:
+                object.__setattr__(person, "phone", to_e164(person.phone, self.clinic.country))
+            except InvalidPhone as exc:
+                raise ValueError(f"on_call[{index}].phone: {exc}") from None
+        return self
+
+    @model_validator(mode="after")
+    def _check_surveys(self) -> Protocol:
+        known = self.treatments_known
+        for key, survey in self.surveys.items():
+            for index, question in enumerate(survey.questions):
+                for treatment in question.only_for_treatments or []:
+                    if treatment not in known:
+                        raise ValueError(
+                            f"surveys.{key}.questions[{index}].only_for_treatments: "
+                            f"{treatment!r} is not a treatment ({', '.join(sorted(known))})"
+                        )
+        defined = ", ".join(sorted(self.surveys)) or "none"
+        for index, step in enumerate(self.steps):
+            if step.survey is not None and step.survey not in self.surveys:
+                raise ValueError(
+                    f"steps[{index}].survey: no survey {step.survey!r} is defined under "
+                    f"[surveys] (defined: {defined})"
+                )
+        for treatment, steps in self.resolved.items():
+            for step in steps:
+                if step.survey is None:
+                    continue
+                if step.survey not in self.surveys:
+                    raise ValueError(
+                        f"treatments.{treatment}.steps (step {step.key!r}).survey: no survey "
+                        f"{step.survey!r} is defined under [surveys] (defined: {defined})"
+                    )
+                if not self.surveys[step.survey].questions_for(treatment):
+                    raise ValueError(
+                        f"surveys.{step.survey}: no question is asked for treatment "
+                        f"{treatment!r}, whose step {step.key!r} starts this survey "
+                        "(see only_for_treatments)"
+                    )
         return self
 
     @property

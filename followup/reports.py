@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from followup.db.models import Patient, ScheduledMessage
+from followup.db.models import Appointment, InboundMessage, Patient, ScheduledMessage, SymptomReport
+from followup.protocol import Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,3 +58,79 @@ def _detail(m: ScheduledMessage) -> str:
     if m.error_code or m.error_text:
         return f"{m.error_code or ''} {m.error_text or ''}".strip()
     return m.status_reason or m.provider_id or ""
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRow:
+    patient_id: str
+    appointment_start: datetime | None
+    survey: str
+    question: str
+    value: float | None
+    text: str | None
+    reported_at: datetime
+
+
+def symptom_reports(engine: Engine, patient: str | None = None) -> list[ReportRow]:
+    """Every symptom report, oldest first, optionally for one patient."""
+    query = (
+        select(SymptomReport, Patient.external_id, Appointment.start_at)
+        .join(Patient, col(SymptomReport.patient_id) == Patient.id)
+        .join(Appointment, col(SymptomReport.appointment_id) == Appointment.id, isouter=True)
+        .order_by(col(SymptomReport.reported_at), col(SymptomReport.id))
+    )
+    if patient:
+        query = query.where(Patient.external_id == patient)
+    with Session(engine) as session:
+        return [
+            ReportRow(external_id, start, r.survey, r.question, r.value, r.text, r.reported_at)
+            for r, external_id, start in session.exec(query)
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class WorkItem:
+    """Something a person on staff should do: call a patient back, or check an infusion."""
+
+    kind: str  # call_request | unconfirmed
+    patient_id: str
+    patient_name: str
+    phone: str | None
+    appointment_start: datetime | None
+    since: datetime | None
+
+
+def worklist(engine: Engine, protocol: Protocol, now: datetime) -> list[WorkItem]:
+    """Call-back requests, and infusions starting within the cutoff that nobody confirmed."""
+    cutoff = now + protocol.replies.confirmation_cutoff
+    with Session(engine) as session:
+        calls = session.exec(
+            select(InboundMessage, Patient)
+            .join(Patient, col(InboundMessage.patient_id) == Patient.id)
+            .where(InboundMessage.kind == "call_request", col(InboundMessage.handled_at).is_(None))
+            .order_by(col(InboundMessage.received_at))
+        ).all()
+        unconfirmed = session.exec(
+            select(Appointment, Patient)
+            .join(Patient, col(Appointment.patient_id) == Patient.id)
+            .where(
+                Appointment.status == "booked",
+                col(Appointment.start_at) > now,
+                col(Appointment.start_at) <= cutoff,
+                col(Appointment.confirmation).is_(None),
+            )
+            .order_by(col(Appointment.start_at))
+        ).all()
+    items = [
+        WorkItem("call_request", p.external_id, _name(p), p.phone, None, m.received_at)
+        for m, p in calls
+    ]
+    items += [
+        WorkItem("unconfirmed", p.external_id, _name(p), p.phone, a.start_at, None)
+        for a, p in unconfirmed
+    ]
+    return items
+
+
+def _name(patient: Patient) -> str:
+    return f"{patient.first_name} {patient.last_name}".strip()

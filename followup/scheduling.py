@@ -49,6 +49,7 @@ def patient_facts(patient: Patient, clinic_tz: ZoneInfo) -> PatientFacts:
         email_consent=patient.email_consent,
         sms_opted_out=patient.opted_out_at is not None,
         sms_unreachable=patient.sms_unreachable_at is not None,
+        paused=patient.paused_at is not None,
     )
 
 

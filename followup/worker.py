@@ -12,6 +12,7 @@ import signal
 import socket
 import threading
 import uuid
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from types import FrameType
@@ -20,6 +21,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine
 
 from followup import clock
+from followup.alerts import deliver_pending, escalate_due
+from followup.channels.base import Channel
 from followup.channels.registry import build_channels
 from followup.db.engine import make_engine
 from followup.dispatch.retry import RetryPolicy
@@ -31,6 +34,7 @@ from followup.protocol import Protocol
 from followup.settings import Settings
 
 log = logging.getLogger(__name__)
+ALERT_INTERVAL_SECONDS = 15
 
 
 def sync_sources(engine: Engine, settings: Settings, protocol: Protocol) -> list[FileReport]:
@@ -46,6 +50,17 @@ def sync_sources(engine: Engine, settings: Settings, protocol: Protocol) -> list
         if report.error:
             log.warning("sync of %s failed: %s", report.path.name, report.error)
     return reports
+
+
+def alert_job(engine: Engine, channels: Mapping[str, Channel], protocol: Protocol) -> None:
+    """Escalate alerts nobody acknowledged, and send notifications still waiting.
+
+    The web process notifies at once; this catches what it could not (a provider outage,
+    a process that died) and is the only place escalation happens.
+    """
+    now = clock.now()
+    escalate_due(engine, protocol, now)
+    deliver_pending(engine, channels, protocol, now)
 
 
 def build_runner(engine: Engine, settings: Settings, protocol: Protocol) -> DispatchRunner:
@@ -94,6 +109,15 @@ def build_scheduler(
         )
     else:
         log.warning("no calendar sources configured (FOLLOWUP_CALENDAR_SOURCES): nothing to sync")
+    scheduler.add_job(
+        alert_job,
+        "interval",
+        args=(engine, runner.dispatcher.channels, protocol),
+        seconds=ALERT_INTERVAL_SECONDS,
+        id="alerts",
+        misfire_grace_time=60,
+        **jobs,
+    )
     scheduler.add_job(
         runner.run_until_idle,
         "interval",

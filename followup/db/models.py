@@ -5,13 +5,25 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, String, UniqueConstraint
+from sqlalchemy import Column, Index, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from followup.calendar.events import EventStatus as AppointmentStatus
 from followup.db.types import UTCDateTime
 
-__all__ = ["Appointment", "AppointmentStatus", "MessageStatus", "Patient", "ScheduledMessage"]
+__all__ = [
+    "Alert",
+    "AlertNotification",
+    "Appointment",
+    "AppointmentStatus",
+    "Conversation",
+    "InboundMessage",
+    "MessageStatus",
+    "Patient",
+    "ReplyMessage",
+    "ScheduledMessage",
+    "SymptomReport",
+]
 
 
 def _utc(nullable: bool = True, index: bool = False) -> Column[datetime]:
@@ -51,6 +63,8 @@ class Patient(SQLModel, table=True):
     # Set when the SMS provider says the number cannot take messages (invalid, landline).
     sms_unreachable_at: datetime | None = Field(default=None, sa_column=_utc())
     sms_unreachable_reason: str | None = Field(default=None, max_length=200)
+    # Automated messages wait while a crisis alert about this patient is open.
+    paused_at: datetime | None = Field(default=None, sa_column=_utc())
     created_at: datetime = Field(sa_column=_utc(nullable=False))
     updated_at: datetime = Field(sa_column=_utc(nullable=False))
 
@@ -68,6 +82,8 @@ class Appointment(SQLModel, table=True):
     treatment: str = Field(max_length=40)
     source_sequence: int = 0
     source_modified_at: datetime | None = Field(default=None, sa_column=_utc())
+    confirmation: str | None = Field(default=None, max_length=16)  # confirmed | call_requested
+    confirmation_at: datetime | None = Field(default=None, sa_column=_utc())
     created_at: datetime = Field(sa_column=_utc(nullable=False))
     updated_at: datetime = Field(sa_column=_utc(nullable=False))
 
@@ -106,3 +122,121 @@ class ScheduledMessage(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_column=_utc())
     created_at: datetime = Field(sa_column=_utc(nullable=False))
     updated_at: datetime = Field(sa_column=_utc(nullable=False))
+
+
+class InboundMessage(SQLModel, table=True):
+    """Every SMS a patient (or anyone) sends us, stored before anything else happens to it."""
+
+    __tablename__ = "inbound_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider_sid: str = Field(unique=True, max_length=64)  # Twilio retries are stored once
+    from_number: str = Field(max_length=32, index=True)
+    to_number: str = Field(default="", max_length=32)
+    body: str = ""
+    received_at: datetime = Field(sa_column=_utc(nullable=False, index=True))
+    patient_id: int | None = Field(default=None, foreign_key="patient.id", index=True)
+    kind: str = Field(default="received", max_length=32)  # what the pipeline made of it
+    summary: str | None = Field(default=None, max_length=300)
+    needs_attention: bool = False  # processing failed, or a person should read it
+    processing_error: str | None = Field(default=None, max_length=300)
+    handled_at: datetime | None = Field(default=None, sa_column=_utc())
+    handled_by: str | None = Field(default=None, max_length=254)
+
+
+class ReplyMessage(SQLModel, table=True):
+    """An SMS we answered with (TwiML), kept so its delivery can be followed."""
+
+    __tablename__ = "reply_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    inbound_message_id: int = Field(foreign_key="inbound_message.id", unique=True)
+    patient_id: int | None = Field(default=None, foreign_key="patient.id", index=True)
+    to_number: str = Field(max_length=32)
+    kind: str = Field(max_length=32)
+    body: str
+    status: str = Field(default="queued", max_length=16)
+    provider_id: str | None = Field(default=None, max_length=64)
+    error_code: str | None = Field(default=None, max_length=40)
+    created_at: datetime = Field(sa_column=_utc(nullable=False))
+    updated_at: datetime = Field(sa_column=_utc(nullable=False))
+
+
+class Conversation(SQLModel, table=True):
+    """A check-in survey in progress: which question the patient's next reply answers."""
+
+    __table_args__ = (
+        # At most one open conversation per patient.
+        Index(
+            "uq_conversation_open_per_patient",
+            "patient_id",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    appointment_id: int | None = Field(default=None, foreign_key="appointment.id")
+    scheduled_message_id: int | None = Field(default=None, foreign_key="scheduled_message.id")
+    survey: str = Field(max_length=64)
+    question_index: int = 0
+    reasked: bool = False
+    started_at: datetime = Field(sa_column=_utc(nullable=False))
+    expires_at: datetime = Field(sa_column=_utc(nullable=False))
+    ended_at: datetime | None = Field(default=None, sa_column=_utc())
+
+
+class SymptomReport(SQLModel, table=True):
+    __tablename__ = "symptom_report"
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    appointment_id: int | None = Field(default=None, foreign_key="appointment.id", index=True)
+    inbound_message_id: int | None = Field(default=None, foreign_key="inbound_message.id")
+    survey: str = Field(max_length=64)
+    question: str = Field(max_length=64)
+    value: float | None = None
+    text: str | None = None
+    reported_at: datetime = Field(sa_column=_utc(nullable=False, index=True))
+
+
+class Alert(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int | None = Field(default=None, foreign_key="patient.id", index=True)
+    inbound_message_id: int | None = Field(default=None, foreign_key="inbound_message.id")
+    severity: str = Field(max_length=16)  # critical | high
+    reason: str = Field(max_length=300)
+    created_at: datetime = Field(sa_column=_utc(nullable=False, index=True))
+    # Which on-call person was last notified, and when the next one is if nobody answers.
+    escalation_level: int = 0
+    next_escalation_at: datetime | None = Field(default=None, sa_column=_utc())
+    reply_error: str | None = Field(
+        default=None, max_length=200
+    )  # our answer to the patient failed
+    acknowledged_at: datetime | None = Field(default=None, sa_column=_utc())
+    acknowledged_by: str | None = Field(default=None, max_length=254)
+    acknowledgement_note: str | None = None
+
+
+class AlertNotification(SQLModel, table=True):
+    """One message to one on-call person about one alert; retried until it leaves."""
+
+    __tablename__ = "alert_notification"
+    __table_args__ = (
+        UniqueConstraint("alert_id", "level", "channel", name="uq_notification_level_channel"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int = Field(foreign_key="alert.id", index=True)
+    level: int
+    contact_name: str = Field(max_length=100)
+    channel: str = Field(max_length=8)
+    to: str = Field(max_length=254)
+    status: str = Field(default="pending", max_length=16)  # pending | sent | failed
+    attempts: int = 0
+    provider_id: str | None = Field(default=None, max_length=100)
+    error: str | None = Field(default=None, max_length=300)
+    created_at: datetime = Field(sa_column=_utc(nullable=False))
+    sent_at: datetime | None = Field(default=None, sa_column=_utc())

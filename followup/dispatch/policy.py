@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from followup.planner import PatientFacts, channel_skip_reason, next_allowed
 from followup.protocol import QuietHours
+
+# How often a message held for a paused patient looks again.
+PAUSE_RECHECK = timedelta(minutes=10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +37,9 @@ def decide(
         return Decision("skip", reason=blocked)
     if expires_at is not None and now >= expires_at:
         return Decision("expire", reason="it was no longer useful by the time it could be sent")
+    if patient.paused:
+        # Held, not dropped: once staff clear the alert, what is still useful goes out.
+        return Decision("defer", at=now + PAUSE_RECHECK)
     if quiet_hours_exempt:
         return Decision("send")
     allowed = next_allowed(now, patient.timezone, quiet)

@@ -28,6 +28,7 @@ from followup.messages.context import message_context
 from followup.messages.render import Renderer
 from followup.phones import mask
 from followup.protocol import Protocol
+from followup.replies.conversations import start_conversation
 from followup.scheduling import ACTIVE, next_start, patient_facts
 
 log = logging.getLogger(__name__)
@@ -246,7 +247,33 @@ class Dispatcher:
             self.channels[msg.channel].provider,
             " (found at the provider after an unanswered attempt)" if found else "",
         )
-        return self._finish(session, msg, MessageStatus.SENT, "sent")
+        outcome = self._finish(session, msg, MessageStatus.SENT, "sent")
+        self._begin_survey(session, msg)
+        return outcome
+
+    def _begin_survey(self, session: Session, msg: ScheduledMessage) -> None:
+        """A check-in SMS that asks a survey's first question opens the conversation."""
+        appt = session.get(Appointment, msg.appointment_id)
+        step = next(
+            (
+                s
+                for s in self.protocol.steps_for(appt.treatment if appt else None)
+                if s.key == msg.step
+            ),
+            None,
+        )
+        if msg.channel != "sms" or step is None or step.survey is None:
+            return
+        start_conversation(
+            session,
+            patient_id=msg.patient_id,
+            appointment_id=msg.appointment_id,
+            scheduled_message_id=msg.id or 0,
+            survey=step.survey,
+            now=self.now(),
+            expires_after=self.protocol.replies.conversation_expires_after,
+        )
+        session.commit()
 
     def _failed(
         self,

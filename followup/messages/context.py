@@ -10,7 +10,12 @@
 | fasting_hours | 6 |
 | days_since_infusion | 1, 3, 7 for check-ins; None otherwise |
 | step, kind | checkin_day3, checkin |
+| survey_question | the first question of the step's survey (None for steps without one) |
 | reply_hint | Reply STOP to opt out. |
+
+Replies to a patient's text (`reply_*` templates) get a smaller context from
+`reply_context`: the clinic's names and numbers, patient_first_name (empty for a number
+that matches no patient) and reply_hint.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import phonenumbers
 
 from followup.planner import resolve_local
 from followup.protocol import Protocol, Step
+from followup.replies.survey import first_question
 
 _WEEKDAYS = {
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
@@ -103,6 +109,26 @@ def message_context(
         "days_since_infusion": step.day_after if step.kind == "checkin" else None,
         "step": step.key,
         "kind": step.kind,
+        "survey_question": (
+            first_question(protocol, step.survey, treatment, language) if step.survey else None
+        ),
+        "reply_hint": _REPLY_HINT[_lang(language)],
+    }
+
+
+def reply_context(protocol: Protocol, language: str, first_name: str = "") -> dict[str, Any]:
+    """What a reply template may use: nothing about an appointment.
+
+    A reply may go to a number that matches no patient; first_name is then empty.
+    """
+    clinic = protocol.clinic
+    return {
+        "clinic_name": clinic.name,
+        "clinic_phone": display_phone(clinic.phone, clinic.country),
+        "on_call_phone": display_phone(clinic.on_call_phone, clinic.country),
+        "crisis_line": clinic.crisis_line,
+        "emergency_number": clinic.emergency_number,
+        "patient_first_name": first_name,
         "reply_hint": _REPLY_HINT[_lang(language)],
     }
 

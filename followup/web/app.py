@@ -9,15 +9,25 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from followup.channels.registry import build_channels
 from followup.db.migrate import pending_revisions
+from followup.messages.render import Renderer
+from followup.protocol import Protocol, load_protocol
 from followup.settings import Settings
+from followup.web.twilio import twilio_router
 
 
-def create_app(settings: Settings, engine: Engine) -> FastAPI:
+def create_app(settings: Settings, engine: Engine, protocol: Protocol | None = None) -> FastAPI:
     """The web application for one database."""
     app = FastAPI(title="followup", version="0.1.0", docs_url=None, redoc_url=None)
+    protocol = protocol or load_protocol(settings.protocol_file)
     app.state.settings = settings
     app.state.engine = engine
+    app.include_router(
+        twilio_router(
+            settings, engine, protocol, Renderer(settings.templates_dir), build_channels(settings)
+        )
+    )
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -25,6 +25,17 @@ LANGUAGES = ("en", "es")
 TEMPLATES = ("preparation", "reminder", "discharge", "checkin", "next_infusion")
 PARTS = ("sms.txt", "email_subject.txt", "email_body.txt", "email_body.html")
 CHECKIN_DAYS = (1, 3, 7)
+# Answers to a patient's text: SMS only, checked in test_protocol_replies.py.
+REPLY_TEMPLATES = (
+    "reply_stop",
+    "reply_start",
+    "reply_help",
+    "reply_unknown_sender",
+    "reply_crisis",
+    "reply_confirmed",
+    "reply_call_requested",
+    "reply_received",
+)
 
 # The first name in the SMS of these templates; the others stay short and leave it out.
 SMS_WITH_NAME = frozenset({"preparation", "discharge", "checkin"})
@@ -72,7 +83,10 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "one-hour-fast": {"fasting_hours": 1},
     **{f"day{days}": {"days": days} for days in CHECKIN_DAYS},
     "day-unknown": {"days_since_infusion": None},
+    "no-survey": {"survey_question": None},
 }
+# Variants only check-ins take a branch on.
+CHECKIN_VARIANTS = frozenset({*(f"day{days}" for days in CHECKIN_DAYS), "day-unknown", "no-survey"})
 
 
 def _cases() -> list[Case]:
@@ -81,7 +95,7 @@ def _cases() -> list[Case]:
         for language in LANGUAGES
         for template in TEMPLATES
         for variant, options in VARIANTS.items()
-        if template == "checkin" or not variant.startswith("day")
+        if template == "checkin" or variant not in CHECKIN_VARIANTS
     ]
 
 
@@ -267,6 +281,7 @@ def test_both_languages_have_exactly_the_same_template_files() -> None:
         return {str(path.relative_to(root)) for path in root.rglob("*.j2")}
 
     expected = {f"{template}/{part}.j2" for template in TEMPLATES for part in PARTS}
+    expected.update(f"{template}/sms.txt.j2" for template in REPLY_TEMPLATES)
     expected.add("_layout.html.j2")
     assert files("en") == expected
     assert files("es") == expected
@@ -344,10 +359,26 @@ def test_after_care_messages_always_give_the_crisis_line_and_discharge_the_on_ca
 
 
 @cases(templates=("checkin",))
-def test_checkin_asks_for_the_mood_score_from_0_to_10(renderer: Renderer, case: Case) -> None:
+def test_checkin_asks_the_first_question_of_its_survey_in_every_part(
+    renderer: Renderer, case: Case
+) -> None:
     messages = render_all(renderer, case)
+    question = case.context["survey_question"]
     for part in ("sms", "text", "html"):
-        assert re.search(r"\b0\b.*\b10\b", messages.visible()[part]), part
+        value = messages.visible()[part]
+        if question is None:
+            assert case.context["clinic_phone"] in value, part
+        else:
+            assert question in value, part
+            assert re.search(r"\b0\b.*\b10\b", value), part
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_shipped_checkin_starts_with_the_mood_question_in_the_patients_language(
+    language: str,
+) -> None:
+    question = make_context(language, "checkin")["survey_question"]
+    assert question == PROTOCOL.surveys["post_infusion"].questions[0].text[language]
 
 
 @cases(languages=("en",))

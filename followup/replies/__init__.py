@@ -1,0 +1,1 @@
+"""Reading patients' SMS replies: keywords, answers to questions and crisis triage."""

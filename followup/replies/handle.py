@@ -1,0 +1,400 @@
+"""The inbound pipeline: store first, then crisis triage, keywords, confirmations, surveys.
+
+`handle` is what the Twilio webhook calls. The message is committed on its own before any
+processing, so nothing a patient wrote is lost to a bug further down; if processing fails
+the message is flagged for staff and, when it reads as a crisis, the patient still gets
+the crisis answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from followup.alerts import CRITICAL, raise_alert
+from followup.db.models import (
+    Appointment,
+    Conversation,
+    InboundMessage,
+    MessageStatus,
+    Patient,
+    ReplyMessage,
+    ScheduledMessage,
+    SymptomReport,
+)
+from followup.errors import RenderError
+from followup.messages.context import reply_context
+from followup.messages.render import Renderer
+from followup.phones import mask
+from followup.protocol import Protocol
+from followup.replies.conversations import end_conversation, open_conversation
+from followup.replies.parse import Keyword, keyword, parse_confirmation
+from followup.replies.survey import SurveyState, answer
+from followup.replies.triage import detect_crisis
+from followup.scheduling import ACTIVE, replan_patients
+
+log = logging.getLogger(__name__)
+
+# YES and CALL refer to the next infusion when it is this close.
+CONFIRMATION_HORIZON = timedelta(days=7)
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """An SMS as Twilio's webhook describes it."""
+
+    sid: str
+    from_number: str
+    to_number: str
+    body: str
+
+
+@dataclass(slots=True)
+class Handled:
+    """What to answer the patient, and the alerts whose staff must hear at once."""
+
+    reply: str | None = None
+    reply_id: int | None = None
+    alert_ids: list[int] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Result:
+    kind: str
+    summary: str
+    reply_kind: str | None = None
+    reply: str | None = None
+    needs_attention: bool = False
+    alert_ids: list[int] = field(default_factory=list)
+
+
+def handle(
+    engine: Engine, protocol: Protocol, renderer: Renderer, inbound: Inbound, now: datetime
+) -> Handled:
+    """Store, then process one inbound SMS; a retried MessageSid gets the first answer again."""
+    message_id, new = store(engine, inbound, now)
+    if not new:
+        return _previous_answer(engine, message_id)
+    try:
+        return process(engine, protocol, renderer, message_id, now)
+    except Exception as exc:
+        log.exception("inbound message %d: processing failed", message_id)
+        return _after_failure(engine, protocol, message_id, inbound.body, exc, now)
+
+
+def store(engine: Engine, inbound: Inbound, now: datetime) -> tuple[int, bool]:
+    """Commit the raw message; (id, False) when this MessageSid was stored before."""
+    with Session(engine) as session:
+        row = InboundMessage(
+            provider_sid=inbound.sid,
+            from_number=inbound.from_number,
+            to_number=inbound.to_number,
+            body=inbound.body,
+            received_at=now,
+        )
+        session.add(row)
+        try:
+            session.commit()
+            return row.id or 0, True
+        except IntegrityError:
+            session.rollback()
+    with Session(engine) as session:
+        existing = session.exec(
+            select(InboundMessage.id).where(InboundMessage.provider_sid == inbound.sid)
+        ).one()
+        return existing or 0, False
+
+
+def process(
+    engine: Engine, protocol: Protocol, renderer: Renderer, message_id: int, now: datetime
+) -> Handled:
+    """Work out what a stored message means, act on it, and choose the answer."""
+    with Session(engine, expire_on_commit=False) as session:
+        message = session.get(InboundMessage, message_id)
+        assert message is not None
+        patient = match_patient(session, message.from_number, now)
+        message.patient_id = patient.id if patient else None
+        replies = _Replies(renderer, protocol, patient)
+        result = _understand(session, protocol, replies, message, patient, now)
+        message.kind, message.summary = result.kind, result.summary[:300]
+        message.needs_attention = message.needs_attention or result.needs_attention
+        handled = Handled(alert_ids=result.alert_ids)
+        if result.reply is not None and result.reply_kind is not None:
+            reply = ReplyMessage(
+                inbound_message_id=message_id,
+                patient_id=message.patient_id,
+                to_number=message.from_number,
+                kind=result.reply_kind,
+                body=result.reply,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(reply)
+            session.flush()
+            handled.reply, handled.reply_id = result.reply, reply.id
+        session.add(message)
+        session.commit()
+    log.info("inbound message %d from %s: %s", message_id, mask(message.from_number), result.kind)
+    return handled
+
+
+def match_patient(session: Session, number: str, now: datetime) -> Patient | None:
+    """The patient with this phone; when a family shares one, the one mid-survey first."""
+    patients = session.exec(
+        select(Patient).where(Patient.phone == number).order_by(col(Patient.id))
+    ).all()
+    for patient in patients:
+        if open_conversation(session, patient.id or 0, now) is not None:
+            return patient
+    return patients[0] if patients else None
+
+
+class _Replies:
+    """Renders the reply templates (`templates/<lang>/reply_*/sms.txt.j2`) for one sender."""
+
+    def __init__(self, renderer: Renderer, protocol: Protocol, patient: Patient | None) -> None:
+        self.renderer, self.protocol = renderer, protocol
+        self.language = patient.language if patient else "en"
+        self.first_name = patient.first_name if patient else ""
+
+    def result(self, kind: str, summary: str, template: str, attention: bool = False) -> _Result:
+        context = reply_context(self.protocol, self.language, self.first_name)
+        try:
+            text = self.renderer.render(template, self.language, "sms", context).text
+        except RenderError:
+            if template != "reply_crisis":
+                raise
+            log.exception("the crisis reply template failed; sending the built-in text")
+            text = crisis_fallback(self.protocol)
+        return _Result(kind, summary, template, text, attention)
+
+
+def crisis_fallback(protocol: Protocol) -> str:
+    """The crisis answer that needs no template, for when the template or the database fails."""
+    clinic = protocol.clinic
+    return (
+        f"If you are thinking of harming yourself, call or text {clinic.crisis_line} now "
+        f"(Suicide & Crisis Lifeline), or call our on-call line {clinic.on_call_phone}. "
+        f"If you are in immediate danger, call {clinic.emergency_number}. "
+        f"Someone from {clinic.name} will contact you."
+    )
+
+
+def _understand(
+    session: Session,
+    protocol: Protocol,
+    replies: _Replies,
+    message: InboundMessage,
+    patient: Patient | None,
+    now: datetime,
+) -> _Result:
+    text = message.body
+    finding = detect_crisis(text)
+    if finding is not None:
+        # Before everything else, whoever sent it, opted out or not.
+        alert = raise_alert(
+            session,
+            protocol,
+            patient=patient,
+            inbound_message_id=message.id,
+            severity=CRITICAL,
+            reason=f"crisis language ({finding.category})",
+            now=now,
+        )
+        result = replies.result(
+            "crisis", f"crisis: {finding.category} ({finding.phrase})", "reply_crisis", True
+        )
+        result.alert_ids.append(alert.id or 0)
+        return result
+    if patient is None:
+        return replies.result(
+            "unknown_sender", "from a number not in the roster", "reply_unknown_sender", True
+        )
+    word = keyword(text)
+    if word is Keyword.STOP:
+        return replies.result("opt_out", _opt_out(session, patient, now), "reply_stop")
+    if word is Keyword.START or (
+        patient.opted_out_at is not None and parse_confirmation(text) == "yes"
+    ):
+        _opt_in(session, protocol, patient, now)
+        return replies.result("opt_in", "opted back in to SMS", "reply_start")
+    if word is Keyword.HELP:
+        return replies.result("help", "asked for help", "reply_help")
+    confirmation = parse_confirmation(text)
+    if confirmation == "call":
+        when = _confirm(session, patient, "call_requested", now) or "no upcoming infusion"
+        return replies.result(
+            "call_request", f"asked for a call ({when})", "reply_call_requested", True
+        )
+    conversation = open_conversation(session, patient.id or 0, now)
+    if conversation is not None:
+        return _survey_answer(session, protocol, message, patient, conversation, now)
+    if confirmation == "yes":
+        confirmed = _confirm(session, patient, "confirmed", now)
+        if confirmed is not None:
+            return replies.result(
+                "confirmation", f"confirmed ride and fasting ({confirmed})", "reply_confirmed"
+            )
+    return replies.result("free_text", "a message for the care team", "reply_received", True)
+
+
+def _opt_out(session: Session, patient: Patient, now: datetime) -> str:
+    patient.opted_out_at = patient.opted_out_at or now
+    patient.updated_at = now
+    session.add(patient)
+    table = ScheduledMessage.__table__  # type: ignore[attr-defined]
+    skipped = session.execute(
+        update(table)
+        .where(
+            table.c.patient_id == patient.id,
+            table.c.channel == "sms",
+            table.c.status == MessageStatus.PENDING,
+        )
+        .values(status=MessageStatus.SKIPPED, status_reason="opted out of SMS", updated_at=now)
+    ).rowcount  # type: ignore[attr-defined]
+    end_conversation(session, patient.id or 0, now)
+    return f"opted out of SMS; {skipped} waiting SMS skipped"
+
+
+def _opt_in(session: Session, protocol: Protocol, patient: Patient, now: datetime) -> None:
+    patient.opted_out_at = None
+    patient.updated_at = now
+    session.add(patient)
+    session.flush()
+    # Messages skipped for the opt-out come back if they still make sense.
+    replan_patients(session, [patient.id or 0], protocol, now)
+
+
+def _confirm(session: Session, patient: Patient, what: str, now: datetime) -> str | None:
+    """Store YES or CALL on the next infusion; its time, or None when there is none."""
+    appointment = session.exec(
+        select(Appointment)
+        .where(
+            Appointment.patient_id == patient.id,
+            col(Appointment.status).in_(ACTIVE),
+            col(Appointment.start_at) > now,
+            col(Appointment.start_at) <= now + CONFIRMATION_HORIZON,
+        )
+        .order_by(col(Appointment.start_at))
+    ).first()
+    if appointment is None:
+        return None
+    appointment.confirmation, appointment.confirmation_at = what, now
+    appointment.updated_at = now
+    session.add(appointment)
+    return f"infusion {appointment.start_at:%Y-%m-%d %H:%M}Z"
+
+
+def _survey_answer(
+    session: Session,
+    protocol: Protocol,
+    message: InboundMessage,
+    patient: Patient,
+    conversation: Conversation,
+    now: datetime,
+) -> _Result:
+    appointment = (
+        session.get(Appointment, conversation.appointment_id)
+        if conversation.appointment_id
+        else None
+    )
+    state = SurveyState(conversation.survey, conversation.question_index, conversation.reasked)
+    turn = answer(
+        protocol,
+        state,
+        message.body,
+        appointment.treatment if appointment else None,
+        patient.language,
+    )
+    summary = "survey reply"
+    if turn.answer is not None:
+        session.add(
+            SymptomReport(
+                patient_id=patient.id or 0,
+                appointment_id=conversation.appointment_id,
+                inbound_message_id=message.id,
+                survey=conversation.survey,
+                question=turn.answer.question,
+                value=turn.answer.value,
+                text=turn.answer.text,
+                reported_at=now,
+            )
+        )
+        # A choice answer has no number; only a re-asked answer was not understood.
+        reasked = turn.next_state is not None and turn.next_state.reasked
+        shown = turn.answer.value if turn.answer.value is not None else turn.answer.text
+        summary = f"{turn.answer.question}: {'not understood' if reasked else shown}"
+    result = _Result("survey_answer", summary, "survey", turn.reply)
+    for flag in turn.flags:
+        alert = raise_alert(
+            session,
+            protocol,
+            patient=patient,
+            inbound_message_id=message.id,
+            severity=flag.severity,
+            reason=flag.reason,
+            now=now,
+        )
+        result.alert_ids.append(alert.id or 0)
+        result.needs_attention = True
+    if turn.next_state is None:
+        conversation.ended_at = now
+    else:
+        conversation.question_index = turn.next_state.question_index
+        conversation.reasked = turn.next_state.reasked
+    session.add(conversation)
+    return result
+
+
+def _previous_answer(engine: Engine, message_id: int) -> Handled:
+    """Twilio retried a webhook we already handled: answer the same, do nothing twice."""
+    with Session(engine) as session:
+        reply = session.exec(
+            select(ReplyMessage).where(ReplyMessage.inbound_message_id == message_id)
+        ).first()
+    return Handled(reply=reply.body if reply else None, reply_id=reply.id if reply else None)
+
+
+def _after_failure(
+    engine: Engine, protocol: Protocol, message_id: int, body: str, exc: Exception, now: datetime
+) -> Handled:
+    """Flag the stored message for staff; a crisis still gets its answer and its alert."""
+    table = InboundMessage.__table__  # type: ignore[attr-defined]
+    with engine.begin() as connection:
+        connection.execute(
+            update(table)
+            .where(table.c.id == message_id)
+            .values(
+                needs_attention=True,
+                kind="error",
+                processing_error=f"{type(exc).__name__}: {exc}"[:300],
+            )
+        )
+    if detect_crisis(body) is None:
+        return Handled()
+    handled = Handled(reply=crisis_fallback(protocol))
+    try:
+        with Session(engine) as session:
+            message = session.get(InboundMessage, message_id)
+            patient = (
+                session.get(Patient, message.patient_id) if message and message.patient_id else None
+            )
+            alert = raise_alert(
+                session,
+                protocol,
+                patient=patient,
+                inbound_message_id=message_id,
+                severity=CRITICAL,
+                reason="crisis language (message could not be fully processed)",
+                now=now,
+            )
+            session.commit()
+            handled.alert_ids.append(alert.id or 0)
+    except Exception:
+        log.exception("inbound message %d: could not record the crisis alert either", message_id)
+    return handled

@@ -1,0 +1,108 @@
+"""Twilio's webhooks: inbound SMS and delivery status, signed, answered in TwiML."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, BackgroundTasks, Request, Response
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+from followup import clock
+from followup.alerts import deliver_pending
+from followup.channels.base import Channel
+from followup.messages.render import Renderer
+from followup.protocol import Protocol
+from followup.replies.handle import Inbound, handle
+from followup.replies.status import record_status
+from followup.settings import Settings
+
+log = logging.getLogger(__name__)
+TWIML = "application/xml"
+
+
+def signed_url(public_url: str, path: str, query: str) -> str:
+    """The address Twilio signed: the public one it called, not the one a proxy passed on."""
+    return public_url.rstrip("/") + path + (f"?{query}" if query else "")
+
+
+def twilio_router(
+    settings: Settings,
+    engine: Engine,
+    protocol: Protocol,
+    renderer: Renderer,
+    channels: Mapping[str, Channel],
+) -> APIRouter:
+    """The two webhook routes, bound to one database and one protocol."""
+    router = APIRouter(prefix="/twilio")
+    token = settings.twilio_auth_token.get_secret_value() if settings.twilio_auth_token else None
+    validator = RequestValidator(token) if token else None
+
+    async def signed_form(request: Request) -> dict[str, str] | Response:
+        if validator is None or not settings.public_url:
+            reason = "Twilio webhooks need FOLLOWUP_TWILIO_AUTH_TOKEN and FOLLOWUP_PUBLIC_URL"
+            return Response(reason, status_code=503, media_type="text/plain")
+        raw = (await request.body()).decode("utf-8", errors="replace")
+        params = dict(parse_qsl(raw, keep_blank_values=True))
+        # Twilio signs the address it called, which behind a proxy is the public one.
+        url = (
+            settings.public_url
+            + request.url.path
+            + (f"?{request.url.query}" if request.url.query else "")
+        )
+        if not validator.validate(url, params, request.headers.get("X-Twilio-Signature", "")):
+            log.warning("refused a %s webhook with a missing or wrong signature", request.url.path)
+            return Response("invalid signature", status_code=403, media_type="text/plain")
+        return params
+
+    @router.post("/sms")
+    async def inbound_sms(request: Request, background: BackgroundTasks) -> Response:
+        form = await signed_form(request)
+        if isinstance(form, Response):
+            return form
+        missing = [name for name in ("MessageSid", "From") if not form.get(name)]
+        if missing:
+            return Response(
+                f"missing form fields: {', '.join(missing)}",
+                status_code=400,
+                media_type="text/plain",
+            )
+        inbound = Inbound(
+            form["MessageSid"], form["From"], form.get("To", ""), form.get("Body", "")
+        )
+        handled = await run_in_threadpool(handle, engine, protocol, renderer, inbound, clock.now())
+        for alert_id in handled.alert_ids:
+            # After the answer has gone back to Twilio, but in this process and at once.
+            background.add_task(deliver_pending, engine, channels, protocol, clock.now(), alert_id)
+        twiml = MessagingResponse()
+        if handled.reply:
+            callback = (
+                f"{settings.public_url}/twilio/status?reply={handled.reply_id}"
+                if handled.reply_id
+                else None
+            )
+            twiml.message(handled.reply, status_callback=callback)
+        return Response(str(twiml), media_type=TWIML)
+
+    @router.post("/status")
+    async def delivery_status(request: Request) -> Response:
+        form = await signed_form(request)
+        if isinstance(form, Response):
+            return form
+        reply = request.query_params.get("reply")
+        await run_in_threadpool(
+            record_status,
+            engine,
+            sid=form.get("MessageSid", ""),
+            status=form.get("MessageStatus", ""),
+            error_code=form.get("ErrorCode") or None,
+            reply_id=int(reply) if reply and reply.isdigit() else None,
+            now=clock.now(),
+        )
+        return Response(str(MessagingResponse()), media_type=TWIML)
+
+    return router

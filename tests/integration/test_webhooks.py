@@ -1,0 +1,389 @@
+"""Twilio's webhooks over real HTTP on 127.0.0.1, signed the way Twilio signs them."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import uvicorn
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+from twilio.request_validator import RequestValidator
+
+from followup.db.models import (
+    Alert,
+    Appointment,
+    InboundMessage,
+    MessageStatus,
+    Patient,
+    ScheduledMessage,
+    SymptomReport,
+)
+from followup.importing import ImportWindow, import_files
+from followup.protocol import Protocol
+from followup.settings import Settings
+from followup.testing.fake_twilio import FakeTwilio
+from followup.web.app import create_app
+from followup.web.twilio import signed_url
+from tests.conftest import ROOT
+
+SID = "AC" + "0123456789abcdef" * 2
+TOKEN = "webhook-test-token"
+PUBLIC = "https://followup.example-clinic.org"
+CLINIC = "+14025550100"
+ANA = "+14025550134"
+ROSTER = (
+    "patient_id,first_name,last_name,phone,email,language,timezone,sms_consent,email_consent\n"
+    f"P1,Ana,Rivera,{ANA},ana@example.org,en,America/Chicago,yes,yes\n"
+)
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+def test_twilios_published_example_signature_validates_against_our_url_rule() -> None:
+    # From Twilio's own request-validator tests: token 12345, this URL, these params.
+    params = {
+        "CallSid": "CA1234567890ABCDE",
+        "Caller": "+14158675309",
+        "Digits": "1234",
+        "From": "+14158675309",
+        "To": "+18005551212",
+    }
+    url = signed_url("https://mycompany.com/", "/myapp.php", "foo=1&bar=2")
+    assert url == "https://mycompany.com/myapp.php?foo=1&bar=2"
+    assert RequestValidator("12345").validate(url, params, "RSOYDt4T1cUTdK1PDd93/VVr8B8=")
+
+
+@dataclass
+class Server:
+    base: str
+    engine: Engine
+    fake: FakeTwilio
+
+    def post(
+        self, path: str, params: dict[str, str], signature: str | None = "compute"
+    ) -> tuple[int, str]:
+        data = urllib.parse.urlencode(params).encode()
+        if signature == "compute":
+            signature = RequestValidator(TOKEN).compute_signature(PUBLIC + path, params)
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        if signature is not None:
+            headers["X-Twilio-Signature"] = signature
+        request = urllib.request.Request(
+            self.base + path, data=data, headers=headers, method="POST"
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=15) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode()
+
+    def sms(self, body: str, sid: str, sender: str = ANA) -> tuple[int, str]:
+        return self.post(
+            "/twilio/sms",
+            {"MessageSid": sid, "From": sender, "To": CLINIC, "Body": body, "AccountSid": SID},
+        )
+
+    def inbound(self) -> list[InboundMessage]:
+        with Session(self.engine) as session:
+            return list(session.exec(select(InboundMessage).order_by(InboundMessage.id)))  # type: ignore[arg-type]
+
+    def patient(self) -> Patient:
+        with Session(self.engine) as session:
+            return session.exec(select(Patient)).one()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def server(engine: Engine, protocol: Protocol, tmp_path: Path) -> Iterator[Server]:
+    (tmp_path / "roster.csv").write_text(ROSTER)
+    now = datetime.now(UTC)
+    start = (now + timedelta(hours=30)).strftime("%Y%m%dT%H%M%SZ")
+    end = (now + timedelta(hours=31, minutes=30)).strftime("%Y%m%dT%H%M%SZ")
+    (tmp_path / "room.ics").write_text(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:a1\r\nDTSTAMP:20260101T000000Z\r\n"
+        f"DTSTART:{start}\r\nDTEND:{end}\r\nX-PATIENT-ID:P1\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    window = ImportWindow(now, timedelta(days=8), timedelta(days=60))
+    import_files(engine, protocol, window, tmp_path / "roster.csv", [tmp_path / "room.ics"])
+    with FakeTwilio(SID, TOKEN) as fake:
+        settings = Settings(
+            database_url=str(engine.url),
+            public_url=PUBLIC,
+            twilio_account_sid=SID,
+            twilio_auth_token=TOKEN,  # type: ignore[arg-type]
+            twilio_from_number=CLINIC,
+            twilio_base_url=fake.base_url,
+            templates_dir=ROOT / "templates",
+        )
+        port = free_port()
+        config = uvicorn.Config(
+            create_app(settings, engine, protocol), host="127.0.0.1", port=port, log_level="warning"
+        )
+        web = uvicorn.Server(config)
+        thread = threading.Thread(target=web.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 20
+        while not web.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        try:
+            yield Server(f"http://127.0.0.1:{port}", engine, fake)
+        finally:
+            web.should_exit = True
+            thread.join(timeout=10)
+
+
+def test_missing_or_wrong_signature_is_refused_and_nothing_is_stored(server: Server) -> None:
+    params = {"MessageSid": "SM1", "From": ANA, "To": CLINIC, "Body": "hello"}
+    assert server.post("/twilio/sms", params, signature=None)[0] == 403
+    assert server.post("/twilio/sms", params, signature="bm90IGEgc2lnbmF0dXJl")[0] == 403
+    signed_for_other_body = RequestValidator(TOKEN).compute_signature(
+        PUBLIC + "/twilio/sms", {**params, "Body": "hi"}
+    )
+    assert server.post("/twilio/sms", params, signature=signed_for_other_body)[0] == 403
+    assert server.inbound() == []
+
+
+def test_help_is_answered_in_twiml_with_the_clinics_phone(server: Server) -> None:
+    status, body = server.sms("HELP", "SMhelp")
+    assert status == 200 and body.startswith("<?xml") and "<Message" in body
+    assert "Lakeside Infusion Clinic" in body and "(402) 555-0100" in body
+    [stored] = server.inbound()
+    assert (stored.kind, stored.body, stored.from_number) == ("help", "HELP", ANA)
+
+
+def test_twilio_retrying_a_message_stores_it_once_and_answers_the_same(server: Server) -> None:
+    first = server.sms("HELP", "SMdup")
+    second = server.sms("HELP", "SMdup")
+    assert first == second
+    assert len(server.inbound()) == 1
+
+
+def test_unknown_sender_is_stored_for_staff_and_told_nothing_about_patients(server: Server) -> None:
+    status, body = server.sms("Hi, is this Ana's clinic?", "SMunknown", sender="+12125550199")
+    assert status == 200
+    assert "Ana" not in body and "Rivera" not in body and "appointment" not in body.lower()
+    [stored] = server.inbound()
+    assert stored.kind == "unknown_sender" and stored.needs_attention and stored.patient_id is None
+
+
+def test_stop_opts_out_at_once_and_no_planned_sms_leaves_afterwards(
+    server: Server, protocol: Protocol
+) -> None:
+    status, body = server.sms("Stop. Thank you", "SMstop")
+    assert status == 200 and "START" in body
+    patient = server.patient()
+    assert patient.opted_out_at is not None
+    with Session(server.engine) as session:
+        sms = session.exec(select(ScheduledMessage).where(ScheduledMessage.channel == "sms")).all()
+    assert sms and {m.status for m in sms} <= {MessageStatus.SKIPPED, MessageStatus.CANCELLED}
+    # Even if a row were still pending, the dispatcher checks again at send time.
+    from followup.channels.registry import build_channels
+    from followup.dispatch.claim import claim_due
+    from followup.dispatch.retry import RetryPolicy
+    from followup.dispatch.send import Dispatcher
+    from followup.messages.render import Renderer
+
+    settings = Settings(
+        twilio_account_sid=SID,
+        twilio_auth_token=TOKEN,
+        twilio_from_number=CLINIC,
+        twilio_base_url=server.fake.base_url,
+    )  # type: ignore[arg-type]
+    dispatcher = Dispatcher(
+        server.engine,
+        protocol,
+        Renderer(ROOT / "templates"),
+        build_channels(settings),
+        RetryPolicy(3, timedelta(seconds=1), timedelta(seconds=1)),
+        "t",
+    )
+    later = datetime.now(UTC) + timedelta(days=10)
+    dispatcher.now = lambda: later
+    for claimed in claim_due(server.engine, "t", later, timedelta(minutes=5), 100):
+        dispatcher.process(claimed.id)
+    assert server.fake.messages == []
+
+
+def test_start_opts_back_in_and_skipped_messages_return(server: Server) -> None:
+    server.sms("STOP", "SMs1")
+    status, body = server.sms("start", "SMs2")
+    assert status == 200 and "STOP" in body
+    assert server.patient().opted_out_at is None
+    with Session(server.engine) as session:
+        statuses = {
+            m.status
+            for m in session.exec(select(ScheduledMessage).where(ScheduledMessage.channel == "sms"))
+        }
+    assert MessageStatus.PENDING in statuses
+
+
+def read_corpus(name: str) -> list[str]:
+    lines = (FIXTURES / name).read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
+def test_every_crisis_message_gets_988_at_once_and_a_critical_alert_pages_on_call(
+    server: Server, protocol: Protocol
+) -> None:
+    messages = read_corpus("crisis_messages.txt")
+    assert len(messages) >= 40
+    on_call = protocol.on_call[0].phone
+    for number, text in enumerate(messages):
+        status, body = server.sms(text, f"SMcrisis{number}")
+        assert status == 200, text
+        assert "988" in body, text
+    with Session(server.engine) as session:
+        alerts = session.exec(select(Alert)).all()
+    assert len(alerts) == len(messages) and {a.severity for a in alerts} == {"critical"}
+    assert server.patient().paused_at is not None  # automated messages wait for staff
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and len(server.fake.deliveries_to(on_call or "")) < len(
+        messages
+    ):
+        time.sleep(0.1)
+    pages = server.fake.deliveries_to(on_call or "")
+    assert len(pages) == len(messages)
+    assert all("CRITICAL" in page["body"] and "P1" in page["body"] for page in pages)
+    # The patient's words stay in the app; one-word messages may equal a category name.
+    distinctive = [text for text in messages if len(text) > 12]
+    assert not any(text in page["body"] for page in pages for text in distinctive)
+
+
+def test_ordinary_replies_raise_no_crisis_alert(server: Server) -> None:
+    for number, text in enumerate(read_corpus("non_crisis_messages.txt")):
+        assert server.sms(text, f"SMok{number}")[0] == 200
+    with Session(server.engine) as session:
+        assert [a.reason for a in session.exec(select(Alert)) if a.severity == "critical"] == []
+
+
+def test_call_request_lands_on_the_worklist(server: Server, protocol: Protocol) -> None:
+    from followup.reports import worklist
+
+    status, body = server.sms("CALL", "SMcall")
+    assert status == 200 and "call" in body.lower()
+    with Session(server.engine) as session:
+        appt = session.exec(select(Appointment)).one()
+    assert appt.confirmation == "call_requested"
+    kinds = {item.kind for item in worklist(server.engine, protocol, datetime.now(UTC))}
+    assert "call_request" in kinds
+
+
+def test_yes_confirms_the_next_infusion_and_takes_it_off_the_worklist(
+    server: Server, protocol: Protocol
+) -> None:
+    from followup.reports import worklist
+
+    assert {
+        i.kind for i in worklist(server.engine, protocol, datetime.now(UTC) + timedelta(hours=10))
+    } == {"unconfirmed"}
+    assert server.sms("Yes", "SMyes")[0] == 200
+    with Session(server.engine) as session:
+        assert session.exec(select(Appointment)).one().confirmation == "confirmed"
+    assert worklist(server.engine, protocol, datetime.now(UTC) + timedelta(hours=10)) == []
+
+
+def begin_checkin(server: Server) -> None:
+    """What the dispatcher does when the day-1 check-in SMS goes out."""
+    from followup.replies.conversations import start_conversation
+
+    with Session(server.engine) as session:
+        appt = session.exec(select(Appointment)).one()
+        row = session.exec(
+            select(ScheduledMessage).where(ScheduledMessage.step == "checkin_day1")
+        ).first()
+        assert row is not None
+        start_conversation(
+            session,
+            patient_id=appt.patient_id,
+            appointment_id=appt.id or 0,
+            scheduled_message_id=row.id or 0,
+            survey="post_infusion",
+            now=datetime.now(UTC),
+            expires_after=timedelta(hours=24),
+        )
+        session.commit()
+
+
+def test_a_whole_checkin_survey_becomes_symptom_reports(server: Server) -> None:
+    begin_checkin(server)
+    replies = [
+        server.sms(text, f"SMsurvey{i}")[1]
+        for i, text in enumerate(["about a 6", "nausea, headache", "slept a lot"])
+    ]
+    assert "Thank" in replies[2]
+    with Session(server.engine) as session:
+        reports = [(r.question, r.value, r.text) for r in session.exec(select(SymptomReport))]
+    assert [q for q, _, _ in reports] == ["mood", "side_effects", "anything_else"]
+    assert reports[0][1] == 6.0
+    assert "nausea" in (reports[1][2] or "") and "headache" in (reports[1][2] or "")
+    assert "slept a lot" in (reports[2][2] or "")
+
+
+def test_low_mood_score_raises_a_high_alert(server: Server) -> None:
+    begin_checkin(server)
+    assert server.sms("1", "SMlow")[0] == 200
+    with Session(server.engine) as session:
+        alerts = session.exec(select(Alert)).all()
+    assert [(a.severity, "mood" in a.reason) for a in alerts] == [("high", True)]
+
+
+def test_an_unreadable_answer_is_kept_and_asked_again_once(server: Server) -> None:
+    begin_checkin(server)
+    status, body = server.sms("pretty meh honestly", "SMmeh")
+    assert status == 200 and "0" in body and "10" in body
+    with Session(server.engine) as session:
+        [report] = session.exec(select(SymptomReport)).all()
+    assert report.value is None and report.text == "pretty meh honestly"
+
+
+def test_status_callback_records_delivery_and_21610_opts_the_patient_out(server: Server) -> None:
+    with Session(server.engine) as session:
+        row = session.exec(
+            select(ScheduledMessage).where(ScheduledMessage.channel == "sms")
+        ).first()
+        assert row is not None
+        row.status, row.provider_id = MessageStatus.SENT, "SMdelivered"
+        session.add(row)
+        session.commit()
+        row_id = row.id
+    assert (
+        server.post(
+            "/twilio/status",
+            {"MessageSid": "SMdelivered", "MessageStatus": "undelivered", "ErrorCode": "21610"},
+        )[0]
+        == 200
+    )
+    with Session(server.engine) as session:
+        row = session.get(ScheduledMessage, row_id)
+        assert (
+            row is not None
+            and row.status == MessageStatus.UNDELIVERED
+            and row.error_code == "21610"
+        )
+    assert server.patient().opted_out_at is not None
+    assert (
+        server.post("/twilio/status", {"MessageSid": "SMnobody", "MessageStatus": "delivered"})[0]
+        == 200
+    )
+    assert (
+        server.post(
+            "/twilio/status",
+            {"MessageSid": "SMnobody", "MessageStatus": "delivered"},
+            signature=None,
+        )[0]
+        == 403
+    )
