@@ -28,7 +28,7 @@ from followup.db.models import (
     SymptomReport,
 )
 from followup.errors import RenderError
-from followup.messages.context import reply_context
+from followup.messages.context import display_phone, reply_context
 from followup.messages.render import Renderer
 from followup.phones import mask
 from followup.protocol import Protocol
@@ -179,7 +179,8 @@ def crisis_fallback(protocol: Protocol) -> str:
     clinic = protocol.clinic
     return (
         f"If you are thinking of harming yourself, call or text {clinic.crisis_line} now "
-        f"(Suicide & Crisis Lifeline), or call our on-call line {clinic.on_call_phone}. "
+        f"(Suicide & Crisis Lifeline), or call our on-call line "
+        f"{display_phone(clinic.on_call_phone, clinic.country)}. "
         f"If you are in immediate danger, call {clinic.emergency_number}. "
         f"Someone from {clinic.name} will contact you."
     )

@@ -387,3 +387,97 @@ def test_status_callback_records_delivery_and_21610_opts_the_patient_out(server:
         )[0]
         == 403
     )
+
+
+@pytest.fixture
+def broken_templates(tmp_path: Path) -> Path:
+    import shutil
+
+    copy = tmp_path / "templates-broken"
+    shutil.copytree(ROOT / "templates", copy)
+    (copy / "en" / "reply_help" / "sms.txt.j2").write_text("{{ clinic_nmae }}\n")
+    (copy / "en" / "reply_crisis" / "sms.txt.j2").write_text("{% if %}\n")
+    return copy
+
+
+@pytest.fixture
+def broken_server(
+    engine: Engine, protocol: Protocol, tmp_path: Path, broken_templates: Path
+) -> Iterator[Server]:
+    (tmp_path / "roster.csv").write_text(ROSTER)
+    import_files(
+        engine,
+        protocol,
+        ImportWindow(datetime.now(UTC), timedelta(days=1), timedelta(days=1)),
+        tmp_path / "roster.csv",
+        [],
+    )
+    with FakeTwilio(SID, TOKEN) as fake:
+        settings = Settings(
+            database_url=str(engine.url),
+            public_url=PUBLIC,
+            twilio_account_sid=SID,
+            twilio_auth_token=TOKEN,  # type: ignore[arg-type]
+            twilio_from_number=CLINIC,
+            twilio_base_url=fake.base_url,
+            templates_dir=broken_templates,
+        )
+        port = free_port()
+        web = uvicorn.Server(
+            uvicorn.Config(
+                create_app(settings, engine, protocol),
+                host="127.0.0.1",
+                port=port,
+                log_level="critical",
+            )
+        )
+        thread = threading.Thread(target=web.run, daemon=True)
+        thread.start()
+        while not web.started:
+            time.sleep(0.05)
+        try:
+            yield Server(f"http://127.0.0.1:{port}", engine, fake)
+        finally:
+            web.should_exit = True
+            thread.join(timeout=10)
+
+
+def test_a_message_that_fails_processing_is_kept_flagged_and_twilio_gets_200(
+    broken_server: Server,
+) -> None:
+    status, body = broken_server.sms("HELP", "SMbroken")
+    assert status == 200 and "<Message" not in body
+    [stored] = broken_server.inbound()
+    assert stored.body == "HELP" and stored.needs_attention and stored.kind == "error"
+    assert stored.processing_error and "clinic_nmae" in stored.processing_error
+
+
+def test_a_broken_crisis_template_still_answers_with_988_and_alerts(broken_server: Server) -> None:
+    status, body = broken_server.sms("I want to end my life", "SMbrokencrisis")
+    assert (status == 200 and "988" in body and "(402) 555-0199" in body) or "+14025550199" in body
+    with Session(broken_server.engine) as session:
+        assert [a.severity for a in session.exec(select(Alert))] == ["critical"]
+
+
+def test_yes_from_an_opted_out_patient_opts_back_in(server: Server) -> None:
+    server.sms("STOP", "SMy1")
+    assert server.patient().opted_out_at is not None
+    assert server.sms("YES", "SMy2")[0] == 200
+    assert server.patient().opted_out_at is None
+
+
+def test_an_undelivered_crisis_answer_is_recorded_on_the_alert(server: Server) -> None:
+    status, body = server.sms("i want to die", "SMcr")
+    assert status == 200 and "988" in body
+    reply_id = body.split("reply=")[1].split('"')[0]
+    callback = f"/twilio/status?reply={reply_id}"
+    assert (
+        server.post(
+            callback, {"MessageSid": "SMreply1", "MessageStatus": "failed", "ErrorCode": "21610"}
+        )[0]
+        == 200
+    )
+    with Session(server.engine) as session:
+        [alert] = session.exec(select(Alert)).all()
+    assert alert.reply_error == "crisis reply failed (21610)"
+    assert server.patient().opted_out_at is not None
