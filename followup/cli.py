@@ -443,6 +443,42 @@ def reports_export(
         writer.writerow([_jsonable({"v": getattr(row, c)})["v"] for c in columns])
 
 
+@app.command("inbox")
+@friendly
+def inbox_command(
+    attention: Annotated[
+        bool, typer.Option(help="Only messages a person still has to read.")
+    ] = False,
+    limit: Annotated[int, typer.Option(min=1)] = 50,
+    bodies: Annotated[
+        bool, typer.Option(help="Show what patients wrote (patient information).")
+    ] = False,
+) -> None:
+    """Every reply, newest first, with what the pipeline made of it."""
+    from followup.reports import inbox
+
+    settings, protocol = _setup()
+    engine = make_engine(settings.database_url)
+    rows = inbox(engine, attention_only=attention, limit=limit)
+    engine.dispose()
+    table = Table(title=f"{len(rows)} messages", show_lines=bodies)
+    for column in ("id", "received (clinic time)", "patient", "kind", "what it said", "!"):
+        table.add_column(column, overflow="fold")
+    if bodies:
+        table.add_column("message", overflow="fold")
+    for row in rows:
+        cells = [
+            str(row.id),
+            f"{row.received_at.astimezone(protocol.clinic.tz):%a %Y-%m-%d %H:%M}",
+            row.patient or "unknown sender",
+            row.kind,
+            row.summary,
+            "!" if row.needs_attention else "",
+        ]
+        table.add_row(*cells, *([row.body] if bodies else []))
+    out.print(table)
+
+
 @app.command("worklist")
 @friendly
 def worklist_command() -> None:

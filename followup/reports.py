@@ -134,3 +134,41 @@ def worklist(engine: Engine, protocol: Protocol, now: datetime) -> list[WorkItem
 
 def _name(patient: Patient) -> str:
     return f"{patient.first_name} {patient.last_name}".strip()
+
+
+@dataclass(frozen=True, slots=True)
+class InboxRow:
+    id: int
+    received_at: datetime
+    patient: str | None
+    kind: str
+    summary: str
+    needs_attention: bool
+    body: str
+
+
+def inbox(engine: Engine, *, attention_only: bool = False, limit: int = 50) -> list[InboxRow]:
+    """Every inbound message, newest first; what the pipeline made of it."""
+    query = select(InboundMessage, Patient.external_id).join(
+        Patient, col(InboundMessage.patient_id) == Patient.id, isouter=True
+    )
+    if attention_only:
+        query = query.where(
+            col(InboundMessage.needs_attention), col(InboundMessage.handled_at).is_(None)
+        )
+    query = query.order_by(
+        col(InboundMessage.received_at).desc(), col(InboundMessage.id).desc()
+    ).limit(limit)
+    with Session(engine) as session:
+        return [
+            InboxRow(
+                m.id or 0,
+                m.received_at,
+                external_id,
+                m.kind,
+                m.summary or m.processing_error or "",
+                m.needs_attention,
+                m.body,
+            )
+            for m, external_id in session.exec(query)
+        ]

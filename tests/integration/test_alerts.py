@@ -219,3 +219,40 @@ def test_reports_export_writes_csv_and_json(engine: Engine, patient_id: int) -> 
     assert run_cli(engine, "reports", "export", "--patient", "nobody").stdout.splitlines() == [
         csv_out[0]
     ]
+
+
+def test_inbox_lists_every_reply_with_what_it_was(engine: Engine, patient_id: int) -> None:
+    from followup.db.models import InboundMessage
+
+    with Session(engine) as session:
+        session.add(
+            InboundMessage(
+                provider_sid="SM1",
+                from_number="+14025550134",
+                body="about a 6",
+                received_at=T0,
+                patient_id=patient_id,
+                kind="survey_answer",
+                summary="mood: 6.0",
+            )
+        )
+        session.add(
+            InboundMessage(
+                provider_sid="SM2",
+                from_number="+12125550199",
+                body="who is this",
+                received_at=T0 + timedelta(minutes=1),
+                kind="unknown_sender",
+                summary="from a number not in the roster",
+                needs_attention=True,
+            )
+        )
+        session.commit()
+    everything = run_cli(engine, "inbox").stdout
+    assert (
+        "mood: 6.0" in everything
+        and "unknown sender" in everything
+        and "about a 6" not in everything
+    )
+    attention = run_cli(engine, "inbox", "--attention", "--bodies").stdout
+    assert "who is this" in attention and "mood: 6.0" not in attention
