@@ -38,23 +38,29 @@ def claim_due(
     candidates = (
         select(T.c.id)
         .where(due)
-        .order_by(T.c.due_at)
+        .order_by(T.c.due_at, T.c.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    statement = (
-        update(T)
-        .where(T.c.id.in_(candidates.scalar_subquery()), due)
-        .values(
-            status=MessageStatus.CLAIMED,
-            lease_owner=owner,
-            lease_expires_at=now + lease,
-            updated_at=now,
-        )
-        .returning(T.c.id, T.c.channel, T.c.patient_id, T.c.due_at)
-    )
     with engine.begin() as connection:
-        rows = connection.execute(statement).all()
+        # Two statements, one transaction: PostgreSQL may run a LIMIT … FOR UPDATE
+        # subquery inside an UPDATE more than once and claim more rows than asked. The
+        # locked ids are claimed as they are; on SQLite, where nothing is locked, the
+        # `due` condition repeated in the UPDATE is the compare-and-set.
+        ids = list(connection.execute(candidates).scalars())
+        if not ids:
+            return []
+        rows = connection.execute(
+            update(T)
+            .where(T.c.id.in_(ids), due)
+            .values(
+                status=MessageStatus.CLAIMED,
+                lease_owner=owner,
+                lease_expires_at=now + lease,
+                updated_at=now,
+            )
+            .returning(T.c.id, T.c.channel, T.c.patient_id, T.c.due_at)
+        ).all()
     ordered = sorted(rows, key=lambda r: (r.due_at, r.id))
     return [Claimed(row.id, row.channel, row.patient_id) for row in ordered]
 
