@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import wraps
 from pathlib import Path
@@ -15,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
+from sqlalchemy import Engine
 
 from followup import clock
 from followup.calendar.events import Rejected
@@ -71,6 +73,22 @@ def _setup(require_current_db: bool = True, service: bool = False) -> tuple[Sett
         finally:
             engine.dispose()
     return settings, protocol
+
+
+@contextmanager
+def _database() -> Iterator[tuple[Settings, Protocol, Engine]]:
+    """Settings, protocol and an engine on a current database, for one command."""
+    settings, protocol = _setup()
+    engine = make_engine(settings.database_url)
+    try:
+        yield settings, protocol, engine
+    finally:
+        engine.dispose()
+
+
+def _local(value: datetime, protocol: Protocol, fmt: str = "%a %Y-%m-%d %H:%M") -> str:
+    """A stored UTC time as the clinic reads it."""
+    return value.astimezone(protocol.clinic.tz).strftime(fmt)
 
 
 @db_app.command("upgrade")
@@ -231,11 +249,9 @@ def _print_table(outgoing: Sequence[Any], protocol: Protocol) -> None:
     for column in ("due (clinic time)", "patient", "step", "channel", "to", "message"):
         table.add_column(column, overflow="fold")
     for item in outgoing:
-        local = item.due_at.astimezone(protocol.clinic.tz)
+        local = _local(item.due_at, protocol)
         preview = (item.subject or item.body).splitlines()[0][:60]
-        table.add_row(
-            f"{local:%a %Y-%m-%d %H:%M}", item.patient_id, item.step, item.channel, item.to, preview
-        )
+        table.add_row(local, item.patient_id, item.step, item.channel, item.to, preview)
     out.print(table)
 
 
@@ -312,10 +328,8 @@ def messages_command(
     """List planned and sent messages: the plan, the outbox, and why any did not go."""
     from followup.reports import list_messages
 
-    settings, protocol = _setup()
-    engine = make_engine(settings.database_url)
-    rows = list_messages(engine, status=status, patient=patient, limit=limit)
-    engine.dispose()
+    with _database() as (_, protocol, engine):
+        rows = list_messages(engine, status=status, patient=patient, limit=limit)
     table = Table(title=f"{len(rows)} messages", show_lines=bodies)
     for column in (
         "id",
@@ -332,7 +346,7 @@ def messages_command(
     for row in rows:
         cells = [
             str(row.id),
-            f"{row.due_at.astimezone(protocol.clinic.tz):%a %Y-%m-%d %H:%M}",
+            _local(row.due_at, protocol),
             row.patient,
             row.step,
             row.channel,
@@ -354,10 +368,8 @@ def alerts_list(
     """Open alerts, critical first, with the patient and how to reach them."""
     from followup.alerts import list_alerts
 
-    settings, protocol = _setup()
-    engine = make_engine(settings.database_url)
-    alerts = list_alerts(engine, include_acknowledged=all)
-    engine.dispose()
+    with _database() as (_, protocol, engine):
+        alerts = list_alerts(engine, include_acknowledged=all)
     if format == "json":
         for alert in alerts:
             sys.stdout.write(json.dumps(_jsonable(_fields(alert))) + "\n")
@@ -380,7 +392,7 @@ def alerts_list(
             else "OPEN"
         )
         who = f"{a.patient_id} {a.patient_name}" if a.patient_id else a.patient_name
-        raised = f"{a.created_at.astimezone(protocol.clinic.tz):%a %Y-%m-%d %H:%M}"
+        raised = _local(a.created_at, protocol)
         table.add_row(str(a.id), a.severity, raised, who, a.patient_phone or "", a.reason, ack)
     out.print(table)
 
@@ -395,10 +407,8 @@ def alerts_ack(
     """Acknowledge an alert: escalation stops, and a crisis pause lifts with the last one."""
     from followup.alerts import acknowledge
 
-    settings, _ = _setup()
-    engine = make_engine(settings.database_url)
-    view = acknowledge(engine, alert_id, by, note, clock.now())
-    engine.dispose()
+    with _database() as (_, _, engine):
+        view = acknowledge(engine, alert_id, by, note, clock.now())
     out.print(f"alert {view.id} acknowledged by {view.acknowledged_by}", markup=False)
 
 
@@ -417,10 +427,8 @@ def reports_export(
 
     if format not in ("csv", "json"):
         raise ConfigError(f"--format {format!r}: use csv or json")
-    settings, _ = _setup()
-    engine = make_engine(settings.database_url)
-    rows = symptom_reports(engine, patient)
-    engine.dispose()
+    with _database() as (_, _, engine):
+        rows = symptom_reports(engine, patient)
     columns = [
         "patient_id",
         "appointment_start",
@@ -457,10 +465,8 @@ def inbox_command(
     """Every reply, newest first, with what the pipeline made of it."""
     from followup.reports import inbox
 
-    settings, protocol = _setup()
-    engine = make_engine(settings.database_url)
-    rows = inbox(engine, attention_only=attention, limit=limit)
-    engine.dispose()
+    with _database() as (_, protocol, engine):
+        rows = inbox(engine, attention_only=attention, limit=limit)
     table = Table(title=f"{len(rows)} messages", show_lines=bodies)
     for column in ("id", "received (clinic time)", "patient", "kind", "what it said", "!"):
         table.add_column(column, overflow="fold")
@@ -469,7 +475,7 @@ def inbox_command(
     for row in rows:
         cells = [
             str(row.id),
-            f"{row.received_at.astimezone(protocol.clinic.tz):%a %Y-%m-%d %H:%M}",
+            _local(row.received_at, protocol),
             row.patient or "unknown sender",
             row.kind,
             row.summary,
@@ -485,21 +491,14 @@ def worklist_command() -> None:
     """Call-back requests and unconfirmed infusions, for the staff on shift."""
     from followup.reports import worklist
 
-    settings, protocol = _setup()
-    engine = make_engine(settings.database_url)
-    items = worklist(engine, protocol, clock.now())
-    engine.dispose()
+    with _database() as (_, protocol, engine):
+        items = worklist(engine, protocol, clock.now())
     table = Table(title=f"{len(items)} to do")
     for column in ("what", "patient", "phone", "infusion (clinic time)", "asked at"):
         table.add_column(column, overflow="fold")
-    tz = protocol.clinic.tz
     for item in items:
-        start = (
-            f"{item.appointment_start.astimezone(tz):%a %Y-%m-%d %H:%M}"
-            if item.appointment_start
-            else ""
-        )
-        since = f"{item.since.astimezone(tz):%a %H:%M}" if item.since else ""
+        start = _local(item.appointment_start, protocol) if item.appointment_start else ""
+        since = _local(item.since, protocol, "%a %H:%M") if item.since else ""
         what = "call back" if item.kind == "call_request" else "not confirmed"
         table.add_row(
             what, f"{item.patient_id} {item.patient_name}", item.phone or "", start, since

@@ -207,9 +207,11 @@ def _understand(
             reason=f"crisis language ({finding.category})",
             now=now,
         )
-        result = replies.result(
-            "crisis", f"crisis: {finding.category} ({finding.phrase})", "reply_crisis", True
-        )
+        summary = f"crisis: {finding.category} ({finding.phrase})"
+        if patient is not None and keyword(text) is Keyword.STOP:
+            # A revocation counts whatever else the message says.
+            summary += f"; {_opt_out(session, patient, now)}"
+        result = replies.result("crisis", summary, "reply_crisis", True)
         result.alert_ids.append(alert.id or 0)
         return result
     if patient is None:

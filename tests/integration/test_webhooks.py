@@ -481,3 +481,19 @@ def test_an_undelivered_crisis_answer_is_recorded_on_the_alert(server: Server) -
         [alert] = session.exec(select(Alert)).all()
     assert alert.reply_error == "crisis reply failed (21610)"
     assert server.patient().opted_out_at is not None
+
+
+def test_a_crisis_message_that_also_says_stop_gets_988_and_is_honoured_as_an_opt_out(
+    server: Server,
+) -> None:
+    status, body = server.sms("please stop texting me, i want to die", "SMstopcrisis")
+    assert status == 200 and "988" in body
+    assert server.patient().opted_out_at is not None
+    with Session(server.engine) as session:
+        assert [a.severity for a in session.exec(select(Alert))] == ["critical"]
+        pending = session.exec(
+            select(ScheduledMessage).where(
+                ScheduledMessage.channel == "sms", ScheduledMessage.status == MessageStatus.PENDING
+            )
+        ).all()
+    assert pending == []
