@@ -39,6 +39,8 @@ alerts_app = typer.Typer(no_args_is_help=True, help="Alerts raised by patients' 
 app.add_typer(alerts_app, name="alerts")
 reports_app = typer.Typer(no_args_is_help=True, help="Symptom reports.")
 app.add_typer(reports_app, name="reports")
+staff_app = typer.Typer(no_args_is_help=True, help="Staff accounts for the web pages.")
+app.add_typer(staff_app, name="staff")
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 # Piped output (scripts, logs) gets wide tables instead of ones folded to 80 columns.
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
@@ -483,6 +485,30 @@ def inbox_command(
         ]
         table.add_row(*cells, *([row.body] if bodies else []))
     out.print(table)
+
+
+@staff_app.command("add")
+@friendly
+def staff_add(
+    email: Annotated[str, typer.Argument(help="The person's email; it is their sign-in name.")],
+    role: Annotated[
+        str, typer.Option(help="admin (templates, staff, tokens) or clinician (read, acknowledge).")
+    ],
+) -> None:
+    """Create a staff account. The password is asked on the terminal, or read from stdin."""
+    import getpass
+
+    from followup.staff import add_staff
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            raise ConfigError("the two passwords differ")
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    with _database() as (_, _, engine):
+        user = add_staff(engine, email, role, password, clock.now())
+    out.print(f"{user.email} can now sign in as {user.role}", markup=False)
 
 
 @app.command("worklist")

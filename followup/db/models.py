@@ -14,15 +14,19 @@ from followup.db.types import UTCDateTime
 __all__ = [
     "Alert",
     "AlertNotification",
+    "ApiToken",
     "Appointment",
     "AppointmentStatus",
+    "AuditEvent",
     "Conversation",
     "InboundMessage",
     "MessageStatus",
     "Patient",
     "ReplyMessage",
     "ScheduledMessage",
+    "StaffUser",
     "SymptomReport",
+    "TemplateRevision",
 ]
 
 
@@ -240,3 +244,63 @@ class AlertNotification(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=300)
     created_at: datetime = Field(sa_column=_utc(nullable=False))
     sent_at: datetime | None = Field(default=None, sa_column=_utc())
+
+
+class StaffUser(SQLModel, table=True):
+    """A person on the clinic's staff who signs in to the web pages."""
+
+    __tablename__ = "staff_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(unique=True, max_length=254)  # stored lower-cased
+    role: str = Field(max_length=16)  # admin | clinician
+    password_hash: str = Field(max_length=200)
+    failed_sign_ins: int = 0
+    locked_until: datetime | None = Field(default=None, sa_column=_utc())
+    last_sign_in_at: datetime | None = Field(default=None, sa_column=_utc())
+    disabled_at: datetime | None = Field(default=None, sa_column=_utc())
+    created_at: datetime = Field(sa_column=_utc(nullable=False))
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who changed what, when, and how it looked before and after (JSON)."""
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=_utc(nullable=False, index=True))
+    actor: str = Field(max_length=254)
+    action: str = Field(max_length=64)
+    record_type: str = Field(max_length=64)
+    record_id: str = Field(max_length=100)
+    before: str | None = None
+    after: str | None = None
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token for clinic tools; only its hash is kept."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100)
+    token_hash: str = Field(unique=True, max_length=64)
+    created_by: str = Field(max_length=254)
+    created_at: datetime = Field(sa_column=_utc(nullable=False))
+    last_used_at: datetime | None = Field(default=None, sa_column=_utc())
+    revoked_at: datetime | None = Field(default=None, sa_column=_utc())
+
+
+class TemplateRevision(SQLModel, table=True):
+    """A staff edit of one template part; the newest overrides the file default."""
+
+    __tablename__ = "template_revision"
+    __table_args__ = (Index("ix_template_revision_lookup", "template", "language", "part", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    template: str = Field(max_length=64)
+    language: str = Field(max_length=8)
+    part: str = Field(max_length=32)  # sms.txt, email_subject.txt, email_body.txt, email_body.html
+    body: str | None = None  # None: reset to the file default
+    author: str = Field(max_length=254)
+    created_at: datetime = Field(sa_column=_utc(nullable=False))

@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+import logging
+import secrets
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
-from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.middleware.sessions import SessionMiddleware
 
 from followup.channels.registry import build_channels
 from followup.db.migrate import pending_revisions
 from followup.messages.render import Renderer
 from followup.protocol import Protocol, load_protocol
 from followup.settings import Settings
+from followup.web.auth import SignInRequired
+from followup.web.staff_pages import staff_router
 from followup.web.twilio import twilio_router
+
+log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings, engine: Engine, protocol: Protocol | None = None) -> FastAPI:
@@ -23,6 +33,26 @@ def create_app(settings: Settings, engine: Engine, protocol: Protocol | None = N
     protocol = protocol or load_protocol(settings.protocol_file)
     app.state.settings = settings
     app.state.engine = engine
+    app.state.protocol = protocol
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=_session_key(settings),
+        session_cookie="followup_session",
+        max_age=12 * 3600,
+        same_site="lax",
+        https_only=bool(settings.public_url and settings.public_url.startswith("https://")),
+    )
+    app.mount(
+        "/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"
+    )
+    app.include_router(staff_router())
+
+    @app.exception_handler(SignInRequired)
+    async def sign_in_required(request: Request, _exc: SignInRequired) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": "sign in or send a valid bearer token"}, status_code=401)
+        return RedirectResponse(f"/staff/sign-in?next={quote(request.url.path)}", status_code=303)
+
     app.include_router(
         twilio_router(
             settings, engine, protocol, Renderer(settings.templates_dir), build_channels(settings)
@@ -50,3 +80,12 @@ def create_app(settings: Settings, engine: Engine, protocol: Protocol | None = N
         return {"status": "ready", "database": "ok", "migrations": "current"}
 
     return app
+
+
+def _session_key(settings: Settings) -> str:
+    if settings.secret_key is not None:
+        return settings.secret_key.get_secret_value()
+    # Without a configured key, sessions last as long as this process: fine for a try-out,
+    # and nothing is signed with a key anyone could know.
+    log.warning("FOLLOWUP_SECRET_KEY is not set: staff sessions end when this process stops")
+    return secrets.token_urlsafe(32)

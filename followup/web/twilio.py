@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, BackgroundTasks, Request, Response
 from sqlalchemy import Engine
@@ -20,6 +19,7 @@ from followup.protocol import Protocol
 from followup.replies.handle import Inbound, handle
 from followup.replies.status import record_status
 from followup.settings import Settings
+from followup.web.forms import form_fields
 
 log = logging.getLogger(__name__)
 TWIML = "application/xml"
@@ -46,8 +46,7 @@ def twilio_router(
         if validator is None or not settings.public_url:
             reason = "Twilio webhooks need FOLLOWUP_TWILIO_AUTH_TOKEN and FOLLOWUP_PUBLIC_URL"
             return Response(reason, status_code=503, media_type="text/plain")
-        raw = (await request.body()).decode("utf-8", errors="replace")
-        params = dict(parse_qsl(raw, keep_blank_values=True))
+        params = await form_fields(request)
         # Twilio signs the address it called, which behind a proxy is the public one.
         url = (
             settings.public_url

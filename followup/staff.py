@@ -1,0 +1,187 @@
+"""Staff accounts: Argon2 password hashes, sign-in with lockout, API tokens, the audit log."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from followup.db.models import ApiToken, AuditEvent, StaffUser
+from followup.errors import FollowupError
+
+ROLES = ("admin", "clinician")
+MIN_PASSWORD = 12
+# After this many wrong passwords in a row the account waits; each further one doubles it.
+LOCK_AFTER = 5
+LOCK_FOR = timedelta(minutes=1)
+MAX_LOCK = timedelta(hours=1)
+_hasher = PasswordHasher()
+# Verified against when the email is unknown, so a wrong email costs as long as a wrong password.
+_DUMMY_HASH = _hasher.hash("not-a-real-password-for-timing")
+
+
+class StaffError(FollowupError):
+    """The staff account request was refused."""
+
+
+class SignInRefused(StaffError):
+    """Wrong email or password."""
+
+
+class LockedOut(StaffError):
+    """Too many wrong passwords; try again later."""
+
+
+def add_staff(
+    engine: Engine, email: str, role: str, password: str, now: datetime, actor: str = "cli"
+) -> StaffUser:
+    """Create a staff account; the email is its name, lower-cased."""
+    email = email.strip().lower()
+    if role not in ROLES:
+        raise StaffError(f"role {role!r}: use one of {', '.join(ROLES)}")
+    if "@" not in email:
+        raise StaffError(f"{email!r} is not an email address")
+    if len(password) < MIN_PASSWORD:
+        raise StaffError(f"the password must be at least {MIN_PASSWORD} characters")
+    user = StaffUser(email=email, role=role, password_hash=_hasher.hash(password), created_at=now)
+    with Session(engine, expire_on_commit=False) as session:
+        session.add(user)
+        try:
+            session.flush()
+        except IntegrityError:
+            raise StaffError(f"{email} already has an account") from None
+        audit(
+            session,
+            actor,
+            "staff.add",
+            "staff_user",
+            user.id,
+            None,
+            {"email": email, "role": role},
+            now,
+        )
+        session.commit()
+    return user
+
+
+def authenticate(engine: Engine, email: str, password: str, now: datetime) -> StaffUser:
+    """The account for this email and password, counting failures towards a lockout."""
+    with Session(engine, expire_on_commit=False) as session:
+        user = session.exec(
+            select(StaffUser).where(StaffUser.email == email.strip().lower())
+        ).first()
+        if user is None or user.disabled_at is not None:
+            _verify(_DUMMY_HASH, password)
+            raise SignInRefused()
+        if user.locked_until is not None and user.locked_until > now:
+            raise LockedOut(
+                f"too many wrong passwords; try again after {user.locked_until:%H:%M} UTC"
+            )
+        if not _verify(user.password_hash, password):
+            user.failed_sign_ins += 1
+            if user.failed_sign_ins >= LOCK_AFTER:
+                wait = min(LOCK_FOR * 2 ** (user.failed_sign_ins - LOCK_AFTER), MAX_LOCK)
+                user.locked_until = now + wait
+            session.add(user)
+            session.commit()
+            raise SignInRefused()
+        user.failed_sign_ins, user.locked_until, user.last_sign_in_at = 0, None, now
+        if _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = _hasher.hash(password)
+        session.add(user)
+        session.commit()
+        return user
+
+
+def _verify(hashed: str, password: str) -> bool:
+    try:
+        return _hasher.verify(hashed, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def audit(
+    session: Session,
+    actor: str,
+    action: str,
+    record_type: str,
+    record_id: object,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    now: datetime,
+) -> None:
+    """Add an audit row in the caller's transaction, so the change and its record commit together."""
+    session.add(
+        AuditEvent(
+            at=now,
+            actor=actor,
+            action=action,
+            record_type=record_type,
+            record_id=str(record_id),
+            before=json.dumps(before, default=str, sort_keys=True) if before is not None else None,
+            after=json.dumps(after, default=str, sort_keys=True) if after is not None else None,
+        )
+    )
+
+
+def create_token(engine: Engine, name: str, actor: str, now: datetime) -> str:
+    """A new bearer token, shown once; only its SHA-256 is stored."""
+    token = "fu_" + secrets.token_urlsafe(32)
+    with Session(engine) as session:
+        row = ApiToken(name=name, token_hash=_token_hash(token), created_by=actor, created_at=now)
+        session.add(row)
+        session.flush()
+        audit(session, actor, "token.create", "api_token", row.id, None, {"name": name}, now)
+        session.commit()
+    return token
+
+
+def revoke_token(engine: Engine, token_id: int, actor: str, now: datetime) -> None:
+    """Stop a token working at once."""
+    with Session(engine) as session:
+        row = session.get(ApiToken, token_id)
+        if row is None:
+            raise StaffError(f"no API token has id {token_id}")
+        if row.revoked_at is None:
+            row.revoked_at = now
+            session.add(row)
+            audit(
+                session,
+                actor,
+                "token.revoke",
+                "api_token",
+                token_id,
+                {"revoked": False},
+                {"revoked": True},
+                now,
+            )
+            session.commit()
+
+
+def token_owner(engine: Engine, token: str, now: datetime) -> str | None:
+    """Who a bearer token acts for ("token:<name>"), or None if it is unknown or revoked."""
+    with Session(engine) as session:
+        row = session.exec(
+            select(ApiToken).where(
+                ApiToken.token_hash == _token_hash(token), col(ApiToken.revoked_at).is_(None)
+            )
+        ).first()
+        if row is None:
+            return None
+        row.last_used_at = now
+        session.add(row)
+        session.commit()
+        return f"token:{row.name}"
+
+
+def _token_hash(token: str) -> str:
+    # Tokens are long random strings, so a plain SHA-256 is enough; no salt or stretching needed.
+    return hashlib.sha256(token.encode()).hexdigest()

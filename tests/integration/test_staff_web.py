@@ -1,0 +1,253 @@
+"""Staff sign-in and the rules every staff route obeys, over real HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+import uvicorn
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from followup.db.models import AuditEvent
+from followup.protocol import Protocol
+from followup.settings import Settings
+from followup.staff import LOCK_AFTER, add_staff
+from followup.web.app import create_app
+from tests.conftest import ROOT
+
+PASSWORD = "correct horse battery"
+PUBLIC_ROUTES = {"/healthz", "/readyz", "/staff/sign-in", "/twilio/sms", "/twilio/status"}
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+@dataclass
+class Browser:
+    """A cookie-keeping HTTP client that shows redirects instead of following them."""
+
+    base: str
+
+    def __post_init__(self) -> None:
+        self.cookies = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.cookies), NoRedirect
+        )
+
+    def request(
+        self, method: str, path: str, form: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, str], str]:
+        data = urllib.parse.urlencode(form).encode() if form is not None else None
+        request = urllib.request.Request(self.base + path, data=data, method=method)
+        try:
+            with self.opener.open(request, timeout=15) as response:
+                return response.status, dict(response.headers), response.read().decode()
+        except urllib.error.HTTPError as exc:
+            return exc.code, dict(exc.headers), exc.read().decode()
+
+    def csrf(self, path: str = "/staff/sign-in") -> str:
+        _, _, page = self.request("GET", path)
+        match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        assert match, page
+        return match.group(1)
+
+    def sign_in(self, email: str, password: str) -> tuple[int, dict[str, str], str]:
+        return self.request(
+            "POST",
+            "/staff/sign-in",
+            {"csrf_token": self.csrf(), "email": email, "password": password, "next": "/staff/"},
+        )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Site:
+    base: str
+    engine: Engine
+    app: object
+
+    def browser(self) -> Browser:
+        return Browser(self.base)
+
+
+def serve(engine: Engine, protocol: Protocol, public_url: str) -> Iterator[Site]:
+    settings = Settings(
+        database_url=str(engine.url),
+        public_url=public_url,
+        secret_key="a-real-secret-for-tests-0123456789",
+        templates_dir=ROOT / "templates",
+    )  # type: ignore[arg-type]
+    app = create_app(settings, engine, protocol)
+    port = free_port()
+    web = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical"))
+    thread = threading.Thread(target=web.run, daemon=True)
+    thread.start()
+    while not web.started:
+        time.sleep(0.05)
+    try:
+        yield Site(f"http://127.0.0.1:{port}", engine, app)
+    finally:
+        web.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def site(engine: Engine, protocol: Protocol) -> Iterator[Site]:
+    add_staff(engine, "Nurse@Example.org", "clinician", PASSWORD, datetime.now(UTC))
+    yield from serve(engine, protocol, "http://127.0.0.1")
+
+
+def test_signing_in_sets_a_signed_httponly_samesite_cookie_and_opens_home(site: Site) -> None:
+    browser = site.browser()
+    status, headers, _ = browser.sign_in("nurse@example.org", PASSWORD)
+    assert status == 303 and headers["location"] == "/staff/"
+    cookie = headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie and "secure" not in cookie
+    status, _, page = browser.request("GET", "/staff/")
+    assert status == 200 and "nurse@example.org" in page and "open alerts" in page
+
+
+def test_cookie_is_secure_when_the_public_url_is_https(engine: Engine, protocol: Protocol) -> None:
+    add_staff(engine, "admin@example.org", "admin", PASSWORD, datetime.now(UTC))
+    for https_site in serve(engine, protocol, "https://followup.example-clinic.org"):
+        # The sign-in page already sets the session (it holds the CSRF token).
+        _, headers, _ = https_site.browser().request("GET", "/staff/sign-in")
+        assert (
+            "secure" in headers["set-cookie"].lower()
+            and "httponly" in headers["set-cookie"].lower()
+        )
+
+
+def test_a_wrong_password_is_refused_and_repeated_ones_lock_the_account(site: Site) -> None:
+    browser = site.browser()
+    status, _, page = browser.sign_in("nurse@example.org", "wrong password 1")
+    assert status == 401 and "Wrong email or password" in page
+    for attempt in range(LOCK_AFTER - 1):
+        browser.sign_in("nurse@example.org", f"wrong password {attempt}")
+    status, _, page = browser.sign_in("nurse@example.org", PASSWORD)
+    assert status == 401 and "try again after" in page  # even the right password waits
+    assert browser.request("GET", "/staff/")[0] == 303
+
+
+def test_an_unknown_email_gets_the_same_answer_as_a_wrong_password(site: Site) -> None:
+    status, _, page = site.browser().sign_in("nobody@example.org", PASSWORD)
+    assert status == 401 and "Wrong email or password" in page
+
+
+def staff_routes(app: object) -> list[tuple[str, str]]:
+    """Every route the app serves (method, path), walked from the app, not a hand-kept list."""
+    paths = app.openapi()["paths"]  # type: ignore[attr-defined]
+    return [
+        (method.upper(), path)
+        for path, operations in paths.items()
+        if path not in PUBLIC_ROUTES
+        for method in sorted(operations)
+    ]
+
+
+def test_every_staff_and_api_route_needs_a_session(site: Site) -> None:
+    routes = staff_routes(site.app)
+    assert ("GET", "/staff/") in routes and ("POST", "/staff/sign-out") in routes
+    browser = site.browser()
+    for method, path in routes:
+        concrete = re.sub(r"\{[^}]+\}", "1", path)
+        status, headers, _ = browser.request(method, concrete, {} if method == "POST" else None)
+        if path.startswith("/api/"):
+            assert status == 401, (method, path, status)
+        else:
+            assert status == 303 and headers["location"].startswith("/staff/sign-in"), (
+                method,
+                path,
+                status,
+            )
+
+
+def test_a_form_post_without_the_csrf_token_is_refused(site: Site) -> None:
+    browser = site.browser()
+    browser.sign_in("nurse@example.org", PASSWORD)
+    status, _, _ = browser.request("POST", "/staff/sign-out", {})
+    assert status == 403
+    assert browser.request("GET", "/staff/")[0] == 200  # still signed in: the post did nothing
+    stranger = site.browser()
+    status, _, _ = stranger.request(
+        "POST", "/staff/sign-in", {"email": "nurse@example.org", "password": PASSWORD}
+    )
+    assert status == 403
+
+
+def test_signing_out_ends_the_session(site: Site) -> None:
+    browser = site.browser()
+    browser.sign_in("nurse@example.org", PASSWORD)
+    token = browser.csrf("/staff/")
+    assert browser.request("POST", "/staff/sign-out", {"csrf_token": token})[0] == 303
+    assert browser.request("GET", "/staff/")[0] == 303
+
+
+def test_sign_in_never_redirects_to_another_site(site: Site) -> None:
+    browser = site.browser()
+    status, headers, _ = browser.request(
+        "POST",
+        "/staff/sign-in",
+        {
+            "csrf_token": browser.csrf(),
+            "email": "nurse@example.org",
+            "password": PASSWORD,
+            "next": "//evil.example/steal",
+        },
+    )
+    assert status == 303 and headers["location"] == "/staff/"
+
+
+def test_staff_add_reads_the_password_from_stdin_and_is_audited(engine: Engine) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FOLLOWUP_")}
+    env.update(
+        FOLLOWUP_DATABASE_URL=str(engine.url),
+        FOLLOWUP_PROTOCOL_FILE=str(ROOT / "config" / "protocol.toml"),
+    )
+
+    def add(email: str, role: str, password: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "followup", "staff", "add", email, "--role", role],
+            input=password + "\n",
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    ok = add("Admin@Example.org", "admin", PASSWORD)
+    assert ok.returncode == 0 and "admin@example.org can now sign in as admin" in ok.stdout
+    assert "Traceback" not in ok.stderr
+    assert (
+        add("admin@example.org", "admin", PASSWORD).stderr.strip()
+        == "error: admin@example.org already has an account"
+    )
+    assert "at least 12 characters" in add("b@example.org", "admin", "short").stderr
+    assert "role 'boss'" in add("c@example.org", "boss", PASSWORD).stderr
+    with Session(engine) as session:
+        [event] = session.exec(select(AuditEvent)).all()
+    assert (event.actor, event.action) == ("cli", "staff.add") and "admin@example.org" in (
+        event.after or ""
+    )
+    assert PASSWORD not in (event.after or "")
