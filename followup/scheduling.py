@@ -103,7 +103,7 @@ def _replan_one(
 ) -> PlanCounts:
     facts = AppointmentFacts(
         start=appt.start_at,
-        end=appt.end_at,
+        end=appt.discharged_at or appt.end_at,
         treatment=appt.treatment,
         active=appt.status in ACTIVE,
         next_start=next_start,

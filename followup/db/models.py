@@ -86,6 +86,8 @@ class Appointment(SQLModel, table=True):
     treatment: str = Field(max_length=40)
     source_sequence: int = 0
     source_modified_at: datetime | None = Field(default=None, sa_column=_utc())
+    # When staff pressed "discharged": after-end steps follow it instead of the booked end.
+    discharged_at: datetime | None = Field(default=None, sa_column=_utc())
     confirmation: str | None = Field(default=None, max_length=16)  # confirmed | call_requested
     confirmation_at: datetime | None = Field(default=None, sa_column=_utc())
     created_at: datetime = Field(sa_column=_utc(nullable=False))

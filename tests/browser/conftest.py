@@ -1,0 +1,149 @@
+"""Staff pages in a real headless Chromium (Debian's), driven by Playwright.
+
+`playwright install` is never run: the browser is /usr/bin/chromium. Screenshots of each
+page land in test-artifacts/screenshots/ for people to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from sqlalchemy import Engine
+
+from followup.db.engine import make_engine
+from followup.db.migrate import upgrade
+from followup.importing import ImportWindow, import_files
+from followup.protocol import Protocol
+from followup.settings import Settings
+from followup.staff import add_staff
+from followup.web.app import create_app
+from tests.conftest import ROOT, SAMPLE
+
+CHROMIUM = Path(os.environ.get("FOLLOWUP_CHROMIUM", "/usr/bin/chromium"))
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+ADMIN, CLINICIAN, PASSWORD = "admin@example.org", "nurse@example.org", "correct horse battery"
+# Flags a closed network needs: without them Chromium keeps dialling Google's services.
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing in CI: .ci/run must install Debian's chromium")
+        pytest.skip(f"{CHROMIUM} not found (apt-get install chromium)")
+    with sync_playwright() as pw:
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=FLAGS)
+    yield chromium
+    chromium.close()
+
+
+@dataclass
+class Clinic:
+    """A running web app on a seeded database: the sample roster and a calendar around now."""
+
+    base: str
+    engine: Engine
+    protocol: Protocol
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def clinic(tmp_path: Path, protocol: Protocol) -> Iterator[Clinic]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'browser.db'}")
+    upgrade(engine)
+    now = datetime.now(UTC)
+    import_files(
+        engine,
+        protocol,
+        ImportWindow(now, timedelta(days=8), timedelta(days=30)),
+        SAMPLE / "patients.csv",
+        [SAMPLE / "infusions.ics"],
+    )
+    add_staff(engine, ADMIN, "admin", PASSWORD, now)
+    add_staff(engine, CLINICIAN, "clinician", PASSWORD, now)
+    settings = Settings(
+        database_url=str(engine.url),
+        secret_key="browser-tests-secret-0123456789abcdef",
+        templates_dir=ROOT / "templates",
+    )  # type: ignore[arg-type]
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(settings, engine, protocol),
+            host="127.0.0.1",
+            port=port,
+            log_level="critical",
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    try:
+        yield Clinic(f"http://127.0.0.1:{port}", engine, protocol)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        engine.dispose()
+
+
+def sign_in(page: Page, clinic: Clinic, email: str = ADMIN) -> None:
+    """Sign in through the form, as a person would."""
+    page.goto(f"{clinic.base}/staff/sign-in")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{clinic.base}/staff/**")
+
+
+@pytest.fixture
+def page(browser: Browser, clinic: Clinic) -> Iterator[Page]:
+    """A signed-in admin's page."""
+    context = browser.new_context()
+    tab = context.new_page()
+    sign_in(tab, clinic)
+    yield tab
+    context.close()
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """Keep what the page looked like, for people reviewing the run."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fresh_screenshots() -> None:
+    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
