@@ -46,6 +46,7 @@ def create_app(settings: Settings, engine: Engine, protocol: Protocol | None = N
         "/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"
     )
     app.include_router(staff_router())
+    # Section routers are added here, one line each.
 
     @app.exception_handler(SignInRequired)
     async def sign_in_required(request: Request, _exc: SignInRequired) -> Response:
@@ -53,9 +54,10 @@ def create_app(settings: Settings, engine: Engine, protocol: Protocol | None = N
             return JSONResponse({"detail": "sign in or send a valid bearer token"}, status_code=401)
         return RedirectResponse(f"/staff/sign-in?next={quote(request.url.path)}", status_code=303)
 
+    app.state.channels = build_channels(settings)
     app.include_router(
         twilio_router(
-            settings, engine, protocol, Renderer(settings.templates_dir), build_channels(settings)
+            settings, engine, protocol, Renderer(settings.templates_dir), app.state.channels
         )
     )
 
