@@ -306,15 +306,50 @@ def templates_check() -> None:
     from followup.messages.check import check_templates, sms_sizes
 
     settings, protocol = _setup(require_current_db=False)
-    problems = check_templates(settings.templates_dir, protocol)
-    for problem in problems:
-        out.print(problem, markup=False)
-    if problems:
-        raise typer.Exit(1)
-    for path, size in sms_sizes(settings.templates_dir, protocol):
-        chars = f"{size.characters} {'septets' if size.encoding == 'GSM-7' else 'UTF-16 units'}"
-        out.print(f"{path}: {size.segments} segment(s), {size.encoding}, {chars}", markup=False)
+    engine = make_engine(settings.database_url)
+    try:
+        renderer = _renderer_with_edits(settings, engine)
+        problems = check_templates(settings.templates_dir, protocol, renderer)
+        for problem in problems:
+            out.print(problem, markup=False)
+        if problems:
+            raise typer.Exit(1)
+        for path, size in sms_sizes(settings.templates_dir, protocol, renderer):
+            chars = f"{size.characters} {'septets' if size.encoding == 'GSM-7' else 'UTF-16 units'}"
+            edited = " (web edit)" if renderer.overridden(_loader_name(settings, path)) else ""
+            out.print(
+                f"{path}: {size.segments} segment(s), {size.encoding}, {chars}{edited}",
+                markup=False,
+            )
+    finally:
+        engine.dispose()
     out.print(f"templates in {settings.templates_dir} render cleanly")
+
+
+def _renderer_with_edits(settings: Settings, engine: Engine) -> Renderer:
+    """The worker's renderer: the files with staff edits, when the database can say."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from followup.messages.revisions import RevisionSource
+
+    try:
+        behind = pending_revisions(engine)
+    except SQLAlchemyError as exc:
+        err.print(
+            f"note: database unreachable ({type(exc).__name__}): checking the files only, "
+            "without edits made on the web",
+            markup=False,
+        )
+        return Renderer(settings.templates_dir)
+    if behind:
+        # A database that is not upgraded holds no edits the worker would send.
+        err.print("note: the database is not up to date: checking the files only", markup=False)
+        return Renderer(settings.templates_dir)
+    return Renderer(settings.templates_dir, overrides=RevisionSource(engine))
+
+
+def _loader_name(settings: Settings, path: Path) -> str:
+    return path.relative_to(settings.templates_dir).as_posix()
 
 
 @app.command("messages")

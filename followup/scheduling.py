@@ -25,6 +25,20 @@ from followup.protocol import Protocol
 
 # Appointments that still get messages; a completed infusion still gets its check-ins.
 ACTIVE = frozenset({EventStatus.BOOKED, EventStatus.COMPLETED})
+# The reason a person's cancellation carries. Re-planning revives rows it cancelled itself
+# when the plan wants them again, but never one a person cancelled.
+STAFF_CANCELLED = "cancelled by "
+
+
+def staff_cancel_reason(actor: str) -> str:
+    """The status reason for a message a person cancelled."""
+    return f"{STAFF_CANCELLED}{actor}"[:200]
+
+
+def cancelled_by_staff(row: ScheduledMessage) -> bool:
+    return row.status == MessageStatus.CANCELLED and (row.status_reason or "").startswith(
+        STAFF_CANCELLED
+    )
 
 
 @dataclass(slots=True)
@@ -112,7 +126,13 @@ def _replan_one(
     reason = "no longer in the protocol" if facts.active else f"appointment {appt.status}"
     existing = [
         ExistingMessage(
-            r.id or 0, r.step, r.channel, r.status, r.due_at, r.expires_at, r.status_reason
+            r.id or 0,
+            r.step,
+            r.channel,
+            "final" if cancelled_by_staff(r) else r.status,
+            r.due_at,
+            r.expires_at,
+            r.status_reason,
         )
         for r in rows
     ]

@@ -30,6 +30,7 @@ from followup.dispatch.runner import DispatchRunner, Lane
 from followup.dispatch.send import Dispatcher
 from followup.importing import FileReport, ImportWindow, import_files
 from followup.messages.render import Renderer
+from followup.messages.revisions import RevisionSource
 from followup.protocol import Protocol
 from followup.settings import Settings
 
@@ -69,7 +70,8 @@ def build_runner(engine: Engine, settings: Settings, protocol: Protocol) -> Disp
     dispatcher = Dispatcher(
         engine=engine,
         protocol=protocol,
-        renderer=Renderer(settings.templates_dir),
+        # Staff edits from the web pages override the files, picked up without a restart.
+        renderer=Renderer(settings.templates_dir, overrides=RevisionSource(engine)),
         channels=build_channels(settings),
         retry=RetryPolicy(
             max_attempts=settings.dispatch_max_attempts,

@@ -2,7 +2,12 @@
 
 Backs `followup templates check`: each step's template is rendered with the sample context,
 in every language folder, with and without a next appointment booked, and every problem is
-reported as one `file:line: message` line an editor can jump to.
+reported as one `file:line: message` line an editor can jump to. Given the Renderer with
+staff edits, it checks what the worker will send: a problem in an edited part says so.
+
+`check_candidate` applies the same rules to one part's unsaved text from the web editor,
+including the reply templates (`REPLY_TEMPLATES`), which no step sends: those are rendered
+with `reply_context` instead, and the crisis reply must keep its numbers (`reply_rules`).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from followup.errors import RenderError
-from followup.messages.context import sample_context
+from followup.messages.context import reply_context, sample_context
 from followup.messages.render import FALLBACK_LANGUAGE, Channel, Renderer
 from followup.messages.segments import SegmentCount, count_segments
 from followup.protocol import Protocol, Step
@@ -25,6 +30,21 @@ PARTS: dict[Channel, tuple[str, ...]] = {
     "sms": ("sms.txt",),
     "email": ("email_subject.txt", "email_body.txt", "email_body.html"),
 }
+# What the inbound pipeline answers a patient's text with (see replies.handle._Replies):
+# SMS only, rendered with `reply_context`, never sent by a protocol step.
+REPLY_TEMPLATES = (
+    "reply_stop",
+    "reply_start",
+    "reply_help",
+    "reply_unknown_sender",
+    "reply_crisis",
+    "reply_confirmed",
+    "reply_call_requested",
+    "reply_received",
+)
+REPLY_PART = "sms.txt"
+# A reply is checked for a patient, and as for a number that matches no patient (no name).
+REPLY_FIRST_NAMES = ("Ana", "")
 # The same rule the roster applies to a patient's language, so every folder a patient can
 # be sent from is checked, and helper folders such as "_shared" are not.
 _LANGUAGE_DIR = re.compile(r"^[a-z]{2,3}$")
@@ -35,9 +55,14 @@ _EMAIL_PART = {"subject": "email_subject.txt", "text": "email_body.txt", "html":
 _EMAIL_PART_WORD = re.compile(r"\bemail (subject|text|html)\b")
 
 
-def check_templates(templates_dir: Path, protocol: Protocol) -> list[str]:
-    """Render every template each protocol step uses; return the problems, sorted, or []."""
-    renderer = Renderer(templates_dir)
+def check_templates(
+    templates_dir: Path, protocol: Protocol, renderer: Renderer | None = None
+) -> list[str]:
+    """Render every template each protocol step uses; return the problems, sorted, or [].
+
+    `renderer` (over `templates_dir`) brings staff edits; without it, the files alone.
+    """
+    renderer = renderer or Renderer(templates_dir)
     problems: set[str] = set()
     for (template, channel), step in _first_senders(protocol).items():
         for part in PARTS[channel]:
@@ -46,7 +71,7 @@ def check_templates(templates_dir: Path, protocol: Protocol) -> list[str]:
                 problems.add(f"{path}: missing (step '{step.key}' sends {channel})")
     # The worst SMS per file over languages and contexts, so each file is reported once.
     worst_sms: dict[Path, tuple[int, str]] = {}
-    for language in _languages(templates_dir):
+    for language in languages(templates_dir):
         for step, channel in _sends(protocol):
             for next_appointment in (True, False):
                 context = sample_context(
@@ -66,9 +91,89 @@ def check_templates(templates_dir: Path, protocol: Protocol) -> list[str]:
                 segments = count_segments(rendered.text).segments
                 name = renderer.template_path(step.template, language, "sms.txt")
                 if segments > max(SEGMENT_LIMIT, worst_sms.get(templates_dir / name, (0, ""))[0]):
-                    worst_sms[templates_dir / name] = (segments, _segments_message(rendered.text))
+                    message = _segments_message(rendered.text) + _edited(renderer, name)
+                    worst_sms[templates_dir / name] = (segments, message)
     problems.update(f"{path}: {message}" for path, (_, message) in worst_sms.items())
     return sorted(problems)
+
+
+def check_candidate(
+    renderer: Renderer, protocol: Protocol, template: str, language: str, part: str, body: str
+) -> list[str]:
+    """Problems with unsaved text for one part, as `name:line: reason` lines, or [].
+
+    The text is rendered as every step that sends this part would render it, with and
+    without a next appointment booked, so a variable that is only there sometimes, a
+    syntax error or a reach past the sandbox is refused before any patient depends on it.
+    A reply template is rendered as a reply instead (see `_check_reply_candidate`).
+    """
+    if template in REPLY_TEMPLATES:
+        return _check_reply_candidate(renderer, protocol, template, language, part, body)
+    channel: Channel = "sms" if part == "sms.txt" else "email"
+    steps = [step for step, ch in _sends(protocol) if step.template == template and ch == channel]
+    if part not in PARTS[channel] or not steps:
+        return [f"{language}/{template}/{part}.j2: no protocol step sends this part"]
+    problems: set[str] = set()
+    for step in steps:
+        for next_appointment in (True, False):
+            context = sample_context(protocol, language, step, next_appointment=next_appointment)
+            try:
+                text = renderer.render_candidate(template, language, part, body, context)
+            except RenderError as exc:
+                problems.add(" ".join(str(exc).split()))
+                continue
+            if channel == "sms" and count_segments(text).segments > SEGMENT_LIMIT:
+                problems.add(f"{language}/{template}/{part}.j2: {_segments_message(text)}")
+    return sorted(problems)
+
+
+def _check_reply_candidate(
+    renderer: Renderer, protocol: Protocol, template: str, language: str, part: str, body: str
+) -> list[str]:
+    """`check_candidate` for a reply: rendered for a patient and for an unknown sender."""
+    name = f"{language}/{template}/{part}.j2"
+    if part != REPLY_PART:
+        return [f"{name}: replies to patients' texts are SMS only"]
+    problems: set[str] = set()
+    for first_name in REPLY_FIRST_NAMES:
+        context = reply_context(protocol, language, first_name)
+        try:
+            text = renderer.render_candidate(template, language, part, body, context)
+        except RenderError as exc:
+            problems.add(" ".join(str(exc).split()))
+            continue
+        if count_segments(text).segments > SEGMENT_LIMIT:
+            problems.add(f"{name}: {_segments_message(text)}")
+        problems.update(reply_rules(protocol, template, language, text))
+    return sorted(problems)
+
+
+def reply_rules(protocol: Protocol, template: str, language: str, text: str) -> list[str]:
+    """What a rendered reply must say whatever staff write: the crisis reply's numbers.
+
+    People in crisis must always be given the crisis line and the on-call phone, so an
+    edit of the crisis reply that loses either is refused (the on-call phone as the
+    reply's own context formats it). Other replies have no such rule: [].
+    """
+    if template != "reply_crisis":
+        return []
+    context = reply_context(protocol, language)
+    wanted = (
+        ("the crisis line", str(context["crisis_line"])),
+        ("the on-call phone", str(context["on_call_phone"])),
+    )
+    missing = [f"{what} {number}" for what, number in wanted if not _gives(text, number)]
+    if not missing:
+        return []
+    return [
+        f"{language}/{template}/{REPLY_PART}.j2: the crisis reply must give "
+        f"{' and '.join(missing)}: people in crisis must always get them"
+    ]
+
+
+def _gives(text: str, number: str) -> bool:
+    """Whether `number` is in `text` on its own, not as part of a longer number."""
+    return re.search(rf"(?<!\d){re.escape(number)}(?!\d)", text) is not None
 
 
 def _sends(protocol: Protocol) -> list[tuple[Step, Channel]]:
@@ -97,7 +202,7 @@ def _first_senders(protocol: Protocol) -> dict[tuple[str, Channel], Step]:
     return senders
 
 
-def _languages(templates_dir: Path) -> list[str]:
+def languages(templates_dir: Path) -> list[str]:
     """The language folders present, English always first since everything falls back to it."""
     found = (
         sorted(
@@ -132,16 +237,24 @@ def _render_parts(
         try:
             renderer.render_part(template, language, part, context)
         except RenderError as exc:
-            problems.add(_located(renderer.templates_dir, str(exc)))
+            problems.add(_located(renderer, str(exc)))
     return problems
 
 
-def _located(templates_dir: Path, message: str) -> str:
+def _located(renderer: Renderer, message: str) -> str:
     """Prefix the renderer's `name:line: message` with the templates folder, on one line."""
     match = _NAMED.match(message)
     if match:
-        message = f"{templates_dir / match['name']}:{match['rest']}"
+        message = f"{renderer.templates_dir / match['name']}:{match['rest']}"
+        message += _edited(renderer, match["name"])
     return " ".join(message.split())
+
+
+def _edited(renderer: Renderer, name: str) -> str:
+    """A note for a part that renders from a web edit: its line numbers are the edit's."""
+    if renderer.overridden(name):
+        return " (in the web edit of this template, not the file: see /staff/templates)"
+    return ""
 
 
 def _channel_problem(
@@ -150,12 +263,12 @@ def _channel_problem(
     """Attach a whole-message error (too long, empty) to the part file that caused it."""
     message = str(exc)
     if _NAMED.match(message):
-        return _located(renderer.templates_dir, message)
+        return _located(renderer, message)
     part = PARTS[channel][0]
     if channel == "email" and (word := _EMAIL_PART_WORD.search(message)):
         part = _EMAIL_PART[word[1]]
-    path = renderer.templates_dir / renderer.template_path(template, language, part)
-    return f"{path}: {' '.join(message.split())}"
+    name = renderer.template_path(template, language, part)
+    return f"{renderer.templates_dir / name}: {' '.join(message.split())}{_edited(renderer, name)}"
 
 
 def _segments_message(text: str) -> str:
@@ -169,11 +282,13 @@ def _segments_message(text: str) -> str:
     return f"renders to {count.segments} segments ({why}); keep SMS to {SEGMENT_LIMIT} or fewer"
 
 
-def sms_sizes(templates_dir: Path, protocol: Protocol) -> list[tuple[Path, SegmentCount]]:
+def sms_sizes(
+    templates_dir: Path, protocol: Protocol, renderer: Renderer | None = None
+) -> list[tuple[Path, SegmentCount]]:
     """Each SMS template's size per language, rendered with the sample context."""
-    renderer = Renderer(templates_dir)
+    renderer = renderer or Renderer(templates_dir)
     sizes: dict[Path, SegmentCount] = {}
-    for language in _languages(templates_dir):
+    for language in languages(templates_dir):
         for step, channel in _sends(protocol):
             if channel != "sms":
                 continue

@@ -3,10 +3,15 @@
 Templates live at `<templates_dir>/<language>/<template>/<part>.j2` where part is one of
 `sms.txt`, `email_subject.txt`, `email_body.txt`, `email_body.html`. A language folder
 that lacks a template falls back to English.
+
+Staff may edit a part on the web: the Renderer then takes an `overrides` callable that
+returns the current `{loader_name: body}` (loader names like `en/reminder/sms.txt.j2`), and
+an override replaces the file's text wherever that part is rendered or included.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -17,6 +22,9 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from followup.errors import RenderError
 
 Channel = Literal["sms", "email"]
+# Returns the current staff edits as {loader name: body}; called whenever a template is
+# looked up, so it must be cheap when nothing changed (see messages.revisions).
+Overrides = Callable[[], Mapping[str, str]]
 FALLBACK_LANGUAGE = "en"
 # Twilio refuses bodies over 1600 characters; an email past this is a template bug.
 MAX_SMS_CHARS = 1600
@@ -65,13 +73,66 @@ def _autoescape(name: str | None) -> bool:
     return bool(name and name.endswith((".html.j2", ".html")))
 
 
-class Renderer:
-    """Renders templates from one folder with a sandboxed, strict Jinja2 environment."""
+class OverridingLoader(jinja2.BaseLoader):
+    """The template files, with staff edits from `overrides` taking precedence.
 
-    def __init__(self, templates_dir: Path) -> None:
+    Jinja2 keeps compiled templates and asks `uptodate` before reusing one, so an edit (or
+    a reset back to the file) takes effect on the next render without a restart, while a
+    template nobody touched stays compiled.
+    """
+
+    def __init__(self, files: jinja2.FileSystemLoader, overrides: Overrides) -> None:
+        self.files = files
+        self.overrides = overrides
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        body = self.overrides().get(template)
+        if body is not None:
+            # The loader name as the filename: errors then name the part, and the
+            # renderer finds the failing line by it, as it does for files.
+            return body, template, lambda: self.overrides().get(template) == body
+        source, filename, file_uptodate = self.files.get_source(environment, template)
+
+        def uptodate() -> bool:
+            if template in self.overrides():
+                return False
+            return file_uptodate() if file_uptodate is not None else True
+
+        return source, filename, uptodate
+
+    def list_templates(self) -> list[str]:
+        return sorted(set(self.files.list_templates()) | set(self.overrides()))
+
+
+class _CandidateLoader(jinja2.BaseLoader):
+    """Another loader, with one name answered by unsaved text: the text as if saved."""
+
+    def __init__(self, inner: jinja2.BaseLoader, name: str, body: str) -> None:
+        self.inner, self.name, self.body = inner, name, body
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        if template == self.name:
+            return self.body, self.name, lambda: False
+        return self.inner.get_source(environment, template)
+
+
+class Renderer:
+    """Renders templates from one folder with a sandboxed, strict Jinja2 environment.
+
+    With `overrides`, staff edits replace the files' text (see OverridingLoader); without,
+    the files are all there is (simulations, tests).
+    """
+
+    def __init__(self, templates_dir: Path, overrides: Overrides | None = None) -> None:
         self.templates_dir = templates_dir
+        self.files = jinja2.FileSystemLoader(str(templates_dir))
+        self.overrides = overrides
         self.env = ImmutableSandboxedEnvironment(
-            loader=jinja2.FileSystemLoader(str(templates_dir)),
+            loader=self.files if overrides is None else OverridingLoader(self.files, overrides),
             undefined=jinja2.StrictUndefined,
             autoescape=_autoescape,
             keep_trailing_newline=False,
@@ -87,34 +148,88 @@ class Renderer:
                 return name
         raise RenderError(f"no template {template}/{part} for language {language!r} or English")
 
+    def overridden(self, name: str) -> bool:
+        """Whether a staff edit, not the file, is what `name` renders from now."""
+        return self.overrides is not None and self.overrides().get(name) is not None
+
+    def file_source(self, name: str) -> str:
+        """The file's text for a loader name, whatever staff edits say (the "file default")."""
+        return self.files.get_source(self.env, name)[0]
+
     def render_part(self, template: str, language: str, part: str, context: dict[str, Any]) -> str:
         """Render one part, turning every Jinja2 failure into a RenderError naming file and line."""
         name = self.template_path(template, language, part)
-        try:
-            return self.env.get_template(name).render(context)
-        except jinja2.TemplateSyntaxError as exc:
-            raise RenderError(f"{exc.name or name}:{exc.lineno}: {exc.message}") from None
-        except jinja2.TemplateError as exc:
-            raise RenderError(f"{name}:{_error_line(exc, name)}: {exc}") from None
+        return _render(self.env, name, context)
+
+    def render_candidate(
+        self, template: str, language: str, part: str, body: str, context: dict[str, Any]
+    ) -> str:
+        """Render unsaved text for a part as it would go out, without storing or caching it.
+
+        The text is compiled under the part's loader name, so it gets the same sandbox,
+        autoescaping (by name) and `name:line: reason` errors as the saved part, and the
+        same per-channel shaping and length limits as `render`.
+        """
+        name = f"{language}/{template}/{part}.j2"
+        assert self.env.loader is not None
+        # An overlay without a cache: the text is seen wherever the part is included or
+        # extended (itself included), and nothing unsaved lingers in the shared cache.
+        env = self.env.overlay(loader=_CandidateLoader(self.env.loader, name, body), cache_size=0)
+        return _shape(template, part, _render(env, name, context))
 
     def render(
         self, template: str, language: str, channel: Channel, context: dict[str, Any]
     ) -> Rendered:
         """Render every part a channel needs; the result is complete or an error is raised."""
         if channel == "sms":
-            text = normalise_sms(self.render_part(template, language, "sms.txt", context))
-            _check_length(text, MAX_SMS_CHARS, f"{template} SMS")
-            return Rendered(text=text)
-        subject = " ".join(
-            self.render_part(template, language, "email_subject.txt", context).split()
+            raw = self.render_part(template, language, "sms.txt", context)
+            return Rendered(text=_shape(template, "sms.txt", raw))
+        subject, text, html = (
+            _shape(template, part, self.render_part(template, language, part, context))
+            for part in ("email_subject.txt", "email_body.txt", "email_body.html")
         )
-        text = self.render_part(template, language, "email_body.txt", context).strip() + "\n"
-        html = self.render_part(template, language, "email_body.html", context)
-        for part, value in (("subject", subject), ("text", text), ("html", html)):
-            _check_length(value, MAX_EMAIL_CHARS, f"{template} email {part}")
-        if not subject:
-            raise RenderError(f"{template}: the email subject rendered empty")
         return Rendered(text=text, subject=subject, html=html)
+
+
+def _render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
+    """Render a template, turning every failure of the template into `name:line: reason`."""
+    try:
+        return env.get_template(name).render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise RenderError(f"{exc.name or name}:{exc.lineno}: {exc.message}") from None
+    except jinja2.TemplateError as exc:
+        raise RenderError(f"{name}:{_error_line(exc, name)}: {exc}") from None
+    except RecursionError:
+        # A template that includes itself: a template error like any other, so the message
+        # fails once instead of the send crashing again on every retry.
+        raise RenderError(
+            f"{name}:?: templates nest too deeply (does it include itself?)"
+        ) from None
+
+
+# What `_shape` calls each part in its errors; check.py maps these words back to the part.
+_PART_WORDS = {
+    "sms.txt": "SMS",
+    "email_subject.txt": "email subject",
+    "email_body.txt": "email text",
+    "email_body.html": "email html",
+}
+
+
+def _shape(template: str, part: str, raw: str) -> str:
+    """Turn a rendered part into what is sent, refusing one that is empty or too long."""
+    if part == "sms.txt":
+        text, limit = normalise_sms(raw), MAX_SMS_CHARS
+    elif part == "email_subject.txt":
+        text, limit = " ".join(raw.split()), MAX_EMAIL_CHARS
+    elif part == "email_body.txt":
+        text, limit = raw.strip() + "\n", MAX_EMAIL_CHARS
+    elif part == "email_body.html":
+        text, limit = raw, MAX_EMAIL_CHARS
+    else:
+        raise RenderError(f"{template}: no such part {part!r}")
+    _check_length(text, limit, f"{template} {_PART_WORDS[part]}")
+    return text
 
 
 def _check_length(value: str, limit: int, what: str) -> None:

@@ -18,10 +18,16 @@ from starlette.middleware.sessions import SessionMiddleware
 from followup.channels.registry import build_channels
 from followup.db.migrate import pending_revisions
 from followup.messages.render import Renderer
+from followup.messages.revisions import RevisionSource
 from followup.protocol import Protocol, load_protocol
 from followup.settings import Settings
+from followup.web.api import api_router, token_pages_router
 from followup.web.auth import SignInRequired
+from followup.web.patients import patients_router
+from followup.web.sections import sections_router
+from followup.web.staff_admin import staff_admin_router
 from followup.web.staff_pages import staff_router
+from followup.web.templates_pages import templates_router
 from followup.web.twilio import twilio_router
 
 log = logging.getLogger(__name__)
@@ -47,6 +53,12 @@ def create_app(settings: Settings, engine: Engine, protocol: Protocol | None = N
     )
     app.include_router(staff_router())
     # Section routers are added here, one line each.
+    app.include_router(staff_admin_router())
+    app.include_router(templates_router(settings, engine))
+    app.include_router(sections_router())
+    app.include_router(patients_router())
+    app.include_router(token_pages_router())
+    app.include_router(api_router())
 
     @app.exception_handler(SignInRequired)
     async def sign_in_required(request: Request, _exc: SignInRequired) -> Response:
@@ -57,7 +69,12 @@ def create_app(settings: Settings, engine: Engine, protocol: Protocol | None = N
     app.state.channels = build_channels(settings)
     app.include_router(
         twilio_router(
-            settings, engine, protocol, Renderer(settings.templates_dir), app.state.channels
+            settings,
+            engine,
+            protocol,
+            # Staff edits made in the template editor apply to replies as to everything else.
+            Renderer(settings.templates_dir, overrides=RevisionSource(engine)),
+            app.state.channels,
         )
     )
 

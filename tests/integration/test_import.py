@@ -385,3 +385,30 @@ def test_series_rejected_as_a_whole_keeps_its_stored_occurrences(
     with Session(engine) as session:
         statuses = session.exec(select(Appointment.status)).all()
     assert len(statuses) == 4 and set(statuses) == {"booked"}
+
+
+def test_a_message_a_person_cancelled_stays_cancelled_through_re_planning(
+    engine: Engine, protocol: Protocol, tmp_path: Path
+) -> None:
+    from followup.scheduling import staff_cancel_reason
+
+    cal = write(tmp_path, "room.ics", ics(event("a1", "20260310T140000Z", "20260310T153000Z")))
+    run(engine, protocol, write(tmp_path, "roster.csv", ROSTER), cal)
+    with Session(engine) as session:
+        row = session.get(ScheduledMessage, messages(engine, "a1")[("reminder", "sms")].id)
+        assert row is not None
+        row.status, row.status_reason = (
+            MessageStatus.CANCELLED,
+            staff_cancel_reason("nurse@example.org"),
+        )
+        session.add(row)
+        session.commit()
+    moved = ics(event("a1", "20260311T140000Z", "20260311T153000Z", extra="SEQUENCE:1\r\n"))
+    [report] = run(engine, protocol, None, write(tmp_path, "room.ics", moved))
+    assert report.counts.updated == 1
+    reminder = messages(engine, "a1")[("reminder", "sms")]
+    assert (reminder.status, reminder.status_reason) == (
+        MessageStatus.CANCELLED,
+        "cancelled by nurse@example.org",
+    )
+    assert messages(engine, "a1")[("checkin_day1", "sms")].due_at.day == 12  # the rest moved

@@ -1,0 +1,23 @@
+"""The staff sections behind the nav: inbox, alerts, today, upcoming.
+
+Each section lives in its own module (`sections_inbox`, `sections_alerts`,
+`sections_today`, `sections_upcoming`); this one router is what the app includes. Every
+route depends on `require_staff`, and every form post checks the CSRF token.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from followup.web.sections_alerts import alerts_router
+from followup.web.sections_inbox import inbox_router
+from followup.web.sections_today import today_router
+from followup.web.sections_upcoming import upcoming_router
+
+
+def sections_router() -> APIRouter:
+    """Inbox, alerts, today (with the discharge API) and upcoming, as one router."""
+    router = APIRouter()
+    for section in (inbox_router(), alerts_router(), today_router(), upcoming_router()):
+        router.include_router(section)
+    return router

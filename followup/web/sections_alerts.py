@@ -1,0 +1,217 @@
+"""The alerts page: open alerts first, critical on top, with what a person needs to act.
+
+The page polls a small fingerprint of the alerts every 20 seconds and reloads only when
+something changed and nobody is typing a note; a half-written note is never thrown away.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import Engine, func
+from sqlmodel import Session, col, select
+from starlette.concurrency import run_in_threadpool
+
+from followup import clock
+from followup.alerts import AlertNotFound, AlertView, acknowledge, list_alerts
+from followup.db.models import Alert, InboundMessage, SymptomReport
+from followup.protocol import Protocol
+from followup.staff import audit
+from followup.web.auth import Staff, require_staff
+from followup.web.sections_common import checked_form, flash, go_back, section_page
+from followup.web.sections_inbox import readable_phone
+
+log = logging.getLogger(__name__)
+
+ALERTS = "/staff/alerts"
+LATEST_ANSWERS = 5
+SHOWN_ACKNOWLEDGED = 50  # history below the open alerts; older ones stay in the database
+MAX_NOTE = 2000
+POLL_SECONDS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One of a patient's latest survey answers."""
+
+    question: str
+    shown: str
+    reported_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AlertCard:
+    """An alert with the message that raised it, the latest answers and who was paged."""
+
+    view: AlertView
+    message: str | None
+    message_at: datetime | None
+    phone: str  # the number to call, as people write it
+    phone_link: str  # E.164 for a tel: link
+    paged: str
+    next_escalation_at: datetime | None
+    note: str | None
+    answers: list[Answer]
+
+    @property
+    def open(self) -> bool:
+        return self.view.acknowledged_at is None
+
+
+def alert_cards(engine: Engine, protocol: Protocol) -> list[AlertCard]:
+    """Every open alert and the latest acknowledged ones, in `list_alerts` order."""
+    views = list_alerts(engine, include_acknowledged=True)
+    open_views = [v for v in views if v.acknowledged_at is None]
+    views = open_views + [v for v in views if v.acknowledged_at is not None][:SHOWN_ACKNOWLEDGED]
+    if not views:
+        return []
+    with Session(engine) as session:
+        rows = session.exec(
+            select(Alert, InboundMessage)
+            .join(InboundMessage, col(Alert.inbound_message_id) == InboundMessage.id, isouter=True)
+            .where(col(Alert.id).in_([v.id for v in views]))
+        ).all()
+        by_id = {alert.id: (alert, message) for alert, message in rows}
+        answers = latest_answers(
+            session, {a.patient_id for a, _ in rows if a.patient_id is not None}
+        )
+    cards = []
+    for view in views:
+        alert, message = by_id[view.id]
+        number = view.patient_phone or (message.from_number if message else None)
+        contact = protocol.on_call[view.escalation_level % len(protocol.on_call)]
+        cards.append(
+            AlertCard(
+                view=view,
+                message=message.body if message else None,
+                message_at=message.received_at if message else None,
+                phone=readable_phone(number, protocol.clinic.country),
+                phone_link=number or "",
+                paged=contact.name,
+                next_escalation_at=alert.next_escalation_at,
+                note=alert.acknowledgement_note,
+                answers=answers.get(alert.patient_id or 0, []),
+            )
+        )
+    return cards
+
+
+def latest_answers(session: Session, patient_ids: set[int]) -> dict[int, list[Answer]]:
+    """The newest survey answers of each patient, newest first, in one query."""
+    if not patient_ids:
+        return {}
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=col(SymptomReport.patient_id),
+            order_by=(col(SymptomReport.reported_at).desc(), col(SymptomReport.id).desc()),
+        )
+        .label("rank")
+    )
+    ranked = (
+        select(SymptomReport.id, rank)
+        .where(col(SymptomReport.patient_id).in_(patient_ids))
+        .subquery()
+    )
+    reports = session.exec(
+        select(SymptomReport)
+        .join(ranked, col(SymptomReport.id) == ranked.c.id)
+        .where(ranked.c.rank <= LATEST_ANSWERS)
+        .order_by(col(SymptomReport.reported_at).desc(), col(SymptomReport.id).desc())
+    ).all()
+    found: dict[int, list[Answer]] = defaultdict(list)
+    for r in reports:
+        shown = r.text if r.value is None else f"{r.value:g}"
+        found[r.patient_id].append(Answer(r.question, shown or "", r.reported_at))
+    return found
+
+
+def fingerprint(engine: Engine) -> str:
+    """Changes whenever an alert is raised, escalates or is acknowledged."""
+    with Session(engine) as session:
+        total, acknowledged, newest, levels = session.exec(
+            select(
+                func.count(col(Alert.id)),
+                func.count(col(Alert.acknowledged_at)),
+                func.max(Alert.id),
+                func.sum(Alert.escalation_level),
+            )
+        ).one()
+    return f"{total}-{acknowledged}-{newest or 0}-{levels or 0}"
+
+
+def take_alert(engine: Engine, alert_id: int, actor: str, note: str | None, now: datetime) -> str:
+    """Acknowledge for `actor` and audit it; "" if done now, else who had taken it."""
+    with Session(engine) as session:
+        alert = session.get(Alert, alert_id)
+        if alert is None:
+            raise HTTPException(status_code=404, detail=f"no alert has id {alert_id}")
+        if alert.acknowledged_at is not None:
+            return alert.acknowledged_by or "someone"
+    try:
+        view = acknowledge(engine, alert_id, actor, note, now)
+    except AlertNotFound:
+        raise HTTPException(status_code=404, detail=f"no alert has id {alert_id}") from None
+    if view.acknowledged_by != actor:
+        return view.acknowledged_by or "someone"  # a colleague got there first
+    with Session(engine) as session:
+        audit(
+            session,
+            actor,
+            "alert.acknowledged",
+            "alert",
+            alert_id,
+            {"acknowledged_at": None},
+            {"acknowledged_at": now, "acknowledged_by": actor, "note": note},
+            now,
+        )
+        session.commit()
+    log.info("alert %d acknowledged by %s", alert_id, actor)
+    return ""
+
+
+def alerts_router() -> APIRouter:
+    """GET the alerts page and its poll; POST acknowledge."""
+    router = APIRouter(prefix=ALERTS)
+
+    @router.get("", response_class=HTMLResponse)
+    def alerts_page(request: Request, staff: Staff = Depends(require_staff)) -> HTMLResponse:
+        engine: Engine = request.app.state.engine
+        cards = alert_cards(engine, request.app.state.protocol)
+        return section_page(
+            request,
+            "alerts.html",
+            staff,
+            cards=cards,
+            open_count=sum(1 for c in cards if c.open),
+            stamp=fingerprint(engine),
+            poll_seconds=POLL_SECONDS,
+            now=clock.now(),
+        )
+
+    @router.get("/poll")
+    def alerts_poll(request: Request, _staff: Staff = Depends(require_staff)) -> dict[str, str]:
+        """The fingerprint the page compares with its own, to know when to reload."""
+        return {"stamp": fingerprint(request.app.state.engine)}
+
+    @router.post("/{alert_id}/acknowledge", response_model=None)
+    async def acknowledge_alert(
+        request: Request, alert_id: int, staff: Staff = Depends(require_staff)
+    ) -> Response:
+        form = await checked_form(request)
+        note = form.get("note", "").strip()[:MAX_NOTE] or None
+        earlier = await run_in_threadpool(
+            take_alert, request.app.state.engine, alert_id, staff.email, note, clock.now()
+        )
+        if earlier:
+            flash(request, f"Alert #{alert_id} was already acknowledged by {earlier}.", "error")
+        else:
+            flash(request, f"Alert #{alert_id} acknowledged; escalation stopped.")
+        return go_back(form, ALERTS)
+
+    return router
