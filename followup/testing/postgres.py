@@ -9,12 +9,13 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
+
+from followup.testing.web import free_port
 
 
 def find_binaries() -> Path | None:
@@ -39,7 +40,7 @@ class TemporaryPostgres:
                 "PostgreSQL binaries not found (install postgresql or set FOLLOWUP_PG_BIN)"
             )
         self.bin = found
-        self.port = _free_port()
+        self.port = free_port()
         self.root = Path(tempfile.mkdtemp(prefix="followup-pg-"))
         self.data = self.root / "data"
 
@@ -102,9 +103,3 @@ class TemporaryPostgres:
         if os.geteuid() == 0:
             command = ["runuser", "-u", "postgres", "--", *command]
         subprocess.run(command, check=check, capture_output=True, text=True, timeout=120)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])

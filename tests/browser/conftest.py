@@ -8,16 +8,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 from sqlalchemy import Engine
 
@@ -27,6 +23,7 @@ from followup.importing import ImportWindow, import_files
 from followup.protocol import Protocol
 from followup.settings import Settings
 from followup.staff import add_staff
+from followup.testing.web import serving
 from followup.web.app import create_app
 from tests.conftest import ROOT, SAMPLE
 
@@ -71,12 +68,6 @@ class Clinic:
     protocol: Protocol
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def clinic(tmp_path: Path, protocol: Protocol) -> Iterator[Clinic]:
     engine = make_engine(f"sqlite:///{tmp_path / 'browser.db'}")
@@ -96,25 +87,9 @@ def clinic(tmp_path: Path, protocol: Protocol) -> Iterator[Clinic]:
         secret_key="browser-tests-secret-0123456789abcdef",
         templates_dir=ROOT / "templates",
     )  # type: ignore[arg-type]
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings, engine, protocol),
-            host="127.0.0.1",
-            port=port,
-            log_level="critical",
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    try:
-        yield Clinic(f"http://127.0.0.1:{port}", engine, protocol)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        engine.dispose()
+    with serving(create_app(settings, engine, protocol)) as base:
+        yield Clinic(base, engine, protocol)
+    engine.dispose()
 
 
 def sign_in(page: Page, clinic: Clinic, email: str = ADMIN) -> None:

@@ -7,7 +7,6 @@ import email
 import email.policy
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -23,6 +22,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from followup.testing.fake_twilio import FakeTwilio
+from followup.testing.web import free_port
 from tests.conftest import ROOT
 
 SID = "AC" + "0123456789abcdef" * 2
@@ -43,12 +43,6 @@ class Mailbox:
         assert isinstance(parsed, EmailMessage)
         self.messages.append(parsed)
         return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import socket
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from followup.channels.smtp_email import SMTPEmailChannel
 from followup.channels.twilio_sms import TwilioSMSChannel
 from followup.settings import Settings
 from followup.testing import FakeTwilio
+from followup.testing.web import free_port
 
 ACCOUNT_SID = "AC" + "ab" * 16
 AUTH_TOKEN = "contract-token-51d0"
@@ -59,13 +59,6 @@ def mail(message_id: int = 1) -> Envelope:
         subject="Checking in",
         html=f"<p>{TEXT}</p>",
     )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def outbox(stack: ExitStack) -> Subject:

@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import threading
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -19,7 +17,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-import uvicorn
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
@@ -41,10 +38,11 @@ from followup.scheduling import replan_patients
 from followup.settings import Settings
 from followup.staff import add_staff, create_token
 from followup.testing.fake_twilio import FakeTwilio
+from followup.testing.web import serving
 from followup.web.app import create_app
 from followup.web.sections_common import ClinicClock
 from tests.conftest import ROOT
-from tests.integration.test_staff_web import PASSWORD, Browser, free_port
+from tests.integration.test_staff_web import PASSWORD, Browser
 
 SID = "AC" + "0123456789abcdef" * 2
 TOKEN = "sections-test-token"
@@ -235,24 +233,8 @@ def clinic(engine: Engine, protocol: Protocol) -> Iterator[Clinic]:
             twilio_base_url=fake.base_url,
             templates_dir=ROOT / "templates",
         )
-        port = free_port()
-        web = uvicorn.Server(
-            uvicorn.Config(
-                create_app(settings, engine, protocol),
-                host="127.0.0.1",
-                port=port,
-                log_level="critical",
-            )
-        )
-        thread = threading.Thread(target=web.run, daemon=True)
-        thread.start()
-        while not web.started:
-            time.sleep(0.05)
-        try:
-            yield Clinic(f"http://127.0.0.1:{port}", engine, protocol, fake, now, ids)
-        finally:
-            web.should_exit = True
-            thread.join(timeout=10)
+        with serving(create_app(settings, engine, protocol)) as base:
+            yield Clinic(base, engine, protocol, fake, now, ids)
 
 
 # -- inbox -----------------------------------------------------------------------------

@@ -6,7 +6,6 @@ import asyncio
 import email
 import email.policy
 import shutil
-import socket
 import ssl
 import subprocess
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ from followup.channels.base import ChannelError, Envelope
 from followup.channels.smtp_email import SMTPEmailChannel, enhanced_status
 from followup.errors import ConfigError
 from followup.settings import Settings
+from followup.testing.web import free_port
 
 SENDER = "Lakeside Ketamine Clinic <care@lakeside-clinic.example>"
 PATIENT = "jordan.rivera@patients.example"
@@ -65,13 +65,6 @@ class Mailbox:
         parsed = email.message_from_bytes(stored, policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
         return parsed
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture

@@ -5,11 +5,8 @@ from __future__ import annotations
 import http.cookiejar
 import os
 import re
-import socket
 import subprocess
 import sys
-import threading
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -18,7 +15,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
-import uvicorn
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
@@ -26,6 +22,7 @@ from followup.db.models import AuditEvent
 from followup.protocol import Protocol
 from followup.settings import Settings
 from followup.staff import LOCK_AFTER, add_staff
+from followup.testing.web import serving
 from followup.web.app import create_app
 from tests.conftest import ROOT
 
@@ -75,12 +72,6 @@ class Browser:
         )
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @dataclass
 class Site:
     base: str
@@ -99,17 +90,8 @@ def serve(engine: Engine, protocol: Protocol, public_url: str) -> Iterator[Site]
         templates_dir=ROOT / "templates",
     )  # type: ignore[arg-type]
     app = create_app(settings, engine, protocol)
-    port = free_port()
-    web = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical"))
-    thread = threading.Thread(target=web.run, daemon=True)
-    thread.start()
-    while not web.started:
-        time.sleep(0.05)
-    try:
-        yield Site(f"http://127.0.0.1:{port}", engine, app)
-    finally:
-        web.should_exit = True
-        thread.join(timeout=10)
+    with serving(app) as base:
+        yield Site(base, engine, app)
 
 
 @pytest.fixture

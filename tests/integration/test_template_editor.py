@@ -12,8 +12,6 @@ import os
 import re
 import subprocess
 import sys
-import threading
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -23,7 +21,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
@@ -46,6 +43,7 @@ from followup.protocol import Protocol
 from followup.settings import Settings
 from followup.staff import add_staff
 from followup.testing.fake_twilio import FakeTwilio
+from followup.testing.web import serving
 from followup.web.app import create_app
 from followup.worker import build_runner
 from tests.conftest import ROOT
@@ -56,7 +54,7 @@ from tests.integration.test_dispatch import (
     ROSTER,
     ics,
 )
-from tests.integration.test_staff_web import PASSWORD, Browser, Site, free_port, serve
+from tests.integration.test_staff_web import PASSWORD, Browser, Site, serve
 from tests.integration.test_webhooks import CLINIC, PUBLIC, SID, TOKEN, Server
 
 ADMIN, OTHER_ADMIN, CLINICIAN = "admin@example.org", "second.admin@example.org", "nurse@example.org"
@@ -567,24 +565,8 @@ def twilio_webhooks(engine: Engine, protocol: Protocol) -> Iterator[Server]:
             twilio_base_url=fake.base_url,
             templates_dir=ROOT / "templates",
         )
-        port = free_port()
-        web = uvicorn.Server(
-            uvicorn.Config(
-                create_app(settings, engine, protocol),
-                host="127.0.0.1",
-                port=port,
-                log_level="critical",
-            )
-        )
-        thread = threading.Thread(target=web.run, daemon=True)
-        thread.start()
-        while not web.started:
-            time.sleep(0.05)
-        try:
-            yield Server(f"http://127.0.0.1:{port}", engine, fake)
-        finally:
-            web.should_exit = True
-            thread.join(timeout=10)
+        with serving(create_app(settings, engine, protocol)) as base:
+            yield Server(base, engine, fake)
 
 
 def twiml_text(body: str) -> str:

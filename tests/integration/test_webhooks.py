@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 import urllib.error
 import urllib.parse
@@ -14,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 from twilio.request_validator import RequestValidator
@@ -32,6 +29,7 @@ from followup.importing import ImportWindow, import_files
 from followup.protocol import Protocol
 from followup.settings import Settings
 from followup.testing.fake_twilio import FakeTwilio
+from followup.testing.web import serving
 from followup.web.app import create_app
 from followup.web.twilio import signed_url
 from tests.conftest import ROOT
@@ -101,12 +99,6 @@ class Server:
             return session.exec(select(Patient)).one()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def server(engine: Engine, protocol: Protocol, tmp_path: Path) -> Iterator[Server]:
     (tmp_path / "roster.csv").write_text(ROSTER)
@@ -129,21 +121,8 @@ def server(engine: Engine, protocol: Protocol, tmp_path: Path) -> Iterator[Serve
             twilio_base_url=fake.base_url,
             templates_dir=ROOT / "templates",
         )
-        port = free_port()
-        config = uvicorn.Config(
-            create_app(settings, engine, protocol), host="127.0.0.1", port=port, log_level="warning"
-        )
-        web = uvicorn.Server(config)
-        thread = threading.Thread(target=web.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 20
-        while not web.started and time.monotonic() < deadline:
-            time.sleep(0.05)
-        try:
-            yield Server(f"http://127.0.0.1:{port}", engine, fake)
-        finally:
-            web.should_exit = True
-            thread.join(timeout=10)
+        with serving(create_app(settings, engine, protocol)) as base:
+            yield Server(base, engine, fake)
 
 
 def test_missing_or_wrong_signature_is_refused_and_nothing_is_stored(server: Server) -> None:
@@ -422,24 +401,8 @@ def broken_server(
             twilio_base_url=fake.base_url,
             templates_dir=broken_templates,
         )
-        port = free_port()
-        web = uvicorn.Server(
-            uvicorn.Config(
-                create_app(settings, engine, protocol),
-                host="127.0.0.1",
-                port=port,
-                log_level="critical",
-            )
-        )
-        thread = threading.Thread(target=web.run, daemon=True)
-        thread.start()
-        while not web.started:
-            time.sleep(0.05)
-        try:
-            yield Server(f"http://127.0.0.1:{port}", engine, fake)
-        finally:
-            web.should_exit = True
-            thread.join(timeout=10)
+        with serving(create_app(settings, engine, protocol)) as base:
+            yield Server(base, engine, fake)
 
 
 def test_a_message_that_fails_processing_is_kept_flagged_and_twilio_gets_200(
