@@ -24,8 +24,10 @@ __all__ = [
     "Patient",
     "ReplyMessage",
     "ScheduledMessage",
+    "FeedState",
     "StaffUser",
     "SymptomReport",
+    "SyncRun",
     "TemplateRevision",
 ]
 
@@ -90,6 +92,9 @@ class Appointment(SQLModel, table=True):
     discharged_at: datetime | None = Field(default=None, sa_column=_utc())
     confirmation: str | None = Field(default=None, max_length=16)  # confirmed | call_requested
     confirmation_at: datetime | None = Field(default=None, sa_column=_utc())
+    # Consecutive good reads of its source this booked appointment was missing from; it is
+    # cancelled only when this reaches FOLLOWUP_CALENDAR_ABSENT_READS, reset when seen.
+    absent_reads: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(sa_column=_utc(nullable=False))
     updated_at: datetime = Field(sa_column=_utc(nullable=False))
 
@@ -306,3 +311,40 @@ class TemplateRevision(SQLModel, table=True):
     body: str | None = None  # None: reset to the file default
     author: str = Field(max_length=254)
     created_at: datetime = Field(sa_column=_utc(nullable=False))
+
+
+class SyncRun(SQLModel, table=True):
+    """One sync of one calendar source (file or feed): when, what changed, what failed.
+
+    `status`: ok | not_modified (HTTP 304) | empty (no events while future bookings are
+    held: nothing cancelled) | failed. `error` is one line without patient information.
+    """
+
+    __tablename__ = "sync_run"
+    __table_args__ = (Index("ix_sync_run_source_started", "source", "started_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=200)
+    started_at: datetime = Field(sa_column=_utc(nullable=False, index=True))
+    finished_at: datetime = Field(sa_column=_utc(nullable=False))
+    status: str = Field(max_length=16)
+    http_status: int | None = None
+    created: int = 0
+    updated: int = 0
+    cancelled: int = 0
+    absent: int = 0
+    rejected: int = 0
+    error: str | None = Field(default=None, max_length=500)
+
+
+class FeedState(SQLModel, table=True):
+    """What every worker shares about one calendar feed: validators and backoff."""
+
+    __tablename__ = "feed_state"
+
+    source: str = Field(primary_key=True, max_length=200)
+    etag: str | None = Field(default=None, max_length=500)
+    last_modified: str | None = Field(default=None, max_length=100)  # the header, as sent
+    failures: int = 0  # consecutive failed polls
+    next_attempt_at: datetime | None = Field(default=None, sa_column=_utc())
+    updated_at: datetime = Field(sa_column=_utc(nullable=False))
