@@ -65,7 +65,7 @@ def friendly(func: F) -> F:
 def _setup(require_current_db: bool = True, service: bool = False) -> tuple[Settings, Protocol]:
     settings = load_settings()
     # Interactive commands print their own summary; log lines there would repeat it.
-    configure_logging(settings.log_level if service else "WARNING")
+    configure_logging(settings.log_level if service else "WARNING", settings.log_format)
     protocol = load_protocol(settings.protocol_file)
     if require_current_db:
         engine = make_engine(settings.database_url)
@@ -280,7 +280,13 @@ def web_command(
 
     settings, _ = _setup(service=True)
     engine = make_engine(settings.database_url)
-    uvicorn.run(create_app(settings, engine), host=host, port=port, log_level="warning")
+    uvicorn.run(
+        create_app(settings, engine),
+        host=host,
+        port=port,
+        log_level="warning",
+        log_config=None,  # its loggers go through ours: JSON lines, redaction
+    )
 
 
 @app.command("run")

@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     public_url: str | None = None
     secret_key: SecretStr | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    metrics_token: SecretStr | None = None
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    readiness_cache_seconds: float = Field(default=15, ge=0, le=600)
 
     roster_file: Path | None = None
     calendar_sources: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -83,7 +88,7 @@ class Settings(BaseSettings):
             raise ValueError("must be an http:// or https:// URL")
         return value.rstrip("/") if value else value
 
-    @field_validator("secret_key", "twilio_auth_token", "smtp_password")
+    @field_validator("secret_key", "twilio_auth_token", "smtp_password", "metrics_token")
     @classmethod
     def _no_placeholder(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and value.get_secret_value().strip().lower() in _PLACEHOLDER_SECRETS:

@@ -33,6 +33,7 @@ from followup.messages.render import Renderer
 from followup.messages.revisions import RevisionSource
 from followup.protocol import Protocol
 from followup.settings import Settings
+from followup.worker_http import serve_worker_http
 
 log = logging.getLogger(__name__)
 ALERT_INTERVAL_SECONDS = 15
@@ -151,6 +152,7 @@ def run_service(settings: Settings, protocol: Protocol, web: tuple[str, int] | N
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     scheduler.start()
+    serve_worker_http(settings, engine, scheduler, runner.dispatcher.channels)
     log.info(
         "worker started: owner %s, %d job(s)", runner.dispatcher.owner, len(scheduler.get_jobs())
     )
@@ -174,7 +176,13 @@ def _serve_web(settings: Settings, engine: Engine, host: str, port: int) -> None
     from followup.web.app import create_app
 
     server = uvicorn.Server(
-        uvicorn.Config(create_app(settings, engine), host=host, port=port, log_level="warning")
+        uvicorn.Config(
+            create_app(settings, engine),
+            host=host,
+            port=port,
+            log_level="warning",
+            log_config=None,  # its loggers go through ours: JSON lines, redaction
+        )
     )
     log.info("web listening on http://%s:%d", host, port)
     # uvicorn handles SIGINT/SIGTERM itself, then re-raises them to the handlers set above.

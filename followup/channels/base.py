@@ -76,3 +76,12 @@ class LookupChannel(Channel, Protocol):
     def find_sent(self, envelope: Envelope, since: datetime) -> Receipt | None:
         """The provider's record of this message sent since `since`, if there is one."""
         ...
+
+
+@runtime_checkable
+class CheckableChannel(Channel, Protocol):
+    """A channel that can tell whether its provider answers, for readiness probes."""
+
+    def check(self, timeout: float) -> None:
+        """Return when the provider answers and takes our credentials; else ChannelError."""
+        ...

@@ -34,5 +34,8 @@ class OutboxChannel:
         )
         return Receipt(provider_id=f"outbox-{uuid4().hex[:16]}")
 
+    def check(self, timeout: float) -> None:
+        """Always ready: the outbox is this process."""
+
     def close(self) -> None:
         """Nothing to release; here so every channel can be closed the same way."""

@@ -127,6 +127,23 @@ class SMTPEmailChannel:
             message.add_alternative(envelope.html, subtype="html")
         return message
 
+    def check(self, timeout: float) -> None:
+        """Connect, EHLO, STARTTLS and log in as configured, NOOP, QUIT; else ChannelError."""
+        try:
+            smtp = self._connect(timeout)
+            try:
+                code, _reply = smtp.noop()
+            finally:
+                _quit(smtp)
+        except smtplib.SMTPAuthenticationError as exc:
+            raise ChannelError(f"smtp: login refused ({exc.smtp_code})", permanent=False) from None
+        except (smtplib.SMTPException, OSError) as exc:
+            raise ChannelError(
+                f"smtp: unreachable ({type(exc).__name__})", permanent=False
+            ) from None
+        if code != 250:
+            raise ChannelError(f"smtp: NOOP answered {code}", permanent=False)
+
     def close(self) -> None:
         """Nothing to release: each send opens and closes its own connection."""
 
@@ -146,15 +163,16 @@ class SMTPEmailChannel:
         finally:
             _quit(smtp)
 
-    def _connect(self) -> smtplib.SMTP:
+    def _connect(self, timeout: float | None = None) -> smtplib.SMTP:
         # The host goes to the constructor, not to connect(): only the constructor records
         # it as the name TLS checks the server's certificate against.
+        timeout = self._timeout if timeout is None else timeout
         if self._security == "ssl":
             smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-                self._host, self._port, timeout=self._timeout, context=self._ssl_context
+                self._host, self._port, timeout=timeout, context=self._ssl_context
             )
         else:
-            smtp = smtplib.SMTP(self._host, self._port, timeout=self._timeout)
+            smtp = smtplib.SMTP(self._host, self._port, timeout=timeout)
         try:
             smtp.ehlo_or_helo_if_needed()
             if self._security == "starttls":

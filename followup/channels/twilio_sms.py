@@ -79,6 +79,11 @@ class _RebasedHttpClient(TwilioHttpClient):  # type: ignore[misc]
     def log_response(self, status_code: int, response: Any) -> None:
         """Log nothing (see log_request)."""
 
+    @property
+    def base_url(self) -> str:
+        """The server requests go to instead of api.twilio.com."""
+        return self._base_url
+
     def close(self) -> None:
         """Close pooled connections."""
         if self.session is not None:
@@ -181,6 +186,27 @@ class TwilioSMSChannel:
                 f"twilio: message lookup failed ({describe(exc)})", permanent=False
             ) from None
         return None
+
+    def check(self, timeout: float) -> None:
+        """Fetch our Account through the SDK: Twilio answers, takes the token, account active."""
+        # A client of its own, so a readiness probe has a short timeout and shares no
+        # connection (or remembered headers) with sends.
+        http = _RebasedHttpClient(self._http.base_url, timeout)
+        client = Client(self._client.username, self._client.password, http_client=http)
+        client.edge = None
+        client.region = None
+        try:
+            account = client.api.v2010.accounts(self._client.account_sid).fetch()
+        except TwilioException as exc:
+            raise ChannelError(
+                f"twilio: account check refused ({describe(exc)})", permanent=False
+            ) from None
+        except (http_errors.RequestException, json.JSONDecodeError) as exc:
+            raise ChannelError(f"twilio: unreachable ({describe(exc)})", permanent=False) from None
+        finally:
+            http.close()
+        if account.status != "active":
+            raise ChannelError(f"twilio: account is {account.status}", permanent=False)
 
     def close(self) -> None:
         """Close the HTTP connection pool."""

@@ -40,6 +40,7 @@ API_VERSION = "2010-04-01"
 _PATH = re.compile(
     rf"^/{API_VERSION}/Accounts/(?P<account>[^/]+)/Messages(?:/(?P<sid>[^/]+))?\.json$"
 )
+_ACCOUNT_PATH = re.compile(rf"^(?:/[\w-]+)?/{API_VERSION}/Accounts/(?P<account>[^/]+)\.json$")
 _DATE_FILTERS = {"DateSent": "=", "DateSent<": "<", "DateSent>": ">"}
 _LIST_FILTERS = ("To", "From", *_DATE_FILTERS)
 
@@ -235,6 +236,10 @@ class FakeTwilio:
             self._stopping.wait(delay)
         if not self._authorized(auth):
             return _error(401, 20003, headers={"WWW-Authenticate": 'Basic realm="Twilio API"'})
+        account = _ACCOUNT_PATH.match(path)
+        if account is not None and method == "GET":
+            # Readiness probes fetch the account; programmed faults are for the Messages API.
+            return self._account(account["account"])
         route = _PATH.match(path)
         if route is None or route["account"] != self.account_sid:
             return _error(404, 20404)
@@ -248,6 +253,13 @@ class FakeTwilio:
         if method == "GET":
             return self._fetch(route["sid"])
         return _error(405, 20004)
+
+    def _account(self, sid: str) -> _Reply:
+        if sid != self.account_sid:
+            return _error(404, 20404)
+        uri = f"/{API_VERSION}/Accounts/{sid}.json"
+        resource = {"sid": sid, "friendly_name": "FakeTwilio", "status": "active", "type": "Full"}
+        return _Reply(200, {**resource, "uri": uri, "owner_account_sid": sid})
 
     def _authorized(self, header: str | None) -> bool:
         if not header or not header.startswith("Basic "):

@@ -5,21 +5,20 @@ from __future__ import annotations
 import logging
 import secrets
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import Engine, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Engine
 from starlette.middleware.sessions import SessionMiddleware
 
 from followup.channels.registry import build_channels
-from followup.db.migrate import pending_revisions
 from followup.messages.render import Renderer
 from followup.messages.revisions import RevisionSource
+from followup.metrics import CONTENT_TYPE, build_registry, exposition, metrics_allowed
 from followup.protocol import Protocol, load_protocol
+from followup.readiness import Readiness
 from followup.settings import Settings
 from followup.web.api import api_router, token_pages_router
 from followup.web.auth import SignInRequired
@@ -83,20 +82,28 @@ def create_app(settings: Settings, engine: Engine, protocol: Protocol | None = N
         """The process is up and answering."""
         return {"status": "ok"}
 
+    readiness = Readiness(engine, app.state.channels, settings.readiness_cache_seconds)
+
     @app.get("/readyz", response_model=None)
-    def readyz() -> JSONResponse | dict[str, Any]:
-        """Ready for traffic: the database answers and its schema is current."""
-        try:
-            with engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
-            behind = pending_revisions(engine)
-        except SQLAlchemyError as exc:
-            problem = f"database unreachable: {type(exc).__name__}"
-            return JSONResponse({"status": "unavailable", "reason": problem}, status_code=503)
-        if behind:
-            reason = "database schema is behind: run `followup db upgrade`"
-            return JSONResponse({"status": "unavailable", "reason": reason}, status_code=503)
-        return {"status": "ready", "database": "ok", "migrations": "current"}
+    def readyz() -> JSONResponse:
+        """Ready for traffic: the database answers with a current schema, providers answer."""
+        report = readiness.report()
+        return JSONResponse(report.as_json(), status_code=200 if report.ready else 503)
+
+    registry = build_registry(engine)
+
+    # Not in the OpenAPI schema: it is for Prometheus, neither a staff page nor the API.
+    @app.get("/metrics", include_in_schema=False)
+    def metrics(request: Request) -> Response:
+        """Prometheus text format: counts from the database and this process's histograms."""
+        if not metrics_allowed(settings, request.headers.get("authorization")):
+            return Response(
+                "a valid bearer token is required\n",
+                status_code=401,
+                media_type="text/plain",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        return Response(exposition(registry), media_type=CONTENT_TYPE)
 
     return app
 
