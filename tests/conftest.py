@@ -1,16 +1,107 @@
+"""Fixtures every tier shares: the shipped protocol, and the two databases the suite runs on.
+
+`engine` (a migrated database) and `database_url` (an empty one) are parametrised over
+SQLite and a real PostgreSQL that the session starts itself. PostgreSQL is skipped, with
+the reason, only where its binaries are absent, and never in CI.
+"""
+
 from __future__ import annotations
 
+import os
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine, text
 
+from followup.db.engine import make_engine
+from followup.db.migrate import upgrade
 from followup.protocol import Protocol, load_protocol
+from followup.testing.postgres import TemporaryPostgres, find_binaries
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "config" / "sample"
+DATABASES = ["sqlite", "postgresql"]
+TEMPLATE = "followup_template"
 
 
 @pytest.fixture(scope="session")
 def protocol() -> Protocol:
     """The protocol the project ships: tests hold the defaults to what clinics get."""
     return load_protocol(ROOT / "config" / "protocol.toml")
+
+
+def require_postgres_binaries() -> None:
+    """Skip (or, in CI, fail) the test when Debian's PostgreSQL binaries are missing."""
+    if find_binaries() is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL binaries are missing in CI: .ci/run must install postgresql")
+        pytest.skip(
+            "PostgreSQL binaries not found (apt-get install postgresql, or set FOLLOWUP_PG_BIN)"
+        )
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[TemporaryPostgres]:
+    """One real PostgreSQL for the session, with a migrated template database to clone."""
+    require_postgres_binaries()
+    with TemporaryPostgres() as server:
+        create_database(server, TEMPLATE)
+        template = make_engine(server.url(TEMPLATE))
+        upgrade(template)
+        template.dispose()
+        yield server
+
+
+def create_database(server: TemporaryPostgres, name: str, template: str | None = None) -> str:
+    """Create a database on `server` (a clone of `template` if given); return its URL."""
+    admin = make_engine(server.url(), isolation_level="AUTOCOMMIT")
+    clause = f" TEMPLATE {template}" if template else ""
+    with admin.connect() as connection:
+        connection.execute(text(f"CREATE DATABASE {name}{clause}"))
+    admin.dispose()
+    return server.url(name)
+
+
+def drop_database(server: TemporaryPostgres, name: str) -> None:
+    """Drop a database even while a process still holds connections to it."""
+    admin = make_engine(server.url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty, unmigrated database: a SQLite file, or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    server: TemporaryPostgres = request.getfixturevalue("postgres")
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    url = create_database(server, name)
+    yield url
+    drop_database(server, name)
+
+
+@pytest.fixture(params=DATABASES)
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated database: a SQLite file, or a PostgreSQL database cloned from the template."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
+        upgrade(engine)
+        yield engine
+        engine.dispose()
+        return
+    server: TemporaryPostgres = request.getfixturevalue("postgres")
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    engine = make_engine(create_database(server, name, template=TEMPLATE))
+    yield engine
+    engine.dispose()
+    drop_database(server, name)
+
+
+def url_of(engine: Engine) -> str:
+    """The engine's URL as a string a `followup` process can be given (password kept)."""
+    return engine.url.render_as_string(hide_password=False)

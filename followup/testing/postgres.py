@@ -64,6 +64,11 @@ class TemporaryPostgres:
                 "UTF8",
             ]
         )
+        self.start_server()
+        return self
+
+    def start_server(self) -> None:
+        """Start the server on its port (again, after `stop_server`)."""
         options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c fsync=off -c full_page_writes=off"
         self._run(
             [
@@ -78,7 +83,10 @@ class TemporaryPostgres:
                 "start",
             ]
         )
-        return self
+
+    def stop_server(self, mode: str = "fast") -> None:
+        """Stop the server but keep its data: clients see a database that went away."""
+        self._run(["pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop"])
 
     def __exit__(
         self,

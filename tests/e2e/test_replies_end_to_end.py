@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import sqlite3
 import subprocess
-import sys
-import time
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import Engine, text
 from twilio.request_validator import RequestValidator
 
 from followup.protocol import load_protocol
 from followup.testing.fake_twilio import FakeTwilio
-from tests.conftest import ROOT
+from followup.testing.processes import (
+    FOLLOWUP,
+    FollowupProcess,
+    answers,
+    clean_environment,
+    wait_for,
+)
+from followup.testing.web import free_port
+from tests.conftest import ROOT, url_of
 
 SID = "AC" + "0123456789abcdef" * 2
 TOKEN = "e2e-replies-token"
@@ -35,16 +37,9 @@ def daytime_zone(now: datetime) -> str:
     return "Etc/GMT" if offset == 0 else f"Etc/GMT{-offset:+d}"
 
 
-def wait_for(condition: Callable[[], bool], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def test_checkin_survey_and_crisis_through_the_running_service(tmp_path: Path) -> None:
+def test_checkin_survey_and_crisis_through_the_running_service(
+    tmp_path: Path, engine: Engine
+) -> None:
     from zoneinfo import ZoneInfo
 
     now = datetime.now(UTC)
@@ -62,14 +57,11 @@ def test_checkin_survey_and_crisis_through_the_running_service(tmp_path: Path) -
         f"DTSTAMP:20260101T000000Z\r\nDTSTART:{start:%Y%m%dT%H%M%SZ}\r\nDTEND:{end:%Y%m%dT%H%M%SZ}\r\n"
         "X-PATIENT-ID:P1\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
     )
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     on_call = load_protocol(ROOT / "config" / "protocol.toml").on_call[0].phone or ""
     with FakeTwilio(SID, TOKEN) as fake:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("FOLLOWUP_")}
-        env.update(
-            FOLLOWUP_DATABASE_URL=f"sqlite:///{tmp_path / 'e2e.db'}",
+        env = clean_environment(
+            FOLLOWUP_DATABASE_URL=url_of(engine),
             FOLLOWUP_PROTOCOL_FILE=str(ROOT / "config" / "protocol.toml"),
             FOLLOWUP_TEMPLATES_DIR=str(ROOT / "templates"),
             FOLLOWUP_ROSTER_FILE=str(tmp_path / "roster.csv"),
@@ -81,21 +73,14 @@ def test_checkin_survey_and_crisis_through_the_running_service(tmp_path: Path) -
             FOLLOWUP_TWILIO_BASE_URL=fake.base_url,
             FOLLOWUP_DISPATCH_INTERVAL_SECONDS="0.5",
         )
-        service = subprocess.Popen(
-            [sys.executable, "-m", "followup", "run", "--port", str(port)],
-            env=env,
-            cwd=tmp_path,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        service = FollowupProcess(["run", "--port", str(port)], env, tmp_path, tmp_path / "run.log")
 
         def open_conversation() -> bool:
-            with sqlite3.connect(tmp_path / "e2e.db") as db:
-                return bool(
-                    db.execute(
-                        "select count(*) from conversation where ended_at is null"
-                    ).fetchone()[0]
-                )
+            with engine.connect() as connection:
+                count = connection.execute(
+                    text("select count(*) from conversation where ended_at is null")
+                ).scalar_one()
+            return bool(count)
 
         def sms(body: str, sid: str) -> str:
             params = {"MessageSid": sid, "From": ANA, "To": CLINIC, "Body": body, "AccountSid": SID}
@@ -113,6 +98,7 @@ def test_checkin_survey_and_crisis_through_the_running_service(tmp_path: Path) -
                 return str(response.read().decode())
 
         try:
+            wait_for(lambda: answers(f"http://127.0.0.1:{port}/healthz"), 60, "the web server")
             wait_for(lambda: len(fake.deliveries_to(ANA)) >= 1, 60, "the day-1 check-in SMS")
             [checkin] = fake.deliveries_to(ANA)
             assert (
@@ -131,14 +117,13 @@ def test_checkin_survey_and_crisis_through_the_running_service(tmp_path: Path) -
             [page] = fake.deliveries_to(on_call)
             assert "CRITICAL" in page["body"] and "P1" in page["body"]
         finally:
-            service.send_signal(signal.SIGTERM)
-            _, stderr = service.communicate(timeout=60)
+            stderr = service.stop()
         assert service.returncode == 0, stderr
         assert ANA not in stderr and "end it all" not in stderr  # no numbers, no bodies in logs
 
     def cli(*args: str) -> str:
         result = subprocess.run(
-            [sys.executable, "-m", "followup", *args],
+            [*FOLLOWUP, *args],
             env=env,
             cwd=tmp_path,
             capture_output=True,

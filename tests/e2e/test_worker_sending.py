@@ -5,13 +5,9 @@ from __future__ import annotations
 
 import email
 import email.policy
-import os
-import signal
-import sqlite3
 import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -20,10 +16,12 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from sqlalchemy import Engine, text
 
 from followup.testing.fake_twilio import FakeTwilio
+from followup.testing.processes import FOLLOWUP, FollowupProcess, clean_environment, wait_for
 from followup.testing.web import free_port
-from tests.conftest import ROOT
+from tests.conftest import ROOT, url_of
 
 SID = "AC" + "0123456789abcdef" * 2
 TOKEN = "e2e-auth-token"
@@ -79,6 +77,8 @@ class Clinic:
 
     root: Path
     env: dict[str, str]
+    engine: Engine
+    workers: int = 0
 
     def write(self, roster_rows: list[str], events: list[str]) -> None:
         (self.root / "roster.csv").write_text(ROSTER_HEADER + "".join(roster_rows))
@@ -89,7 +89,7 @@ class Clinic:
 
     def followup(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "followup", *args],
+            [*FOLLOWUP, *args],
             env=self.env,
             cwd=self.root,
             capture_output=True,
@@ -98,28 +98,25 @@ class Clinic:
             check=True,
         )
 
-    def start_worker(self) -> subprocess.Popen[str]:
-        return subprocess.Popen(
-            [sys.executable, "-m", "followup", "worker"],
-            env=self.env,
-            cwd=self.root,
-            stderr=subprocess.PIPE,
-            text=True,
+    def start_worker(self) -> FollowupProcess:
+        self.workers += 1
+        return FollowupProcess(
+            ["worker"], self.env, self.root, self.root / f"worker-{self.workers}.log"
         )
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
-        with sqlite3.connect(self.root / "e2e.db") as db:
-            return db.execute(sql).fetchall()
+        with self.engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(text(sql))]
 
 
 @pytest.fixture
-def clinic(tmp_path: Path, fake: FakeTwilio, mailbox: Mailbox) -> Clinic:
+def clinic(tmp_path: Path, engine: Engine, fake: FakeTwilio, mailbox: Mailbox) -> Clinic:
+    """A clinic on each database: the same worker processes against SQLite and PostgreSQL."""
     protocol = (ROOT / "config" / "protocol.toml").read_text()
     protocol = protocol.replace('start = "21:00"\nend = "08:00"', 'start = "00:00"\nend = "00:00"')
     (tmp_path / "protocol.toml").write_text(protocol)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FOLLOWUP_")}
-    env.update(
-        FOLLOWUP_DATABASE_URL=f"sqlite:///{tmp_path / 'e2e.db'}",
+    env = clean_environment(
+        FOLLOWUP_DATABASE_URL=url_of(engine),
         FOLLOWUP_PROTOCOL_FILE=str(tmp_path / "protocol.toml"),
         FOLLOWUP_TEMPLATES_DIR=str(ROOT / "templates"),
         FOLLOWUP_ROSTER_FILE=str(tmp_path / "roster.csv"),
@@ -140,21 +137,11 @@ def clinic(tmp_path: Path, fake: FakeTwilio, mailbox: Mailbox) -> Clinic:
         FOLLOWUP_SMS_RATE_PER_SECOND="50",
         FOLLOWUP_LOG_LEVEL="DEBUG",
     )
-    return Clinic(tmp_path, env)
+    return Clinic(tmp_path, env, engine)
 
 
-def wait_for(condition: Callable[[], bool], seconds: float = 60, what: str = "condition") -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def stop(worker: subprocess.Popen[str]) -> str:
-    worker.send_signal(signal.SIGTERM)
-    _, stderr = worker.communicate(timeout=60)
+def stop(worker: FollowupProcess) -> str:
+    stderr = worker.stop()
     assert worker.returncode == 0, stderr
     assert "Traceback" not in stderr, stderr
     return stderr
@@ -287,8 +274,7 @@ def test_killed_worker_mid_batch_loses_nothing_and_sends_nothing_twice(
     clinic.followup("db", "upgrade")
     first = clinic.start_worker()
     wait_for(lambda: len(fake.messages) >= 5, what="a few messages out")
-    first.send_signal(signal.SIGKILL)
-    first.communicate(timeout=30)
+    first.kill()
     killed_at = len(fake.messages)
     recorded = clinic.query("select count(*) from scheduled_message where status = 'sent'")[0][0]
     # The kill landed while Twilio held a message the worker had not yet recorded.
