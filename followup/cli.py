@@ -143,32 +143,53 @@ def import_command(
             on_file=lambda path: progress.update(
                 task, advance=1, description=f"imported {path.name}"
             ),
+            absent_reads=settings.calendar_absent_reads,
         )
     engine.dispose()
     for report in reports:
-        print_report(report)
+        print_report(report, protocol)
     if dry_run:
         out.print("dry run: nothing was saved")
-    if any(r.error for r in reports):
+    if any(r.error or r.skipped for r in reports):
         raise typer.Exit(1)
 
 
-def print_report(report: FileReport) -> None:
-    """One summary line per file, then one line per rejected or unmatched entry."""
+def print_report(report: FileReport, protocol: Protocol | None = None) -> None:
+    """One summary line per file, then one line per rejected, unmatched or absent entry."""
     name = f"{report.path.name} ({report.kind})"
     if report.error:
         out.print(f"{name}: could not be read: {report.error}", markup=False)
+        return
+    if report.skipped:
+        out.print(
+            f"{name}: skipped: another process is syncing it right now; try again shortly",
+            markup=False,
+        )
         return
     c, p = report.counts, report.plan
     noun = "rejected" if report.kind == "roster" else "unmatched"
     parts = [f"{c.created} created", f"{c.updated} updated", f"{c.unchanged} unchanged"]
     if report.kind != "roster":
         parts.append(f"{c.cancelled} cancelled")
+        parts.append(f"{len(c.absent)} absent")
     parts.append(f"{len(c.rejected)} {noun}")
     if c.outside_window:
         parts.append(f"{c.outside_window} outside the import window")
     line = f"{name}: {', '.join(parts)}; messages: {p.planned} planned, {p.moved} moved, {p.cancelled} cancelled"
     out.print(line, markup=False)
+    if c.empty:
+        out.print(
+            "  empty: the calendar has no events while appointments from it are booked ahead; "
+            "nothing was cancelled and this read does not count towards cancelling any",
+            markup=False,
+        )
+    for absent in c.absent:
+        start = _local(absent.start_at, protocol) if protocol else absent.start_at.isoformat()
+        out.print(
+            f"  absent {absent.uid} ({start}): missing from {absent.missing} read(s) in a row; "
+            f"cancelled if still missing from the next {absent.reads_left} read(s)",
+            markup=False,
+        )
     for line in describe_rejected(c.rejected):
         out.print(f"  {noun} {line}", markup=False)
 

@@ -1,4 +1,8 @@
-"""`followup import` and the worker's sync: roster and calendar files into the database."""
+"""`followup import` and the worker's sync: roster, calendar files and feeds into the database.
+
+Every source is synced under its advisory lock (PostgreSQL; see `source_lock`) and every
+sync is recorded as a `sync_run` row, in the same transaction as what it changed.
+"""
 
 from __future__ import annotations
 
@@ -8,19 +12,36 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import requests
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
+from followup import clock
 from followup.calendar.appointments_csv import read_appointments_csv
 from followup.calendar.events import Rejected, SourceRead
+from followup.calendar.feeds import Feed, FeedError, FeedOptions, backoff, fetch
 from followup.calendar.ics import read_ics
 from followup.calendar.roster import read_roster
-from followup.calendar.sync import PatientIndex, SyncCounts, sync_events, upsert_patients
+from followup.calendar.sync import (
+    DEFAULT_ABSENT_READS,
+    PatientIndex,
+    SyncCounts,
+    SyncStatus,
+    source_lock,
+    sync_events,
+    upsert_patients,
+)
+from followup.db.models import Appointment, AppointmentStatus, FeedState, SyncRun
 from followup.errors import SourceError
 from followup.protocol import Protocol
 from followup.scheduling import PlanCounts, replan_patients
 
 log = logging.getLogger(__name__)
+
+# The scheduler's next round may come a moment before a feed's stored next attempt time;
+# polling then is right, not waiting one more whole interval.
+_BACKOFF_SLACK = timedelta(seconds=5)
+_ERROR_LIMIT = 500
 
 
 @dataclass(slots=True)
@@ -32,6 +53,22 @@ class FileReport:
     counts: SyncCounts = field(default_factory=SyncCounts)
     plan: PlanCounts = field(default_factory=PlanCounts)
     error: str | None = None
+    source: str = ""  # the identity appointments and sync runs carry, e.g. "ics:room.ics"
+    status: SyncStatus = SyncStatus.OK
+    skipped: bool = False  # another process was syncing this source: nothing done
+
+
+@dataclass(slots=True)
+class FeedReport:
+    """The outcome of one poll of one calendar feed."""
+
+    feed: Feed
+    status: SyncStatus = SyncStatus.OK
+    counts: SyncCounts = field(default_factory=SyncCounts)
+    plan: PlanCounts = field(default_factory=PlanCounts)
+    http_status: int | None = None
+    error: str | None = None
+    skipped: str | None = None  # why nothing was attempted (locked, backing off)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,20 +108,25 @@ def read_calendar(path: Path, protocol: Protocol, window: ImportWindow) -> Sourc
             data = path.read_bytes()
         except OSError as exc:
             raise SourceError(f"cannot read the file ({exc.strerror})") from None
-        return read_ics(
-            data,
-            clinic_tz=protocol.clinic.tz,
-            window_start=start,
-            window_end=end,
-            default_duration=protocol.default_duration,
-            known_treatments=protocol.treatments_known,
-        )
+        return _read_ics_bytes(data, protocol, window)
     return read_appointments_csv(
         _read_text(path),
         clinic_tz=protocol.clinic.tz,
         window_start=start,
         window_end=end,
         default_duration=protocol.default_duration,
+    )
+
+
+def _read_ics_bytes(data: bytes, protocol: Protocol, window: ImportWindow) -> SourceRead:
+    start, end = window.bounds
+    return read_ics(
+        data,
+        clinic_tz=protocol.clinic.tz,
+        window_start=start,
+        window_end=end,
+        default_duration=protocol.default_duration,
+        known_treatments=protocol.treatments_known,
     )
 
 
@@ -103,16 +145,31 @@ def import_files(
     calendars: Sequence[Path],
     dry_run: bool = False,
     on_file: Callable[[Path], None] | None = None,
+    absent_reads: int = DEFAULT_ABSENT_READS,
 ) -> list[FileReport]:
-    """Import a roster, then calendars, each file committed alone (or all rolled back on a dry run)."""
+    """Import a roster, then calendars, each file committed alone (or all rolled back on a
+    dry run). An appointment missing from `absent_reads` consecutive reads is cancelled."""
+    jobs = [(roster, "roster")] if roster is not None else []
+    jobs += [(path, "calendar") for path in calendars]
     reports = []
     with Session(engine, expire_on_commit=False) as session:
-        if roster is not None:
-            reports.append(_import_one(session, roster, "roster", protocol, window, dry_run))
-            if on_file:
-                on_file(roster)
-        for path in calendars:
-            reports.append(_import_one(session, path, "calendar", protocol, window, dry_run))
+        for path, role in jobs:
+            report = FileReport(path=path, kind="roster")
+            try:
+                if role != "roster":
+                    report.kind = file_kind(path)
+                report.source = f"roster:{path.name}" if role == "roster" else source_name(path)
+            except SourceError as exc:
+                report.kind, report.error, report.status = "calendar", str(exc), SyncStatus.FAILED
+                reports.append(report)
+                continue
+            with source_lock(engine, report.source) as held:
+                if held:
+                    _import_one(session, report, role, protocol, window, dry_run, absent_reads)
+                else:
+                    report.skipped = True
+                    log.debug("%s is being synced by another process: skipped", report.source)
+            reports.append(report)
             if on_file:
                 on_file(path)
         session.rollback()
@@ -120,9 +177,15 @@ def import_files(
 
 
 def _import_one(
-    session: Session, path: Path, role: str, protocol: Protocol, window: ImportWindow, dry_run: bool
-) -> FileReport:
-    report = FileReport(path=path, kind="roster")
+    session: Session,
+    report: FileReport,
+    role: str,
+    protocol: Protocol,
+    window: ImportWindow,
+    dry_run: bool,
+    absent_reads: int,
+) -> None:
+    path, started = report.path, clock.now()
     # Reading raises SourceError before anything is written, so a bad file never
     # leaves half its rows behind and never disturbs the files imported before it.
     try:
@@ -132,37 +195,198 @@ def _import_one(
             report.kind = file_kind(path)
             read = read_calendar(path, protocol, window)
     except SourceError as exc:
-        report.error = str(exc)
-        return report
+        report.error, report.status = str(exc), SyncStatus.FAILED
+        record_run(session, report.source, started, SyncStatus.FAILED, error=report.error)
+        _save(session, dry_run)
+        return
     if role == "roster":
         report.counts = upsert_patients(session, rows, window.now)
         report.counts.rejected = rejected
     else:
-        index = PatientIndex(session, protocol.clinic.country)
         report.counts = sync_events(
             session,
-            source_name(path),
+            report.source,
             read,
-            index,
+            PatientIndex(session, protocol.clinic.country),
             window.bounds,
             window.now,
             protocol.default_treatment,
+            absent_reads,
         )
+        report.status = SyncStatus.EMPTY if report.counts.empty else SyncStatus.OK
     report.plan = replan_patients(session, report.counts.patients, protocol, window.now)
+    record_run(session, report.source, started, report.status, report.counts)
+    _save(session, dry_run)
+    log.info(
+        "imported %s: status=%s created=%d updated=%d cancelled=%d absent=%d rejected=%d planned=%d",
+        path.name,
+        report.status,
+        report.counts.created,
+        report.counts.updated,
+        report.counts.cancelled,
+        len(report.counts.absent),
+        len(report.counts.rejected),
+        report.plan.planned,
+    )
+
+
+def _save(session: Session, dry_run: bool) -> None:
     if dry_run:
         session.flush()
     else:
         session.commit()
+
+
+def record_run(
+    session: Session,
+    source: str,
+    started: datetime,
+    status: SyncStatus,
+    counts: SyncCounts | None = None,
+    http_status: int | None = None,
+    error: str | None = None,
+) -> SyncRun:
+    """Add the `sync_run` row of one sync; the caller commits it with what the sync changed."""
+    counts = counts or SyncCounts()
+    run = SyncRun(
+        source=source,
+        started_at=started,
+        finished_at=clock.now(),
+        status=status.value,
+        http_status=http_status,
+        created=counts.created,
+        updated=counts.updated,
+        cancelled=counts.cancelled,
+        absent=len(counts.absent),
+        rejected=len(counts.rejected),
+        error=error[:_ERROR_LIMIT] if error else None,
+    )
+    session.add(run)
+    return run
+
+
+def sync_feeds(
+    engine: Engine,
+    protocol: Protocol,
+    window: ImportWindow,
+    feeds: Sequence[Feed],
+    options: FeedOptions,
+    absent_reads: int = DEFAULT_ABSENT_READS,
+) -> list[FeedReport]:
+    """Poll each feed that is due (not backing off, not being synced elsewhere) once."""
+    reports = []
+    with requests.Session() as http:
+        for feed in feeds:
+            report = FeedReport(feed)
+            with source_lock(engine, feed.source) as held:
+                if held:
+                    _poll(engine, http, report, protocol, window, options, absent_reads)
+                else:
+                    report.skipped = "another process is syncing it"
+            if report.skipped:
+                log.debug("feed %s not polled: %s", feed.source, report.skipped)
+            reports.append(report)
+    return reports
+
+
+def _poll(
+    engine: Engine,
+    http: requests.Session,
+    report: FeedReport,
+    protocol: Protocol,
+    window: ImportWindow,
+    options: FeedOptions,
+    absent_reads: int,
+) -> None:
+    feed, now = report.feed, window.now
+    with Session(engine, expire_on_commit=False) as session:
+        state = session.get(FeedState, feed.source) or FeedState(source=feed.source, updated_at=now)
+        if state.next_attempt_at is not None and now < state.next_attempt_at - _BACKOFF_SLACK:
+            report.skipped = f"backing off after {state.failures} failure(s)"
+            return
+        # While an appointment is counted absent, ask for the whole feed: a 304 counts for
+        # nothing, so an unchanged feed would otherwise never confirm the absence.
+        conditional = not _absence_pending(session, feed.source)
+        session.commit()  # no transaction left open while the server takes its time
+        started = clock.now()
+        try:
+            fetched = (
+                fetch(http, feed, options, state.etag, state.last_modified)
+                if conditional
+                else fetch(http, feed, options)
+            )
+            report.http_status = fetched.http_status
+            read = None if fetched.body is None else _read_ics_bytes(fetched.body, protocol, window)
+        except SourceError as exc:
+            report.status, report.error = SyncStatus.FAILED, str(exc)
+            if isinstance(exc, FeedError) and exc.http_status is not None:
+                report.http_status = exc.http_status
+            state.failures += 1
+            state.next_attempt_at = now + backoff(state.failures, options)
+            state.updated_at = now
+            session.add(state)
+            record_run(
+                session, feed.source, started, report.status, None, report.http_status, report.error
+            )
+            session.commit()
+            log.warning(
+                "feed %s failed (%d in a row, next try %s): %s",
+                feed.source,
+                state.failures,
+                state.next_attempt_at.isoformat(),
+                report.error,
+            )
+            return
+        state.failures, state.next_attempt_at, state.updated_at = 0, None, now
+        if read is None:
+            report.status = SyncStatus.NOT_MODIFIED  # nothing read: nothing counted
+        else:
+            report.counts = sync_events(
+                session,
+                feed.source,
+                read,
+                PatientIndex(session, protocol.clinic.country),
+                window.bounds,
+                now,
+                protocol.default_treatment,
+                absent_reads,
+            )
+            report.plan = replan_patients(session, report.counts.patients, protocol, now)
+            if report.counts.empty:
+                # Not kept: the next poll downloads the feed again instead of a 304
+                # standing in for a read that never counted.
+                report.status = SyncStatus.EMPTY
+                state.etag = state.last_modified = None
+            else:
+                state.etag, state.last_modified = fetched.etag, fetched.last_modified
+        session.add(state)
+        record_run(session, feed.source, started, report.status, report.counts, report.http_status)
+        session.commit()
     log.info(
-        "imported %s: created=%d updated=%d cancelled=%d rejected=%d planned=%d",
-        path.name,
+        "feed %s: status=%s created=%d updated=%d cancelled=%d absent=%d rejected=%d",
+        feed.source,
+        report.status,
         report.counts.created,
         report.counts.updated,
         report.counts.cancelled,
+        len(report.counts.absent),
         len(report.counts.rejected),
-        report.plan.planned,
     )
-    return report
+
+
+def _absence_pending(session: Session, source: str) -> bool:
+    return (
+        session.exec(
+            select(Appointment.id)
+            .where(
+                Appointment.source == source,
+                Appointment.status == AppointmentStatus.BOOKED,
+                col(Appointment.absent_reads) > 0,
+            )
+            .limit(1)
+        ).first()
+        is not None
+    )
 
 
 def _read_text(path: Path) -> str:

@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     sync_interval_seconds: int = Field(default=300, ge=10)
     calendar_lookback_days: int = Field(default=8, ge=0, le=60)
     calendar_horizon_days: int = Field(default=120, ge=1, le=730)
+    calendar_absent_reads: int = Field(default=3, ge=1, le=100)
+    calendar_feed_connect_timeout_seconds: float = Field(default=10, gt=0, le=120)
+    calendar_feed_read_timeout_seconds: float = Field(default=30, gt=0, le=600)
+    calendar_feed_max_bytes: int = Field(default=20_000_000, ge=1024)
+    calendar_feed_backoff_max_seconds: int = Field(default=3600, ge=10)
+    calendar_feed_ca_bundle: Path | None = None
 
     dispatch_interval_seconds: float = Field(default=5, gt=0, le=300)
     dispatch_batch_size: int = Field(default=50, ge=1, le=5000)
@@ -72,6 +78,26 @@ class Settings(BaseSettings):
     def _split_sources(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("calendar_sources")
+    @classmethod
+    def _safe_feeds(cls, value: list[str]) -> list[str]:
+        # Imported here: settings must not pull in the calendar package at import time.
+        from followup.calendar.feeds import check_source
+
+        for number, entry in enumerate(value, start=1):
+            problem = check_source(entry)
+            if problem:
+                # Never echo the entry: a feed address usually embeds a secret token.
+                raise ValueError(f"entry {number}: {problem}")
+        return value
+
+    @field_validator("calendar_feed_ca_bundle")
+    @classmethod
+    def _ca_bundle_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError("is not a file (a PEM bundle of CA certificates)")
         return value
 
     @field_validator("database_url")
@@ -144,7 +170,8 @@ def describe_validation_error(exc: ValidationError) -> str:
         field = str(error["loc"][0]) if error["loc"] else ""
         name = f"{ENV_PREFIX}{field.upper()}" if field else "settings"
         message = str(error["msg"]).removeprefix("Value error, ")
-        secret = field.endswith(("token", "password", "key"))
+        # Calendar feed addresses usually embed a secret token (Google's "private address").
+        secret = field.endswith(("token", "password", "key")) or field == "calendar_sources"
         shown = "" if secret or "input" not in error else f" (got {error['input']!r})"
         problems.append(f"{name}: {message}{shown}" if field else message)
     return "; ".join(problems)

@@ -22,13 +22,14 @@ from sqlalchemy import Engine
 
 from followup import clock
 from followup.alerts import deliver_pending, escalate_due
+from followup.calendar.feeds import Feed, FeedOptions, is_feed
 from followup.channels.base import Channel
 from followup.channels.registry import build_channels
 from followup.db.engine import make_engine
 from followup.dispatch.retry import RetryPolicy
 from followup.dispatch.runner import DispatchRunner, Lane
 from followup.dispatch.send import Dispatcher
-from followup.importing import FileReport, ImportWindow, import_files
+from followup.importing import FeedReport, FileReport, ImportWindow, import_files, sync_feeds
 from followup.messages.render import Renderer
 from followup.messages.revisions import RevisionSource
 from followup.protocol import Protocol
@@ -39,17 +40,32 @@ log = logging.getLogger(__name__)
 ALERT_INTERVAL_SECONDS = 15
 
 
-def sync_sources(engine: Engine, settings: Settings, protocol: Protocol) -> list[FileReport]:
-    """Read the configured roster and calendars once, and re-plan what changed."""
+def sync_sources(
+    engine: Engine, settings: Settings, protocol: Protocol
+) -> list[FileReport | FeedReport]:
+    """Read the configured roster, calendar files and due feeds once; re-plan what changed.
+
+    Each source is synced under its advisory lock: a source another worker is syncing is
+    skipped this round. Every sync is recorded in `sync_run`.
+    """
     window = ImportWindow(
         clock.now(),
         timedelta(days=settings.calendar_lookback_days),
         timedelta(days=settings.calendar_horizon_days),
     )
-    calendars = [Path(source) for source in settings.calendar_sources]
-    reports = import_files(engine, protocol, window, settings.roster_file, calendars)
+    files = [Path(entry) for entry in settings.calendar_sources if not is_feed(entry)]
+    feeds = [Feed.parse(entry) for entry in settings.calendar_sources if is_feed(entry)]
+    absent_reads = settings.calendar_absent_reads
+    reports: list[FileReport | FeedReport] = []
+    if files or settings.roster_file:
+        reports += import_files(
+            engine, protocol, window, settings.roster_file, files, absent_reads=absent_reads
+        )
+    if feeds:
+        options = FeedOptions.from_settings(settings)
+        reports += sync_feeds(engine, protocol, window, feeds, options, absent_reads)
     for report in reports:
-        if report.error:
+        if isinstance(report, FileReport) and report.error:
             log.warning("sync of %s failed: %s", report.path.name, report.error)
     return reports
 

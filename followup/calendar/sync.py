@@ -1,18 +1,59 @@
-"""Write what sources read into the database: patients by id, appointments by source+uid."""
+"""Write what sources read into the database: patients by id, appointments by source+uid.
+
+One rule for every source (file, feed, `followup import`): an appointment is cancelled by
+an explicit STATUS:CANCELLED, or when it is missing from `absent_reads` consecutive good
+reads of its source. A read that fails never gets here, and an empty read (no events at
+all while booked future appointments are held) counts for nothing: a calendar export that
+broke must not cancel a clinic's week.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import Engine, text
 from sqlmodel import Session, col, select
 
 from followup.calendar.events import AppointmentEvent, EventStatus, PatientRef, Rejected, SourceRead
 from followup.calendar.roster import RosterRow
 from followup.db.models import Appointment, Patient
 from followup.phones import InvalidPhone, to_e164
+
+log = logging.getLogger(__name__)
+
+DEFAULT_ABSENT_READS = 3
+
+
+class SyncStatus(StrEnum):
+    """How one sync of one source went (the `sync_run.status` values)."""
+
+    OK = "ok"
+    NOT_MODIFIED = "not_modified"  # HTTP 304: nothing read, nothing counted
+    EMPTY = "empty"  # no events while future bookings are held: nothing cancelled
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Absent:
+    """A booked appointment missing from its source, not yet cancelled."""
+
+    uid: str
+    start_at: datetime
+    missing: int  # consecutive good reads it was missing from
+    cancel_after: int  # FOLLOWUP_CALENDAR_ABSENT_READS
+
+    @property
+    def reads_left(self) -> int:
+        """How many more good reads it may be missing from before it is cancelled."""
+        return self.cancel_after - self.missing
 
 
 @dataclass(slots=True)
@@ -26,6 +67,41 @@ class SyncCounts:
     rejected: list[Rejected] = field(default_factory=list)
     outside_window: int = 0
     patients: set[int] = field(default_factory=set)
+    absent: list[Absent] = field(default_factory=list)
+    empty: bool = False  # the read was empty and counted for nothing
+
+
+def lock_key(source: str) -> int:
+    """The PostgreSQL advisory lock key of a source: a signed 64-bit hash of its identity."""
+    digest = hashlib.sha256(f"followup.calendar-sync:{source}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+@contextmanager
+def source_lock(engine: Engine, source: str) -> Iterator[bool]:
+    """Hold the source's advisory lock on PostgreSQL; yields False when another holds it.
+
+    The lock lives on its own connection for the whole sync, so it is released when the
+    sync ends or, if the process dies, when PostgreSQL drops the connection. SQLite serves
+    one process: there is nobody to exclude.
+    """
+    if engine.dialect.name != "postgresql":
+        yield True
+        return
+    key = lock_key(source)
+    with engine.connect() as connection:
+        held = bool(
+            connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar()
+        )
+        connection.commit()
+        if not held:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+            connection.commit()
 
 
 def upsert_patients(session: Session, rows: list[RosterRow], now: datetime) -> SyncCounts:
@@ -118,8 +194,10 @@ def sync_events(
     window: tuple[datetime, datetime],
     now: datetime,
     default_treatment: str,
+    absent_reads: int = DEFAULT_ABSENT_READS,
 ) -> SyncCounts:
-    """Upsert one source's events; cancel booked future appointments that vanished from it."""
+    """Upsert one source's events; cancel booked future appointments missing from it for
+    `absent_reads` consecutive good reads (an empty read counts for nothing)."""
     counts = SyncCounts(rejected=list(read.rejected), outside_window=read.outside_window)
     stored = {
         a.source_uid: a
@@ -142,21 +220,43 @@ def sync_events(
         if event.uid in stored and patient_id is not None:
             appt = stored[event.uid]
             _apply_event(session, source, event, patient_id, appt, now, default_treatment, counts)
+    at_risk = {
+        uid: appt
+        for uid, appt in stored.items()
+        if appt.status == EventStatus.BOOKED
+        and window[0] <= appt.start_at < window[1]
+        and appt.start_at > now
+    }
+    if is_empty(read) and at_risk:
+        # A calendar with bookings does not empty itself at once; an export that broke does.
+        counts.empty = True
+        session.flush()
+        return counts
     for uid, appt in stored.items():
-        vanished = (
-            uid not in present
-            and uid.split("/", 1)[0] not in present
-            and appt.status == EventStatus.BOOKED
-            and window[0] <= appt.start_at < window[1]
-            and appt.start_at > now
-        )
-        if vanished:
-            appt.status = EventStatus.CANCELLED
-            appt.updated_at = now
-            counts.cancelled += 1
-            counts.patients.add(appt.patient_id)
+        if uid in present or uid.split("/", 1)[0] in present:
+            appt.absent_reads = 0  # seen again: the count starts over
+        elif uid in at_risk:
+            _count_absence(appt, uid, now, absent_reads, counts)
     session.flush()
     return counts
+
+
+def is_empty(read: SourceRead) -> bool:
+    """A read with no events at all, usable or not, in or beyond the window."""
+    return not (read.events or read.rejected or read.beyond_window)
+
+
+def _count_absence(
+    appt: Appointment, uid: str, now: datetime, absent_reads: int, counts: SyncCounts
+) -> None:
+    appt.absent_reads += 1
+    if appt.absent_reads < absent_reads:
+        counts.absent.append(Absent(uid, appt.start_at, appt.absent_reads, absent_reads))
+        return
+    appt.status = EventStatus.CANCELLED
+    appt.updated_at = now
+    counts.cancelled += 1
+    counts.patients.add(appt.patient_id)
 
 
 def _apply_event(

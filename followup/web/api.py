@@ -43,6 +43,7 @@ from followup.db.models import (
     ReplyMessage,
     ScheduledMessage,
     SymptomReport,
+    SyncRun,
 )
 from followup.protocol import Protocol
 from followup.staff import StaffError, audit, create_token, revoke_token
@@ -198,6 +199,25 @@ class AlertOut(BaseModel):
     reply_error: str | None
     acknowledged_at: datetime | None
     acknowledged_by: str | None
+
+
+class SyncRunOut(BaseModel):
+    """One sync of one calendar source."""
+
+    id: int
+    source: str = Field(
+        description="A file as kind:name (ics:room.ics); a feed as feed:<host>/<hash>."
+    )
+    started_at: datetime
+    finished_at: datetime
+    status: str = Field(description="ok | not_modified | empty | failed")
+    http_status: int | None = Field(description="A feed's HTTP status; null for files.")
+    created: int
+    updated: int
+    cancelled: int
+    absent: int = Field(description="Booked appointments missing, not yet cancelled.")
+    rejected: int = Field(description="Events that could not be used (unmatched, invalid).")
+    error: str | None = Field(description="Why a failed sync failed, in one line.")
 
 
 class AcknowledgeIn(BaseModel):
@@ -517,6 +537,26 @@ def api_router() -> APIRouter:
             for r, external_id in rows
         ]
         return Page[ReportOut](items=items, total=total, limit=limit, offset=offset)
+
+    @router.get("/syncs")
+    def syncs(
+        request: Request,
+        source: Annotated[str | None, Query(description="Only this source.")] = None,
+        status: Annotated[str | None, Query(description="Only this status, e.g. failed.")] = None,
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
+    ) -> Page[SyncRunOut]:
+        """Calendar syncs, oldest first, optionally one source's or one status."""
+        query = select(SyncRun)
+        if source is not None:
+            query = query.where(SyncRun.source == source)
+        if status is not None:
+            query = query.where(SyncRun.status == status)
+        with Session(_engine(request)) as session:
+            total = _count(session, query)
+            rows = session.exec(query.order_by(col(SyncRun.id)).limit(limit).offset(offset)).all()
+        items = [SyncRunOut.model_validate(r, from_attributes=True) for r in rows]
+        return Page[SyncRunOut](items=items, total=total, limit=limit, offset=offset)
 
     @router.get("/alerts")
     def alerts(

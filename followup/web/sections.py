@@ -11,6 +11,7 @@ from fastapi import APIRouter
 
 from followup.web.sections_alerts import alerts_router
 from followup.web.sections_inbox import inbox_router
+from followup.web.sections_sync import sync_router
 from followup.web.sections_today import today_router
 from followup.web.sections_upcoming import upcoming_router
 
@@ -18,6 +19,7 @@ from followup.web.sections_upcoming import upcoming_router
 def sections_router() -> APIRouter:
     """Inbox, alerts, today (with the discharge API) and upcoming, as one router."""
     router = APIRouter()
-    for section in (inbox_router(), alerts_router(), today_router(), upcoming_router()):
+    sections = (inbox_router(), alerts_router(), today_router(), upcoming_router(), sync_router())
+    for section in sections:
         router.include_router(section)
     return router

@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
-import shutil
 import ssl
-import subprocess
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
@@ -22,6 +20,7 @@ from followup.channels.base import ChannelError, Envelope
 from followup.channels.smtp_email import SMTPEmailChannel, enhanced_status
 from followup.errors import ConfigError
 from followup.settings import Settings
+from followup.testing.tls import openssl_available, self_signed_certificate, server_context
 from followup.testing.web import free_port
 
 SENDER = "Lakeside Ketamine Clinic <care@lakeside-clinic.example>"
@@ -225,21 +224,9 @@ def test_a_sender_without_an_address_is_a_config_error() -> None:
 @pytest.fixture(scope="session")
 def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A self-signed certificate for 127.0.0.1 (cert, key), made with the openssl CLI."""
-    if shutil.which("openssl") is None:
+    if not openssl_available():
         pytest.skip("the openssl command is not installed")
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    command = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1"
-    subject = "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1"
-    files = ["-keyout", str(key), "-out", str(cert)]
-    subprocess.run([*command.split(), *subject.split(), *files], check=True, capture_output=True)
-    return cert, key
-
-
-def server_context(certificate: tuple[Path, Path]) -> ssl.SSLContext:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(*certificate)
-    return context
+    return self_signed_certificate(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.mark.parametrize("security", ["starttls", "ssl"])

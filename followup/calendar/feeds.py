@@ -1,0 +1,269 @@
+"""Calendar feeds: ICS over https, fetched politely and without leaking their address.
+
+A feed address usually carries a secret (Google's "secret address in iCal format" is a
+token in the path), so a feed is known everywhere by `feed:<host>/<hash prefix>`: stable
+while the address stays the same, and saying nothing about the secret. The address itself
+is never logged, stored or shown.
+
+This module only speaks HTTP; what a read changes in the database is `followup.importing`'s.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urljoin, urlsplit
+
+import requests
+
+from followup.errors import SourceError
+
+if TYPE_CHECKING:
+    from followup.settings import Settings
+
+MAX_REDIRECTS = 5
+# A slow server could drip bytes just inside the read timeout forever: the whole download
+# must also end within this many read timeouts.
+TOTAL_READ_TIMEOUTS = 4
+_CHUNK = 64 * 1024
+_HOST_LIMIT = 150  # the identity must fit appointment.source (200)
+_USER_AGENT = "followup calendar sync"
+
+
+def is_feed(entry: str) -> bool:
+    """True for an entry of FOLLOWUP_CALENDAR_SOURCES that is an address, not a file."""
+    return "://" in entry
+
+
+def check_source(entry: str) -> str | None:
+    """Why a calendar source entry is refused, or None; the reason never quotes it."""
+    if not is_feed(entry):
+        return None
+    return check_feed_url(entry.strip())
+
+
+def check_feed_url(url: str) -> str | None:
+    """Why a feed (or redirect) address is refused: only https, plain http on loopback."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018 (a bad port raises ValueError here)
+    except ValueError:
+        return "is not a valid address"
+    scheme = parts.scheme.lower()
+    if scheme in ("webcal", "webcals"):
+        return "webcal:// addresses: write the same address with https://"
+    if scheme not in ("https", "http"):
+        return f"{scheme}:// is not supported: use an https:// address or a file path"
+    if not host:
+        return "the address has no host"
+    if scheme == "http" and not _loopback(host):
+        return (
+            "plain http:// is refused because calendars carry patient information: "
+            "use https:// (http:// is allowed only for localhost)"
+        )
+    return None
+
+
+def _loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """One calendar feed. `url` stays out of repr, logs and the database."""
+
+    url: str = field(repr=False)
+    host: str
+    short_id: str  # a prefix of the address's SHA-256
+
+    @classmethod
+    def parse(cls, url: str) -> Feed:
+        """A feed from a checked address (see `check_feed_url`)."""
+        url = url.strip()
+        problem = check_feed_url(url)
+        if problem:
+            raise SourceError(f"calendar feed refused: {problem}")
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()[:_HOST_LIMIT]
+        if parts.port is not None:
+            host = f"{host}:{parts.port}"
+        return cls(url, host, hashlib.sha256(url.encode()).hexdigest()[:12])
+
+    @property
+    def source(self) -> str:
+        """The identity stored in `appointment.source`, `sync_run` and `feed_state`."""
+        return f"feed:{self.host}/{self.short_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedOptions:
+    """How feeds are fetched: timeouts, size limit, backoff, trusted CAs."""
+
+    connect_timeout: float = 10
+    read_timeout: float = 30
+    max_bytes: int = 20_000_000
+    backoff_base: timedelta = timedelta(minutes=5)
+    backoff_cap: timedelta = timedelta(hours=1)
+    ca_bundle: Path | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> FeedOptions:
+        """The options the settings ask for; the backoff starts at the sync interval."""
+        return cls(
+            connect_timeout=settings.calendar_feed_connect_timeout_seconds,
+            read_timeout=settings.calendar_feed_read_timeout_seconds,
+            max_bytes=settings.calendar_feed_max_bytes,
+            backoff_base=timedelta(seconds=settings.sync_interval_seconds),
+            backoff_cap=timedelta(seconds=settings.calendar_feed_backoff_max_seconds),
+            ca_bundle=settings.calendar_feed_ca_bundle,
+        )
+
+
+def backoff(failures: int, options: FeedOptions) -> timedelta:
+    """How long to wait after `failures` consecutive failures: doubling, capped."""
+    if failures <= 0:
+        return timedelta(0)
+    return min(options.backoff_cap, options.backoff_base * (1 << min(failures - 1, 30)))
+
+
+class FeedError(SourceError):
+    """The calendar feed could not be fetched."""
+
+    def __init__(self, message: str | None = None, http_status: int | None = None) -> None:
+        super().__init__(message)
+        self.http_status = http_status
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """A feed's answer: a body (200), or nothing new (304), with its validators."""
+
+    http_status: int
+    body: bytes | None
+    etag: str | None
+    last_modified: str | None
+
+    @property
+    def not_modified(self) -> bool:
+        return self.http_status == 304
+
+
+def fetch(
+    http: requests.Session,
+    feed: Feed,
+    options: FeedOptions,
+    etag: str | None = None,
+    last_modified: str | None = None,
+) -> Fetched:
+    """GET the feed conditionally; raises `FeedError` (one line, no address) on any failure."""
+    _quiet_urllib3()
+    headers = {"Accept": "text/calendar, */*;q=0.5", "User-Agent": _USER_AGENT}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    url = feed.url
+    for _hop in range(MAX_REDIRECTS + 1):
+        response = _get(http, url, headers, options)
+        with response:
+            if response.is_redirect:
+                target = urljoin(url, response.headers.get("Location", ""))
+                if check_feed_url(target) is not None:
+                    raise FeedError(
+                        f"redirected (HTTP {response.status_code}) to an address that is not "
+                        "https: refused",
+                        response.status_code,
+                    )
+                url = target
+                continue
+            if response.status_code == 304:
+                return Fetched(
+                    304,
+                    None,
+                    response.headers.get("ETag") or etag,
+                    response.headers.get("Last-Modified") or last_modified,
+                )
+            if response.status_code != 200:
+                raise FeedError(f"HTTP {response.status_code}", response.status_code)
+            body = _read_body(response, options)
+            return Fetched(
+                200, body, response.headers.get("ETag"), response.headers.get("Last-Modified")
+            )
+    raise FeedError(f"more than {MAX_REDIRECTS} redirects")
+
+
+def _get(
+    http: requests.Session, url: str, headers: dict[str, str], options: FeedOptions
+) -> requests.Response:
+    # requests' own messages quote the address (and so the secret): never pass them on.
+    try:
+        return http.get(
+            url,
+            headers=headers,
+            timeout=(options.connect_timeout, options.read_timeout),
+            allow_redirects=False,
+            stream=True,
+            verify=str(options.ca_bundle) if options.ca_bundle else True,
+        )
+    except requests.exceptions.SSLError:
+        raise FeedError(
+            "TLS failed: the server's certificate is not trusted "
+            "(a private CA needs FOLLOWUP_CALENDAR_FEED_CA_BUNDLE)"
+        ) from None
+    except requests.exceptions.ConnectTimeout:
+        raise FeedError(f"could not connect within {options.connect_timeout:g} s") from None
+    except requests.exceptions.ReadTimeout:
+        raise FeedError(f"no answer within {options.read_timeout:g} s") from None
+    except requests.exceptions.ConnectionError:
+        raise FeedError("could not connect to the server") from None
+    except requests.RequestException as exc:
+        raise FeedError(f"request failed ({type(exc).__name__})") from None
+
+
+def _read_body(response: requests.Response, options: FeedOptions) -> bytes:
+    limit = options.max_bytes
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise FeedError(f"larger than the {limit} byte limit", response.status_code)
+    deadline = time.monotonic() + options.read_timeout * TOTAL_READ_TIMEOUTS
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        # Counted after decompression, so a small gzip bomb is caught as well.
+        for chunk in response.iter_content(_CHUNK):
+            size += len(chunk)
+            if size > limit:
+                raise FeedError(f"larger than the {limit} byte limit", response.status_code)
+            if time.monotonic() > deadline:
+                raise FeedError("the download took too long", response.status_code)
+            chunks.append(chunk)
+    except requests.exceptions.ConnectionError:
+        raise FeedError(
+            f"the download stalled (no data within {options.read_timeout:g} s)",
+            response.status_code,
+        ) from None
+    except requests.RequestException as exc:
+        raise FeedError(
+            f"the download failed ({type(exc).__name__})", response.status_code
+        ) from None
+    return b"".join(chunks)
+
+
+def _quiet_urllib3() -> None:
+    # urllib3 logs each request line at DEBUG, path included, and the path may hold the
+    # feed's secret token: keep its connection pool logger above DEBUG.
+    pool = logging.getLogger("urllib3.connectionpool")
+    if pool.getEffectiveLevel() < logging.INFO:
+        pool.setLevel(logging.INFO)
