@@ -219,7 +219,8 @@ class TwilioSMSChannel:
         else:
             params["from_"] = self._from_number
         if self._status_callback:
-            params["status_callback"] = self._status_callback
+            # Our id rides along: a report can come before the batch records the send.
+            params["status_callback"] = f"{self._status_callback}?message={envelope.message_id}"
         validity = validity_period(envelope.valid_for)
         if validity is not None:
             params["validity_period"] = validity

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import Engine, and_, or_, select, update
+from sqlalchemy import Engine, and_, case, or_, select, update
 
 from followup.db.models import MessageStatus, ScheduledMessage
 
@@ -66,14 +66,23 @@ def claim_due(
 
 
 def release(engine: Engine, ids: list[int], owner: str, now: datetime) -> int:
-    """Give claims back untouched (on shutdown), so another worker sends them at once."""
+    """Give back claims that were never sent (on shutdown, or checked again), untouched.
+
+    They were marked in flight when their batch was prepared; that mark and its attempt
+    are undone, so whoever claims them next sends without a provider lookup.
+    """
     if not ids:
         return 0
     statement = (
         update(T)
         .where(T.c.id.in_(ids), T.c.status == MessageStatus.CLAIMED, T.c.lease_owner == owner)
         .values(
-            status=MessageStatus.PENDING, lease_owner=None, lease_expires_at=None, updated_at=now
+            status=MessageStatus.PENDING,
+            lease_owner=None,
+            lease_expires_at=None,
+            in_flight_since=None,
+            attempts=case((T.c.in_flight_since.is_not(None), T.c.attempts - 1), else_=T.c.attempts),
+            updated_at=now,
         )
     )
     with engine.begin() as connection:

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from followup.dispatch.claim import claim_due, release
-from followup.dispatch.send import Dispatcher
+from followup.dispatch.send import Attempt, Dispatcher, Ready
 
 log = logging.getLogger(__name__)
 
@@ -60,15 +63,45 @@ class BatchResult:
     released: int = 0
 
 
+@dataclass(slots=True)
+class _Batch:
+    """What the sending threads and the recording thread share while a batch is out."""
+
+    results: queue.SimpleQueue[Attempt] = field(default_factory=queue.SimpleQueue)
+    unsent: set[int] = field(default_factory=set)
+    revoked: set[int] = field(default_factory=set)
+    given_back: list[int] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    # Sending stops past this monotonic time unless a lease renewal pushes it on: a
+    # worker cut off from the database must not send what another may take over.
+    safe_until: float = 0.0
+
+    def give_back(self, ids: list[int]) -> None:
+        with self.lock:
+            self.given_back.extend(ids)
+            self.unsent.difference_update(ids)
+
+
 class DispatchRunner:
-    """Claims due messages and sends them; one per worker process."""
+    """Claims due messages and sends them; one per worker process.
+
+    A batch costs a handful of statements whatever its size: the claim, one prepare
+    transaction, a recording transaction about once a second, and the release of
+    anything not sent.
+    """
 
     def __init__(
-        self, dispatcher: Dispatcher, lanes: dict[str, Lane], lease: timedelta, batch_size: int
+        self,
+        dispatcher: Dispatcher,
+        lanes: dict[str, Lane],
+        lease: timedelta,
+        batch_size: int,
+        flush_seconds: float = 1.0,
     ) -> None:
         self.dispatcher = dispatcher
         self.lease = lease
         self.batch_size = batch_size
+        self.flush_seconds = flush_seconds
         self.stopping = threading.Event()
         self._pools = {
             name: ThreadPoolExecutor(
@@ -104,42 +137,88 @@ class DispatchRunner:
         """Claim one batch and wait until each message is sent, retried or given back.
 
         A patient's messages on one channel go one after another, in due order: they
-        arrive in the order they were planned, and a refusal (an opt-out, a dead number)
-        is known before the next one to that patient is tried.
+        arrive in the order they were planned, and after a refusal (an opt-out, a dead
+        number) the rest of that patient's batch is given back, to be checked again.
         """
         d = self.dispatcher
         if self.stopping.is_set():
             return BatchResult()
         claimed = claim_due(d.engine, d.owner, d.now(), self.lease, self.batch_size)
         result = BatchResult(claimed=len(claimed))
-        queues: dict[tuple[str, int], list[int]] = {}
-        for item in claimed:
-            queues.setdefault((item.channel, item.patient_id), []).append(item.id)
-        futures = [
-            self._pools[channel].submit(self._send_in_order, ids, channel)
-            for (channel, _patient), ids in queues.items()
-        ]
-        unsent: list[int] = []
-        for future in futures:
-            outcomes, given_back = future.result()
-            result.outcomes.update(outcomes)
-            unsent.extend(given_back)
-        result.released = release(d.engine, unsent, d.owner, d.now())
+        if not claimed:
+            return result
+        prepared = d.prepare([item.id for item in claimed])
+        result.outcomes.update(prepared.outcomes)
+        batch = _Batch(unsent={r.id for r in prepared.ready}, safe_until=self._safe_until())
+        queues: dict[tuple[str, int], list[Ready]] = {}
+        for ready in prepared.ready:
+            queues.setdefault((ready.channel, ready.patient_id), []).append(ready)
+        pending = {
+            self._pools[channel].submit(self._send_in_order, items, batch)
+            for (channel, _patient), items in queues.items()
+        }
+        waiting: list[Attempt] = []
+        while pending:
+            _done, pending = wait(pending, timeout=self.flush_seconds)
+            waiting = self._flush(batch, waiting, result, last=not pending)
+        result.released = release(d.engine, batch.given_back, d.owner, d.now())
         return result
 
-    def _send_in_order(self, ids: list[int], channel: str) -> tuple[Counter[str], list[int]]:
-        outcomes: Counter[str] = Counter()
-        for position, message_id in enumerate(ids):
-            if not self._limits[channel].acquire(self.stopping):
-                return outcomes, ids[position:]  # shutting down: give the rest back
+    def _flush(
+        self, batch: _Batch, waiting: list[Attempt], result: BatchResult, last: bool
+    ) -> list[Attempt]:
+        """Record what came back and renew the leases; keep what could not be written."""
+        while True:
             try:
-                outcomes[self.dispatcher.process(message_id)] += 1
+                waiting.append(batch.results.get_nowait())
+            except queue.Empty:
+                break
+        try:
+            result.outcomes.update(self.dispatcher.record(waiting))
+            waiting = []
+            if not last:
+                with batch.lock:
+                    unsent = sorted(batch.unsent)
+                revoked = self.dispatcher.renew(unsent)
+                with batch.lock:
+                    batch.revoked |= revoked
+                batch.safe_until = self._safe_until()
+        except SQLAlchemyError:
+            if last:
+                # In flight in the database: after the lease, whoever claims them looks
+                # each one up at the provider before sending anything.
+                log.error("could not record %d sent message(s); they will be settled", len(waiting))
+                raise
+            log.warning("could not record %d message(s) yet; retrying", len(waiting))
+        return waiting
+
+    def _safe_until(self) -> float:
+        return time.monotonic() + self.lease.total_seconds() / 2
+
+    def _send_in_order(self, items: list[Ready], batch: _Batch) -> None:
+        limiter = self._limits[items[0].channel]
+        for position, ready in enumerate(items):
+            rest = [r.id for r in items[position:]]
+            if (
+                self.stopping.is_set()
+                or ready.id in batch.revoked
+                or time.monotonic() > batch.safe_until
+                or not limiter.acquire(self.stopping)
+            ):
+                batch.give_back(rest)  # never sent: back to pending, checked again
+                return
+            try:
+                attempt = self.dispatcher.attempt(ready)
             except Exception:
-                # The claim stays until its lease runs out; the message is then retried,
-                # after a lookup at the provider in case it went out.
-                log.exception("message %d: dispatch error", message_id)
-                outcomes["error"] += 1
-        return outcomes, []
+                log.exception("message %d: dispatch error", ready.id)
+                batch.give_back(rest[1:])
+                return  # in flight: settled with the provider after the lease
+            with batch.lock:
+                batch.unsent.discard(ready.id)
+            batch.results.put(attempt)
+            if attempt.error is not None and attempt.error.unreachable:
+                batch.give_back(rest[1:])
+                return
 
     def stop(self) -> None:
         """Finish messages in flight, give back the rest of the batch."""

@@ -1,15 +1,24 @@
-"""Send one claimed message: check again, render, record, call the provider, record again."""
+"""Send claimed messages in three steps, each one transaction for the whole batch.
+
+`prepare` checks, renders and marks a batch in flight; `attempt` asks the provider (no
+database, so it runs in the sending threads); `record` writes what the provider said.
+A message marked in flight but never recorded (a crash between the provider and the
+database) is looked up at the provider before anyone sends it again.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import Engine, update
-from sqlmodel import Session
+from sqlalchemy import Engine, and_, or_, update
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
 
 from followup import clock
 from followup.channels.base import (
@@ -29,7 +38,7 @@ from followup.messages.render import Renderer
 from followup.phones import mask
 from followup.protocol import Protocol
 from followup.replies.conversations import start_conversation
-from followup.scheduling import ACTIVE, next_start, patient_facts
+from followup.scheduling import ACTIVE, patient_facts
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +49,53 @@ Outcome = Literal[
 UNSUBSCRIBED = "21610"
 # How far before the recorded attempt to look for a message the provider may have taken.
 LOOKUP_MARGIN = timedelta(minutes=2)
+# What a status callback may have set before the send itself was recorded.
+REPORTED = frozenset({MessageStatus.DELIVERED, MessageStatus.UNDELIVERED, MessageStatus.FAILED})
+
+T = ScheduledMessage.__table__  # type: ignore[attr-defined]
+A = Appointment.__table__  # type: ignore[attr-defined]
+P = Patient.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class Ready:
+    """A claimed message, checked, rendered and marked in flight: the provider is next."""
+
+    id: int
+    patient_id: int
+    appointment_id: int
+    envelope: Envelope
+    in_flight_since: datetime
+    due: datetime  # when it was meant to go: the plan's time, or later after a deferral
+    survey: str | None  # the survey its text starts asking, if any
+
+    @property
+    def channel(self) -> str:
+        return self.envelope.channel
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """What the provider said about one Ready message."""
+
+    ready: Ready
+    receipt: Receipt | None
+    error: ChannelError | None = None
+    found: bool = False  # the receipt came from a lookup after an unanswered request
+    seconds: float = 0.0
+
+
+@dataclass(slots=True)
+class Prepared:
+    """A prepared batch: what goes to the provider, and what was settled without it."""
+
+    ready: list[Ready] = field(default_factory=list)
+    outcomes: Counter[Outcome] = field(default_factory=Counter)
 
 
 @dataclass(slots=True)
 class Dispatcher:
-    """Everything needed to send one message; one instance serves a whole worker."""
+    """Everything needed to send messages; one instance serves a whole worker."""
 
     engine: Engine
     protocol: Protocol
@@ -54,81 +105,201 @@ class Dispatcher:
     owner: str
     lease: timedelta = timedelta(minutes=5)
     now: Callable[[], datetime] = clock.now
+    on_attempt: Callable[[Attempt, Outcome], None] | None = None  # metrics
 
     def process(self, message_id: int) -> Outcome:
-        """Take a message this worker claimed to its next state and return what happened."""
+        """Take one message this worker claimed to its next state: a batch of one."""
+        prepared = self.prepare([message_id])
+        if not prepared.ready:
+            return next(iter(prepared.outcomes))
+        return next(iter(self.record([self.attempt(prepared.ready[0])])))
+
+    def prepare(self, ids: Sequence[int]) -> Prepared:
+        """Check, render and mark in flight every message of a batch this worker claimed.
+
+        The rows are locked for the transaction, so a worker that took one over cannot
+        interleave; messages that must not go (cancelled, opted out, quiet hours, expired)
+        get their state here. Returned in due order.
+        """
+        prepared = Prepared()
+        if not ids:
+            return prepared
+        now = self.now()
         with Session(self.engine, expire_on_commit=False) as session:
-            msg = session.get(ScheduledMessage, message_id)
-            if msg is None or msg.status != MessageStatus.CLAIMED or msg.lease_owner != self.owner:
-                return "lost"  # another worker took it over after our lease ran out
-            appt = session.get(Appointment, msg.appointment_id)
-            patient = session.get(Patient, msg.patient_id)
-            assert appt is not None and patient is not None
-            if msg.in_flight_since is not None:
-                # A worker died waiting for the provider. Settle that first: the patient
-                # may already have this message, whatever the checks below would now say.
-                outcome = self._settle_unanswered(session, msg, patient)
-                if outcome is not None:
-                    return outcome
-            outcome = self._check(session, msg, appt, patient)
+            rows = session.exec(
+                select(ScheduledMessage, Appointment, Patient)
+                .join(Appointment, col(Appointment.id) == ScheduledMessage.appointment_id)
+                .join(Patient, col(Patient.id) == ScheduledMessage.patient_id)
+                .where(
+                    col(ScheduledMessage.id).in_(ids),
+                    ScheduledMessage.status == MessageStatus.CLAIMED,
+                    ScheduledMessage.lease_owner == self.owner,
+                )
+                .order_by(col(ScheduledMessage.due_at), col(ScheduledMessage.id))
+                .with_for_update(of=ScheduledMessage)
+            ).all()
+            # Someone else's now: another worker took it over after our lease ran out.
+            if lost := len(set(ids)) - len(rows):
+                prepared.outcomes["lost"] += lost
+            following = _next_starts(session, [appt for _msg, appt, _patient in rows])
+            for msg, appt, patient in rows:
+                result = self._prepare_one(session, msg, appt, patient, following, now)
+                if isinstance(result, Ready):
+                    prepared.ready.append(result)
+                else:
+                    prepared.outcomes[result] += 1
+            session.commit()
+        return prepared
+
+    def _prepare_one(
+        self,
+        session: Session,
+        msg: ScheduledMessage,
+        appt: Appointment,
+        patient: Patient,
+        following: Mapping[int, datetime | None],
+        now: datetime,
+    ) -> Ready | Outcome:
+        if msg.in_flight_since is not None:
+            # A worker died waiting for the provider. Settle that first: the patient
+            # may already have this message, whatever the checks below would now say.
+            outcome = self._settle_unanswered(session, msg, patient)
             if outcome is not None:
                 return outcome
-            try:
-                envelope = self._envelope(session, msg, appt, patient)
-            except RenderError as exc:
-                log.warning(
-                    "message %d (%s %s): template failed: %s", msg.id, msg.step, msg.channel, exc
-                )
-                return self._finish(
-                    session, msg, MessageStatus.FAILED, "failed", code="render", text=str(exc)
-                )
-            if not self._mark_in_flight(session, msg, envelope.text):
-                return "lost"
-            channel = self.channels[msg.channel]
-            try:
-                receipt = channel.send(envelope)
-            except ChannelError as exc:
-                return self._failed(session, msg, patient, channel, envelope, exc)
-            except Exception as exc:  # a bug or an unexpected library error: may have sent
-                log.exception(
-                    "message %d: unexpected %s from %s",
-                    msg.id,
-                    type(exc).__name__,
-                    channel.provider,
-                )
-                error = ChannelError(type(exc).__name__, permanent=False, maybe_sent=True)
-                return self._failed(session, msg, patient, channel, envelope, error)
-            return self._sent(session, msg, receipt)
+        outcome = self._check(session, msg, appt, patient, now)
+        if outcome is not None:
+            return outcome
+        step = next((s for s in self.protocol.steps_for(appt.treatment) if s.key == msg.step), None)
+        try:
+            if step is None:
+                raise RenderError(f"step {msg.step!r} is no longer in the protocol")
+            envelope = self._envelope(msg, appt, patient, following.get(appt.id or 0), now)
+        except RenderError as exc:
+            log.warning(
+                "message %d (%s %s): template failed: %s", msg.id, msg.step, msg.channel, exc
+            )
+            return self._finish(
+                session, msg, MessageStatus.FAILED, "failed", now, code="render", text=str(exc)
+            )
+        # Recorded before the provider hears of it; renewing the lease keeps the batch ours.
+        msg.attempts += 1
+        msg.in_flight_since = now
+        msg.body = envelope.text
+        msg.lease_expires_at = now + self.lease
+        msg.updated_at = now
+        session.add(msg)
+        assert msg.id is not None
+        return Ready(
+            id=msg.id,
+            patient_id=msg.patient_id,
+            appointment_id=msg.appointment_id,
+            envelope=envelope,
+            in_flight_since=now,
+            due=max(msg.due_at, msg.not_before) if msg.not_before else msg.due_at,
+            survey=step.survey if msg.channel == "sms" else None,
+        )
 
-    def _mark_in_flight(self, session: Session, msg: ScheduledMessage, body: str) -> bool:
-        """Record the attempt before the provider hears of it, if the claim is still ours.
+    def attempt(self, ready: Ready) -> Attempt:
+        """Hand one message to its provider; an uncertain failure is looked up at once."""
+        channel = self.channels[ready.channel]
+        started = time.monotonic()
+        try:
+            receipt = channel.send(ready.envelope)
+            return Attempt(ready, receipt, seconds=time.monotonic() - started)
+        except ChannelError as exc:
+            error = exc
+        except Exception as exc:  # a bug or an unexpected library error: may have sent
+            log.exception(
+                "message %d: unexpected %s from %s", ready.id, type(exc).__name__, channel.provider
+            )
+            error = ChannelError(type(exc).__name__, permanent=False, maybe_sent=True)
+        if error.maybe_sent:
+            try:
+                found = self._lookup(channel, ready.envelope, ready.in_flight_since)
+            except ChannelError:
+                found = None  # still unsure: the row stays in flight and is looked up again
+            if found is not None:
+                return Attempt(ready, found, found=True, seconds=time.monotonic() - started)
+        return Attempt(ready, None, error, seconds=time.monotonic() - started)
 
-        A compare-and-set on the owner: a worker whose lease ran out and was taken over
-        must not send too. Renewing the lease here keeps a long, rate-limited batch ours.
+    def record(self, attempts: Iterable[Attempt]) -> Counter[Outcome]:
+        """Write what the providers said about a batch, in one transaction."""
+        attempts = list(attempts)
+        outcomes: Counter[Outcome] = Counter()
+        if not attempts:
+            return outcomes
+        now = self.now()
+        ids = [a.ready.id for a in attempts]
+        with Session(self.engine, expire_on_commit=False) as session:
+            rows = {
+                m.id: m
+                for m in session.exec(
+                    select(ScheduledMessage)
+                    .where(
+                        col(ScheduledMessage.id).in_(ids),
+                        ScheduledMessage.lease_owner == self.owner,
+                    )
+                    .with_for_update()
+                )
+            }
+            failed_patients = {a.ready.patient_id for a in attempts if a.receipt is None}
+            patients = {
+                p.id: p
+                for p in session.exec(select(Patient).where(col(Patient.id).in_(failed_patients)))
+            }
+            for attempt in attempts:
+                msg = rows.get(attempt.ready.id)
+                if msg is None:
+                    # Taken over after our lease ran out: the new owner finds it in flight
+                    # and looks it up at the provider before doing anything else.
+                    log.warning("message %d: lease lost before recording", attempt.ready.id)
+                    outcome: Outcome = "lost"
+                elif attempt.receipt is not None or msg.status in REPORTED:
+                    receipt = attempt.receipt or Receipt(msg.provider_id or "")
+                    outcome = self._sent(session, msg, receipt, now, found=attempt.found)
+                    if attempt.ready.survey:
+                        self._begin_survey(session, msg, attempt.ready.survey, now)
+                else:
+                    assert attempt.error is not None
+                    patient = patients[attempt.ready.patient_id]
+                    outcome = self._failed(session, msg, patient, attempt.error, now)
+                outcomes[outcome] += 1
+                if self.on_attempt is not None:
+                    self.on_attempt(attempt, outcome)
+            session.commit()
+        return outcomes
+
+    def renew(self, unsent: Sequence[int]) -> set[int]:
+        """Extend this worker's leases; return the unsent ids that must no longer go.
+
+        Those are messages whose appointment was cancelled, or whose patient opted out,
+        became unreachable or was paused since the batch was prepared.
         """
         now = self.now()
-        table = ScheduledMessage.__table__  # type: ignore[attr-defined]
-        result = session.execute(
-            update(table)
-            .where(
-                table.c.id == msg.id,
-                table.c.status == MessageStatus.CLAIMED,
-                table.c.lease_owner == self.owner,
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(T)
+                .where(T.c.lease_owner == self.owner, T.c.status == MessageStatus.CLAIMED)
+                .values(lease_expires_at=now + self.lease)
             )
-            .values(
-                attempts=table.c.attempts + 1,
-                in_flight_since=now,
-                body=body,
-                lease_expires_at=now + self.lease,
-                updated_at=now,
+            if not unsent:
+                return set()
+            stopped = or_(
+                A.c.status.not_in(list(ACTIVE)),
+                P.c.opted_out_at.is_not(None),
+                P.c.paused_at.is_not(None),
+                and_(T.c.channel == "sms", P.c.sms_unreachable_at.is_not(None)),
+                T.c.status != MessageStatus.CLAIMED,
+                T.c.lease_owner != self.owner,
             )
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            session.rollback()
-            return False
-        session.commit()
-        session.refresh(msg)
-        return True
+            return set(
+                connection.execute(
+                    sa_select(T.c.id)
+                    .join(A, A.c.id == T.c.appointment_id)
+                    .join(P, P.c.id == T.c.patient_id)
+                    .where(T.c.id.in_(list(unsent)), stopped)
+                ).scalars()
+            )
 
     def _settle_unanswered(
         self, session: Session, msg: ScheduledMessage, patient: Patient
@@ -145,19 +316,25 @@ class Dispatcher:
             text=msg.body,
         )
         assert msg.in_flight_since is not None
+        now = self.now()
         try:
             found = self._lookup(channel, envelope, msg.in_flight_since)
         except ChannelError as exc:
             # Unsure whether it went out: never resend blind; ask again later.
             unsure = ChannelError(str(exc), permanent=False, maybe_sent=True, code=exc.code)
-            return self._failed(session, msg, patient, channel, envelope, unsure, looked_up=True)
+            return self._failed(session, msg, patient, unsure, now)
         if found is not None:
-            return self._sent(session, msg, found, found=True)
+            return self._sent(session, msg, found, now, found=True)
         msg.in_flight_since = None  # the provider never took it
         return None
 
     def _check(
-        self, session: Session, msg: ScheduledMessage, appt: Appointment, patient: Patient
+        self,
+        session: Session,
+        msg: ScheduledMessage,
+        appt: Appointment,
+        patient: Patient,
+        now: datetime,
     ) -> Outcome | None:
         """The appointment, consent, opt-out, expiry and quiet hours, looked at again now."""
         if appt.status not in ACTIVE:
@@ -167,6 +344,7 @@ class Dispatcher:
                 msg,
                 MessageStatus.CANCELLED,
                 "cancelled",
+                now,
                 reason=f"appointment {appt.status}",
             )
         decision = decide(
@@ -175,32 +353,37 @@ class Dispatcher:
             quiet_hours_exempt=msg.quiet_hours_exempt,
             patient=patient_facts(patient, self.protocol.clinic.tz),
             quiet=self.protocol.quiet_hours,
-            now=self.now(),
+            now=now,
         )
         if decision.action == "send":
             return None
         if decision.action == "defer":
             msg.not_before = decision.at
-            return self._finish(session, msg, MessageStatus.PENDING, "deferred")
+            return self._finish(session, msg, MessageStatus.PENDING, "deferred", now)
         if decision.action == "skip":
             return self._finish(
-                session, msg, MessageStatus.SKIPPED, "skipped", reason=decision.reason
+                session, msg, MessageStatus.SKIPPED, "skipped", now, reason=decision.reason
             )
-        return self._finish(session, msg, MessageStatus.EXPIRED, "expired", reason=decision.reason)
+        return self._finish(
+            session, msg, MessageStatus.EXPIRED, "expired", now, reason=decision.reason
+        )
 
     def _envelope(
-        self, session: Session, msg: ScheduledMessage, appt: Appointment, patient: Patient
+        self,
+        msg: ScheduledMessage,
+        appt: Appointment,
+        patient: Patient,
+        next_start: datetime | None,
+        now: datetime,
     ) -> Envelope:
-        step = next((s for s in self.protocol.steps_for(appt.treatment) if s.key == msg.step), None)
-        if step is None:
-            raise RenderError(f"step {msg.step!r} is no longer in the protocol")
+        step = next(s for s in self.protocol.steps_for(appt.treatment) if s.key == msg.step)
         facts = patient_facts(patient, self.protocol.clinic.tz)
         context = message_context(
             first_name=patient.first_name,
             language=patient.language,
             tz=facts.timezone,
             appointment_start=appt.start_at,
-            next_start=next_start(session, appt),
+            next_start=next_start,
             step=step,
             treatment=appt.treatment,
             protocol=self.protocol,
@@ -209,7 +392,7 @@ class Dispatcher:
         rendered = self.renderer.render(msg.template, patient.language, channel, context)
         to = patient.phone if channel == "sms" else patient.email
         assert to is not None  # the send-time check refused a patient without one
-        valid_for = (msg.expires_at - self.now()) if msg.expires_at else None
+        valid_for = (msg.expires_at - now) if msg.expires_at else None
         return Envelope(
             message_id=msg.id or 0,
             channel=channel,
@@ -233,13 +416,20 @@ class Dispatcher:
             raise
 
     def _sent(
-        self, session: Session, msg: ScheduledMessage, receipt: Receipt, found: bool = False
+        self,
+        session: Session,
+        msg: ScheduledMessage,
+        receipt: Receipt,
+        now: datetime,
+        found: bool = False,
     ) -> Outcome:
-        msg.provider_id = receipt.provider_id
-        msg.sent_at = self.now()
+        msg.provider_id = receipt.provider_id or msg.provider_id
+        msg.sent_at = now
         msg.in_flight_since = None
         msg.error_code = msg.error_text = None
-        log.info(
+        # One line a message at DEBUG: the database holds the record, the batch logs a summary.
+        log.log(
+            logging.INFO if found else logging.DEBUG,
             "message %d sent: %s %s via %s%s",
             msg.id,
             msg.step,
@@ -247,72 +437,58 @@ class Dispatcher:
             self.channels[msg.channel].provider,
             " (found at the provider after an unanswered attempt)" if found else "",
         )
-        outcome = self._finish(session, msg, MessageStatus.SENT, "sent")
-        self._begin_survey(session, msg)
-        return outcome
+        # A delivery report that overtook us already says more than "sent".
+        status = msg.status if msg.status in REPORTED else MessageStatus.SENT
+        self._finish(session, msg, status, "sent", now)
+        return "sent"
 
-    def _begin_survey(self, session: Session, msg: ScheduledMessage) -> None:
+    def _begin_survey(
+        self, session: Session, msg: ScheduledMessage, survey: str, now: datetime
+    ) -> None:
         """A check-in SMS that asks a survey's first question opens the conversation."""
-        appt = session.get(Appointment, msg.appointment_id)
-        step = next(
-            (
-                s
-                for s in self.protocol.steps_for(appt.treatment if appt else None)
-                if s.key == msg.step
-            ),
-            None,
-        )
-        if msg.channel != "sms" or step is None or step.survey is None:
-            return
         start_conversation(
             session,
             patient_id=msg.patient_id,
             appointment_id=msg.appointment_id,
             scheduled_message_id=msg.id or 0,
-            survey=step.survey,
-            now=self.now(),
+            survey=survey,
+            now=now,
             expires_after=self.protocol.replies.conversation_expires_after,
         )
-        session.commit()
 
     def _failed(
         self,
         session: Session,
         msg: ScheduledMessage,
         patient: Patient,
-        channel: Channel,
-        envelope: Envelope,
         exc: ChannelError,
-        looked_up: bool = False,
+        now: datetime,
     ) -> Outcome:
-        if exc.maybe_sent and msg.in_flight_since is not None and not looked_up:
-            try:
-                receipt = self._lookup(channel, envelope, msg.in_flight_since)
-            except ChannelError:
-                receipt = None
-            if receipt is not None:
-                return self._sent(session, msg, receipt, found=True)
-        elif not exc.maybe_sent:
+        if not exc.maybe_sent:
             msg.in_flight_since = None  # the provider answered: nothing went out
         msg.error_code, msg.error_text = exc.code, str(exc)[:500]
+        to = patient.phone if msg.channel == "sms" else None
         log.warning(
             "message %d to %s via %s failed (attempt %d, %s): %s",
             msg.id,
-            mask(envelope.to) if msg.channel == "sms" else "email",
-            channel.provider,
+            mask(to) if to else msg.channel,
+            self.channels[msg.channel].provider,
             msg.attempts,
             "permanent" if exc.permanent else "retryable",
             exc,
         )
         if exc.unreachable and msg.channel == "sms":
-            _mark_unreachable(patient, exc, self.now())
+            _mark_unreachable(patient, exc, now)
+            session.add(patient)
         if exc.permanent:
-            return self._finish(session, msg, MessageStatus.FAILED, "failed")
+            return self._finish(session, msg, MessageStatus.FAILED, "failed", now)
         delay = self.retry.next_delay(msg.attempts, exc.retry_after)
         if delay is None:
-            return self._finish(session, msg, MessageStatus.DEAD, "dead", reason="retries used up")
-        msg.not_before = self.now() + delay
-        return self._finish(session, msg, MessageStatus.PENDING, "retry")
+            return self._finish(
+                session, msg, MessageStatus.DEAD, "dead", now, reason="retries used up"
+            )
+        msg.not_before = now + delay
+        return self._finish(session, msg, MessageStatus.PENDING, "retry", now)
 
     def _finish(
         self,
@@ -320,6 +496,7 @@ class Dispatcher:
         msg: ScheduledMessage,
         status: MessageStatus,
         outcome: Outcome,
+        now: datetime,
         *,
         reason: str | None = None,
         code: str | None = None,
@@ -331,10 +508,29 @@ class Dispatcher:
         if code is not None:
             msg.error_code, msg.error_text = code, text
         msg.lease_owner = msg.lease_expires_at = None
-        msg.updated_at = self.now()
+        msg.updated_at = now
         session.add(msg)
-        session.commit()
         return outcome
+
+
+def _next_starts(
+    session: Session, appointments: Sequence[Appointment]
+) -> dict[int, datetime | None]:
+    """Each appointment's next active infusion of the same patient, in one query."""
+    patients = {a.patient_id for a in appointments}
+    if not patients:
+        return {}
+    starts: dict[int, list[datetime]] = defaultdict(list)
+    for patient_id, start in session.execute(
+        sa_select(A.c.patient_id, A.c.start_at)
+        .where(A.c.patient_id.in_(list(patients)), A.c.status.in_(list(ACTIVE)))
+        .order_by(A.c.start_at)
+    ):
+        starts[patient_id].append(start)
+    return {
+        a.id or 0: next((s for s in starts[a.patient_id] if s > a.start_at), None)
+        for a in appointments
+    }
 
 
 def _mark_unreachable(patient: Patient, exc: ChannelError, now: datetime) -> None:

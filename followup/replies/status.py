@@ -35,6 +35,7 @@ def record_status(
     error_code: str | None,
     reply_id: int | None,
     now: datetime,
+    message_id: int | None = None,
 ) -> str:
     """Apply one callback; return what it concerned. Unknown ids are fine: Twilio stops asking."""
     if status not in FINAL:
@@ -43,11 +44,7 @@ def record_status(
         if reply_id is not None and (reply := session.get(ReplyMessage, reply_id)) is not None:
             _reply_status(session, reply, sid, status, error_code, now)
             what = "reply"
-        elif (
-            message := session.exec(
-                select(ScheduledMessage).where(ScheduledMessage.provider_id == sid)
-            ).first()
-        ) is not None:
+        elif (message := _message(session, sid, message_id)) is not None:
             _message_status(session, message, status, error_code, now)
             what = "message"
         elif (
@@ -64,6 +61,19 @@ def record_status(
             return "unknown"
         session.commit()
     return what
+
+
+def _message(session: Session, sid: str, message_id: int | None) -> ScheduledMessage | None:
+    """The message a report is about: by Twilio's sid, or by our id before the send is recorded."""
+    found = session.exec(
+        select(ScheduledMessage).where(ScheduledMessage.provider_id == sid)
+    ).first()
+    if found is None and message_id is not None:
+        candidate = session.get(ScheduledMessage, message_id)
+        if candidate is not None and candidate.provider_id in (None, sid):
+            candidate.provider_id = sid
+            found = candidate
+    return found
 
 
 def _message_status(

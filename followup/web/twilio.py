@@ -93,6 +93,7 @@ def twilio_router(
         if isinstance(form, Response):
             return form
         reply = request.query_params.get("reply")
+        message = request.query_params.get("message")
         await run_in_threadpool(
             record_status,
             engine,
@@ -100,6 +101,7 @@ def twilio_router(
             status=form.get("MessageStatus", ""),
             error_code=form.get("ErrorCode") or None,
             reply_id=int(reply) if reply and reply.isdigit() else None,
+            message_id=int(message) if message and message.isdigit() else None,
             now=clock.now(),
         )
         return Response(str(MessagingResponse()), media_type=TWIML)

@@ -13,20 +13,27 @@ from __future__ import annotations
 
 import logging
 import shutil
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import NamedTuple
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlmodel import Session, col, select
 
 from followup.channels.base import Channel, ChannelName, Envelope, Receipt
 from followup.channels.outbox import OutboxChannel
 from followup.channels.twilio_sms import TwilioSMSChannel
-from followup.db.models import Appointment, MessageStatus, Patient, ScheduledMessage
+from followup.db.models import (
+    Appointment,
+    AppointmentStatus,
+    MessageStatus,
+    Patient,
+    ScheduledMessage,
+)
 from followup.dispatch.claim import claim_due
 from followup.dispatch.retry import RetryPolicy
 from followup.dispatch.runner import DispatchRunner, Lane
@@ -34,6 +41,7 @@ from followup.dispatch.send import Dispatcher, Outcome
 from followup.importing import ImportWindow, import_files
 from followup.messages.render import Renderer
 from followup.protocol import Protocol, reveals_treatment
+from followup.replies.status import record_status
 from followup.testing import FakeTwilio
 from tests.conftest import ROOT
 
@@ -728,3 +736,168 @@ def test_logs_of_a_send_and_a_failure_carry_no_phone_number_and_no_body(
         assert PHONE not in line and PHONE[1:] not in line
         assert PREPARATION_PHRASE not in line and EMAIL not in line
     assert PHONE[1:] not in caplog.text and PREPARATION_PHRASE not in caplog.text
+
+
+# -- batches ----------------------------------------------------------------------------------
+
+DAILY = [
+    Event(f"d{day}", f"202604{day:02d}T180000Z", f"202604{day:02d}T193000Z")
+    for day in range(16, 28)
+]
+
+
+def _all_sms_due_now(world: World) -> list[int]:
+    """Make every pending SMS of the plan due at the clock's time (08:00 in New York)."""
+    with Session(world.engine) as session:
+        rows = session.exec(
+            select(ScheduledMessage).where(
+                ScheduledMessage.channel == "sms", ScheduledMessage.status == MessageStatus.PENDING
+            )
+        ).all()
+        for row in rows:
+            row.due_at = world.clock.at - timedelta(minutes=1)
+            session.add(row)
+        session.commit()
+        return [row.id or 0 for row in rows]
+
+
+@dataclass(slots=True)
+class Hook:
+    """The real Twilio channel, with something happening during its first send."""
+
+    inner: TwilioSMSChannel
+    during_first_send: Callable[[], None]
+    name: ChannelName = "sms"
+    provider: str = "twilio"
+    calls: int = 0
+
+    def send(self, envelope: Envelope) -> Receipt:
+        self.calls += 1
+        if self.calls == 1:
+            self.during_first_send()
+        return self.inner.send(envelope)
+
+
+def test_a_batch_takes_a_few_transactions_not_one_per_message(world: World) -> None:
+    world.plan(INFUSION, *DAILY)
+    world.clock.at = PLANNED_AT
+    due = _all_sms_due_now(world)
+    assert len(due) >= 30
+    commits: list[int] = []
+    event.listen(world.engine, "commit", lambda _conn: commits.append(1))
+    runner = DispatchRunner(
+        world.dispatcher(), {"sms": Lane(4, 1000.0), "email": Lane(2, 1000.0)}, LEASE, 100
+    )
+    try:
+        result = runner.run_once()
+    finally:
+        runner.close()
+
+    assert result.outcomes["sent"] == len(due)
+    assert len(world.fake.messages) == len(due)
+    # Claim, prepare, a recording about once a second, release: never one per message.
+    assert len(commits) < len(due) / 3
+
+
+def test_an_appointment_cancelled_while_its_batch_is_out_is_not_sent(world: World) -> None:
+    world.plan(INFUSION, *DAILY)
+    world.clock.at = PLANNED_AT
+    _all_sms_due_now(world)
+    cancelled_uid = DAILY[-1].uid
+
+    def cancel_the_last_infusion() -> None:
+        with Session(world.engine) as session:
+            appt = session.exec(
+                select(Appointment).where(Appointment.source_uid == cancelled_uid)
+            ).one()
+            appt.status = AppointmentStatus.CANCELLED
+            session.add(appt)
+            session.commit()
+        time.sleep(0.5)  # the runner renews its leases and looks again meanwhile
+
+    hooked = Hook(world.sms, cancel_the_last_infusion)
+    runner = DispatchRunner(
+        world.dispatcher(sms=hooked),
+        {"sms": Lane(1, 1000.0), "email": Lane(1, 1000.0)},
+        LEASE,
+        100,
+        flush_seconds=0.1,
+    )
+    try:
+        first = runner.run_once()
+        assert first.released >= 1
+        for row in world.rows():
+            if row.channel == "sms" and row.status == MessageStatus.PENDING:
+                # Given back unsent: no in-flight mark, the attempt not counted.
+                assert row.in_flight_since is None and row.attempts == 0
+        runner.run_until_idle()
+    finally:
+        runner.close()
+
+    for step in ("preparation", "reminder", "discharge"):
+        row = world.row(step, "sms", uid=cancelled_uid)
+        assert row.status == MessageStatus.CANCELLED, step
+        assert row.provider_id is None
+    sent = [r for r in world.rows() if r.status == MessageStatus.SENT and r.channel == "sms"]
+    assert len(world.fake.messages) == len(sent)
+    assert {m["sid"] for m in world.fake.messages} == {r.provider_id for r in sent}
+
+
+def test_a_runner_stopped_mid_batch_gives_the_rest_back_for_another_worker(
+    world: World,
+) -> None:
+    world.plan(INFUSION, *DAILY)
+    world.clock.at = PLANNED_AT
+    due = _all_sms_due_now(world)
+    runner: DispatchRunner | None = None
+
+    def stop() -> None:
+        assert runner is not None
+        runner.stop()
+
+    runner = DispatchRunner(
+        world.dispatcher(sms=Hook(world.sms, stop)),
+        {"sms": Lane(1, 1000.0), "email": Lane(1, 1000.0)},
+        LEASE,
+        100,
+    )
+    try:
+        result = runner.run_once()
+    finally:
+        runner.close()
+
+    assert result.outcomes["sent"] == 1
+    assert result.released == len(due) - 1
+    world.dispatch(world.dispatcher("worker-2"))
+    sent = [r for r in world.rows() if r.status == MessageStatus.SENT and r.channel == "sms"]
+    assert len(sent) == len(due)
+    assert {m["sid"] for m in world.fake.messages} == {r.provider_id for r in sent}
+    # Given back as never sent: the second worker had nothing to look up first.
+    assert world.fake.requests == len(due)
+
+
+def test_a_delivery_report_before_the_send_is_recorded_is_not_downgraded(world: World) -> None:
+    world.clock.at = PREPARATION_DUE
+    dispatcher = world.dispatcher()
+    prep_id = world.row("preparation", "sms").id or 0
+    assert prep_id in world.claim()
+    [ready] = dispatcher.prepare([prep_id]).ready
+    attempt = dispatcher.attempt(ready)
+    assert attempt.receipt is not None
+    record_status(
+        world.engine,
+        sid=attempt.receipt.provider_id,
+        status="delivered",
+        error_code=None,
+        reply_id=None,
+        message_id=prep_id,
+        now=PREPARATION_DUE,
+    )
+
+    assert dispatcher.record([attempt]) == {"sent": 1}
+
+    row = world.row("preparation", "sms")
+    assert row.status == MessageStatus.DELIVERED
+    assert row.provider_id == attempt.receipt.provider_id
+    assert row.sent_at == PREPARATION_DUE and row.lease_owner is None
+    assert row.in_flight_since is None

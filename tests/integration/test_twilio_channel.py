@@ -85,7 +85,7 @@ def test_the_fake_receives_exactly_what_the_patient_would_get(
         "To": PATIENT,
         "From": FROM_NUMBER,
         "Body": text,
-        "StatusCallback": f"{PUBLIC_URL}/twilio/status",
+        "StatusCallback": f"{PUBLIC_URL}/twilio/status?message=42",
         "ValidityPeriod": "7200",
     }
     [message] = fake.messages

@@ -368,6 +368,33 @@ def test_status_callback_records_delivery_and_21610_opts_the_patient_out(server:
     )
 
 
+def test_a_delivery_report_that_overtakes_the_recording_of_its_send_is_kept(
+    server: Server,
+) -> None:
+    """A worker records a batch's sends about once a second; Twilio may report sooner."""
+    with Session(server.engine) as session:
+        row = session.exec(
+            select(ScheduledMessage).where(ScheduledMessage.channel == "sms")
+        ).first()
+        assert row is not None
+        row.status, row.lease_owner = MessageStatus.CLAIMED, "worker-1"
+        session.add(row)
+        session.commit()
+        row_id = row.id
+    callback = f"/twilio/status?message={row_id}"
+    form = {"MessageSid": "SMearly", "MessageStatus": "delivered"}
+    assert server.post(callback, form)[0] == 200
+    with Session(server.engine) as session:
+        row = session.get(ScheduledMessage, row_id)
+        assert row is not None
+        assert row.status == MessageStatus.DELIVERED and row.provider_id == "SMearly"
+    # Another message's id cannot be hijacked by a report about a different sid.
+    assert server.post(callback, {"MessageSid": "SMother", "MessageStatus": "failed"})[0] == 200
+    with Session(server.engine) as session:
+        row = session.get(ScheduledMessage, row_id)
+        assert row is not None and row.status == MessageStatus.DELIVERED
+
+
 @pytest.fixture
 def broken_templates(tmp_path: Path) -> Path:
     import shutil
