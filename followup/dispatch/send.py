@@ -35,6 +35,7 @@ from followup.dispatch.retry import RetryPolicy
 from followup.errors import RenderError
 from followup.messages.context import message_context
 from followup.messages.render import Renderer
+from followup.metrics import observe_lateness, observe_send
 from followup.phones import mask
 from followup.protocol import Protocol
 from followup.replies.conversations import start_conversation
@@ -105,7 +106,6 @@ class Dispatcher:
     owner: str
     lease: timedelta = timedelta(minutes=5)
     now: Callable[[], datetime] = clock.now
-    on_attempt: Callable[[Attempt, Outcome], None] | None = None  # metrics
 
     def process(self, message_id: int) -> Outcome:
         """Take one message this worker claimed to its next state: a batch of one."""
@@ -264,8 +264,11 @@ class Dispatcher:
                     patient = patients[attempt.ready.patient_id]
                     outcome = self._failed(session, msg, patient, attempt.error, now)
                 outcomes[outcome] += 1
-                if self.on_attempt is not None:
-                    self.on_attempt(attempt, outcome)
+                observe_send(attempt.ready.channel, outcome, attempt.seconds)
+                if outcome == "sent":
+                    observe_lateness(
+                        attempt.ready.channel, (now - attempt.ready.due).total_seconds()
+                    )
             session.commit()
         return outcomes
 

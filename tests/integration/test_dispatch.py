@@ -901,3 +901,42 @@ def test_a_delivery_report_before_the_send_is_recorded_is_not_downgraded(world: 
     assert row.provider_id == attempt.receipt.provider_id
     assert row.sent_at == PREPARATION_DUE and row.lease_owner is None
     assert row.in_flight_since is None
+
+
+@dataclass(slots=True)
+class Slow:
+    """The real Twilio channel, taking `seconds` longer for every message."""
+
+    inner: TwilioSMSChannel
+    seconds: float
+    name: ChannelName = "sms"
+    provider: str = "twilio"
+
+    def send(self, envelope: Envelope) -> Receipt:
+        time.sleep(self.seconds)
+        return self.inner.send(envelope)
+
+
+def test_a_runner_that_cannot_renew_its_lease_stops_sending_and_gives_the_rest_back(
+    world: World,
+) -> None:
+    """Half a lease without a renewal: another worker may soon take these over."""
+    world.plan(INFUSION, *DAILY)
+    world.clock.at = PLANNED_AT
+    due = _all_sms_due_now(world)
+    lease = timedelta(seconds=2)
+    runner = DispatchRunner(
+        world.dispatcher(sms=Slow(world.sms, 0.4)),
+        {"sms": Lane(1, 1000.0), "email": Lane(1, 1000.0)},
+        lease,
+        100,
+        flush_seconds=60,  # no renewal during the batch
+    )
+    try:
+        result = runner.run_once()
+    finally:
+        runner.close()
+
+    assert 1 <= result.outcomes["sent"] < len(due)
+    assert result.released == len(due) - result.outcomes["sent"]
+    assert len(world.fake.messages) == result.outcomes["sent"]
