@@ -72,7 +72,7 @@ def test_health_checks_ask_the_ports_the_processes_listen_on(services: dict[str,
     assert f"127.0.0.1:{worker_port}/healthz" in " ".join(services["worker"]["healthcheck"]["test"])
     web = services["web"]["command"]
     web_port = web[web.index("--port") + 1]
-    assert f"127.0.0.1:{web_port}/readyz" in " ".join(services["web"]["healthcheck"]["test"])
+    assert f"127.0.0.1:{web_port}/healthz" in " ".join(services["web"]["healthcheck"]["test"])
     assert services["web"]["ports"] == [f"{web_port}:{web_port}"]
 
 
