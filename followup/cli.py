@@ -30,7 +30,10 @@ from followup.protocol import Protocol, load_protocol
 from followup.settings import Settings, load_settings
 from followup.simulate import iter_json, simulate
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+# No local variables in crash output: they may hold phone numbers or message bodies.
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_show_locals=False
+)
 db_app = typer.Typer(no_args_is_help=True, help="Database migrations.")
 app.add_typer(db_app, name="db")
 templates_app = typer.Typer(no_args_is_help=True, help="Message templates.")

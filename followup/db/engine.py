@@ -18,6 +18,8 @@ def make_engine(database_url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    # A host that silently drops packets must fail a probe or a job, not hang it.
+    kwargs.setdefault("connect_args", {"connect_timeout": 10})
     return create_engine(database_url, **kwargs)
 
 
