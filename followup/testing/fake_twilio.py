@@ -22,6 +22,7 @@ import math
 import re
 import sys
 import threading
+import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -37,8 +38,10 @@ from followup.phones import mask
 logger = logging.getLogger(__name__)
 
 API_VERSION = "2010-04-01"
+# An optional first segment is a client tag (base URL http://host:port/<tag>): several
+# worker processes share one fake, and a test can aim a fault at one of them.
 _PATH = re.compile(
-    rf"^/{API_VERSION}/Accounts/(?P<account>[^/]+)/Messages(?:/(?P<sid>[^/]+))?\.json$"
+    rf"^(?:/(?P<tag>[\w-]+))?/{API_VERSION}/Accounts/(?P<account>[^/]+)/Messages(?:/(?P<sid>[^/]+))?\.json$"
 )
 _ACCOUNT_PATH = re.compile(rf"^(?:/[\w-]+)?/{API_VERSION}/Accounts/(?P<account>[^/]+)\.json$")
 _DATE_FILTERS = {"DateSent": "=", "DateSent<": "<", "DateSent>": ">"}
@@ -114,6 +117,14 @@ class FakeTwilio:
         self._faults: deque[_Fault] = deque()
         self._recipient_faults: dict[str, _Fault] = {}
         self._hangs: deque[float] = deque()
+        self._tagged_hangs: dict[str, deque[float]] = {}
+        self._hung: list[str] = []
+        self._hanging = 0
+        self._deliveries: Counter[tuple[str, str]] = Counter()
+        self._outage_until = 0.0
+        self._outage_statuses: tuple[int, ...] = ()
+        self._outage_retry_after: float | None = None
+        self._outage_requests = 0
         self._requests = 0
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -183,10 +194,32 @@ class FakeTwilio:
         with self._lock:
             self._recipient_faults[to] = _Fault(status, code)
 
-    def accept_then_hang(self, count: int = 1, seconds: float = 1.0) -> None:
-        """Store the next `count` messages, then wait `seconds` before answering."""
+    def accept_then_hang(
+        self, count: int = 1, seconds: float = 1.0, tag: str | None = None
+    ) -> None:
+        """Store the next `count` messages, then wait `seconds` before answering.
+
+        With `tag`, only messages sent through base URL `{base_url}/{tag}` hang: the way to
+        leave one worker, of several, with messages the provider took and it never heard of.
+        """
         with self._lock:
-            self._hangs.extend([seconds] * count)
+            queue = self._hangs if tag is None else self._tagged_hangs.setdefault(tag, deque())
+            queue.extend([seconds] * count)
+
+    def outage(
+        self,
+        seconds: float,
+        statuses: tuple[int, ...] = (429, 500, 503),
+        retry_after: float | None = 5,
+    ) -> None:
+        """For `seconds` from now, answer every API request with these errors in turn.
+
+        429s carry `Retry-After: retry_after`. `outage_requests` counts what was refused.
+        """
+        with self._lock:
+            self._outage_until = time.monotonic() + seconds
+            self._outage_statuses = statuses
+            self._outage_retry_after = retry_after
 
     def clear_faults(self) -> None:
         """Forget every programmed fault and hang, and set delay back to 0."""
@@ -194,6 +227,8 @@ class FakeTwilio:
             self._faults.clear()
             self._recipient_faults.clear()
             self._hangs.clear()
+            self._tagged_hangs.clear()
+            self._outage_until = 0.0
             self.delay = 0.0
 
     # -- inspection ----------------------------------------------------------------------
@@ -220,6 +255,35 @@ class FakeTwilio:
         """The accepted messages addressed to `to`, oldest first."""
         return [message for message in self.messages if message["to"] == to]
 
+    @property
+    def accepted(self) -> int:
+        """How many messages were accepted (cheap: copies nothing)."""
+        with self._lock:
+            return len(self._stored)
+
+    def deliveries(self) -> Counter[tuple[str, str]]:
+        """How many times each (To, Body) was accepted: all 1s means nothing went twice."""
+        with self._lock:
+            return Counter(self._deliveries)
+
+    @property
+    def hung(self) -> list[str]:
+        """SIDs of the messages accepted and then left unanswered by `accept_then_hang`."""
+        with self._lock:
+            return list(self._hung)
+
+    @property
+    def hanging(self) -> int:
+        """How many requests are being held unanswered right now."""
+        with self._lock:
+            return self._hanging
+
+    @property
+    def outage_requests(self) -> int:
+        """How many requests an `outage` refused."""
+        with self._lock:
+            return self._outage_requests
+
     def count_by_body(self) -> dict[str, int]:
         """How many times each body was accepted: {body: 1, ...} means no duplicates."""
         return dict(Counter(message["body"] for message in self.messages))
@@ -243,11 +307,11 @@ class FakeTwilio:
         route = _PATH.match(path)
         if route is None or route["account"] != self.account_sid:
             return _error(404, 20404)
-        fault = self._next_fault()
+        fault = self._next_fault() or self._outage_fault()
         if fault is not None:
             return fault.reply()
         if method == "POST" and route["sid"] is None:
-            return self._create(form)
+            return self._create(form, route["tag"])
         if method == "GET" and route["sid"] is None:
             return self._list(path, query)
         if method == "GET":
@@ -275,7 +339,16 @@ class FakeTwilio:
         with self._lock:
             return self._faults.popleft() if self._faults else None
 
-    def _create(self, form: dict[str, str]) -> _Reply:
+    def _outage_fault(self) -> _Fault | None:
+        with self._lock:
+            if time.monotonic() >= self._outage_until:
+                return None
+            status = self._outage_statuses[self._outage_requests % len(self._outage_statuses)]
+            self._outage_requests += 1
+        retry_after = self._outage_retry_after if status == 429 else None
+        return _Fault(status, _DEFAULT_CODES.get(status), retry_after)
+
+    def _create(self, form: dict[str, str], tag: str | None = None) -> _Reply:
         to, body = form.get("To"), form.get("Body")
         if not to:
             return _error(400, 21604)
@@ -289,7 +362,12 @@ class FakeTwilio:
                 return fault.reply(to=to)
             stored = _Stored(self._resource(form), dict(form), datetime.now(UTC))
             self._stored.append(stored)
-            hang = self._hangs.popleft() if self._hangs else 0.0
+            self._deliveries[(to, body)] += 1
+            tagged = self._tagged_hangs.get(tag or "")
+            queue = tagged if tagged else self._hangs
+            hang = queue.popleft() if queue else 0.0
+            if hang > 0:
+                self._hung.append(stored.resource["sid"])
         logger.debug("fake twilio accepted %s to %s", stored.resource["sid"], mask(to))
         return _Reply(201, stored.resource, hang=hang)
 
@@ -391,7 +469,11 @@ class _Handler(BaseHTTPRequestHandler):
         query = {key: values[0] for key, values in parse_qs(url.query).items()}
         reply = fake._respond(method, url.path, query, self._form(), self.headers["Authorization"])
         if reply.hang > 0:
+            with fake._lock:
+                fake._hanging += 1
             fake._stopping.wait(reply.hang)
+            with fake._lock:
+                fake._hanging -= 1
         self._answer(reply)
 
     def _form(self) -> dict[str, str]:
@@ -416,6 +498,9 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = False  # so server_close() waits for every request thread
     block_on_close = True
+    # Many workers open a connection per message: the default backlog of 5 overflows and
+    # the SDK sees connections reset, which is the fake failing, not the fault under test.
+    request_queue_size = 256
 
     def __init__(self, address: tuple[str, int], fake: FakeTwilio) -> None:
         super().__init__(address, _Handler)

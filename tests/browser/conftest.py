@@ -17,15 +17,13 @@ import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 from sqlalchemy import Engine
 
-from followup.db.engine import make_engine
-from followup.db.migrate import upgrade
 from followup.importing import ImportWindow, import_files
 from followup.protocol import Protocol
 from followup.settings import Settings
 from followup.staff import add_staff
 from followup.testing.web import serving
 from followup.web.app import create_app
-from tests.conftest import ROOT, SAMPLE
+from tests.conftest import ROOT, SAMPLE, url_of
 
 CHROMIUM = Path(os.environ.get("FOLLOWUP_CHROMIUM", "/usr/bin/chromium"))
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -69,9 +67,8 @@ class Clinic:
 
 
 @pytest.fixture
-def clinic(tmp_path: Path, protocol: Protocol) -> Iterator[Clinic]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'browser.db'}")
-    upgrade(engine)
+def clinic(engine: Engine, protocol: Protocol) -> Iterator[Clinic]:
+    """The staff pages on each database: SQLite and PostgreSQL (`engine` is parametrised)."""
     now = datetime.now(UTC)
     import_files(
         engine,
@@ -83,13 +80,12 @@ def clinic(tmp_path: Path, protocol: Protocol) -> Iterator[Clinic]:
     add_staff(engine, ADMIN, "admin", PASSWORD, now)
     add_staff(engine, CLINICIAN, "clinician", PASSWORD, now)
     settings = Settings(
-        database_url=str(engine.url),
+        database_url=url_of(engine),
         secret_key="browser-tests-secret-0123456789abcdef",
         templates_dir=ROOT / "templates",
     )  # type: ignore[arg-type]
     with serving(create_app(settings, engine, protocol)) as base:
         yield Clinic(base, engine, protocol)
-    engine.dispose()
 
 
 def sign_in(page: Page, clinic: Clinic, email: str = ADMIN) -> None:
