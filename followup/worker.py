@@ -32,6 +32,7 @@ from followup.dispatch.send import Dispatcher
 from followup.importing import FeedReport, FileReport, ImportWindow, import_files, sync_feeds
 from followup.messages.render import Renderer
 from followup.messages.revisions import RevisionSource
+from followup.outages import OutageGuard
 from followup.protocol import Protocol
 from followup.settings import Settings
 from followup.worker_http import serve_worker_http
@@ -113,12 +114,16 @@ def build_runner(engine: Engine, settings: Settings, protocol: Protocol) -> Disp
 def build_scheduler(
     engine: Engine, settings: Settings, protocol: Protocol, runner: DispatchRunner
 ) -> BackgroundScheduler:
-    """Jobs that never overlap themselves, coalesce missed runs, and start at once."""
+    """Jobs that never overlap themselves, coalesce missed runs, and start at once.
+
+    Each job survives a database outage: it logs once and is simply run again next tick.
+    """
     scheduler = BackgroundScheduler(timezone="UTC")
+    guard = OutageGuard()
     jobs = {"max_instances": 1, "coalesce": True, "next_run_time": clock.now()}
     if settings.calendar_sources or settings.roster_file:
         scheduler.add_job(
-            sync_sources,
+            guard.wrap(sync_sources, "calendar-sync"),
             "interval",
             args=(engine, settings, protocol),
             seconds=settings.sync_interval_seconds,
@@ -129,7 +134,7 @@ def build_scheduler(
     else:
         log.warning("no calendar sources configured (FOLLOWUP_CALENDAR_SOURCES): nothing to sync")
     scheduler.add_job(
-        alert_job,
+        guard.wrap(alert_job, "alerts"),
         "interval",
         args=(engine, runner.dispatcher.channels, protocol),
         seconds=ALERT_INTERVAL_SECONDS,
@@ -138,7 +143,7 @@ def build_scheduler(
         **jobs,
     )
     scheduler.add_job(
-        runner.run_until_idle,
+        guard.wrap(runner.run_until_idle, "dispatch"),
         "interval",
         seconds=settings.dispatch_interval_seconds,
         id="dispatch",
