@@ -1,0 +1,227 @@
+"""Fault tests: real `followup worker` processes on a real PostgreSQL, the real twilio SDK
+against FakeTwilio on 127.0.0.1, and a fault injected while they work.
+
+What every fault test ends with is what a patient would notice: each due message arrived
+exactly once (FakeTwilio counts deliveries per (To, Body)), and none was given up on.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import Engine, text
+
+from followup.db.engine import make_engine
+from followup.planner import AppointmentFacts, PatientFacts, plan_appointment
+from followup.protocol import Protocol, parse_protocol
+from followup.testing.fake_twilio import FakeTwilio
+from followup.testing.postgres import TemporaryPostgres
+from followup.testing.processes import FollowupProcess, clean_environment
+from tests.conftest import ROOT, TEMPLATE, create_database, drop_database
+
+SID = "AC" + "fa017e57" * 4
+TOKEN = "fault-tests-auth-token"
+CLINIC_NUMBER = "+14025550100"
+ZONE = "America/Chicago"
+
+
+def protocol_text() -> str:
+    """The shipped protocol without quiet hours, so the time of day of a run does not matter."""
+    shipped = (ROOT / "config" / "protocol.toml").read_text(encoding="utf-8")
+    return shipped.replace('start = "21:00"\nend = "08:00"', 'start = "00:00"\nend = "00:00"')
+
+
+def phone(n: int) -> str:
+    """A distinct E.164 number per patient: the delivery key is (To, Body)."""
+    return f"+1402{6_000_000 + n:07d}"
+
+
+def seed_due_discharges(engine: Engine, protocol: Protocol, count: int, now: datetime) -> None:
+    """`count` patients, each with an infusion that just ended and its discharge SMS due.
+
+    Rows are what planning leaves (the planner decides step, template and expiry), written
+    with three INSERT … SELECT statements: seeding is not what these tests are about.
+    """
+    start, end = now - timedelta(minutes=100), now - timedelta(minutes=10)
+    facts = AppointmentFacts(start=start, end=end, treatment=None)
+    who = PatientFacts(
+        timezone=ZoneInfo(ZONE),
+        has_phone=True,
+        has_email=False,
+        sms_consent=True,
+        email_consent=False,
+    )
+    [discharge] = [
+        p
+        for p in plan_appointment(facts, who, protocol)
+        if p.channel == "sms" and p.kind == "discharge"
+    ]
+    values = {
+        "count": count,
+        "now": now,
+        "start": start,
+        "end": end,
+        "zone": ZONE,
+        "treatment": protocol.default_treatment,
+        "step": discharge.step,
+        "kind": discharge.kind,
+        "template": discharge.template,
+        "due": discharge.due_at,
+        "expires": discharge.expires_at,
+        "exempt": discharge.quiet_hours_exempt,
+    }
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO patient (external_id, first_name, last_name, phone, language,"
+                " timezone, sms_consent, email_consent, created_at, updated_at)"
+                " SELECT 'F' || g, 'Pat', 'Fault' || g, '+1402' || (6000000 + g), 'en', :zone,"
+                " true, false, :now, :now FROM generate_series(0, :count - 1) AS g"
+            ),
+            values,
+        )
+        connection.execute(
+            text(
+                "INSERT INTO appointment (source, source_uid, patient_id, start_at, end_at, status,"
+                " treatment, source_sequence, created_at, updated_at)"
+                " SELECT 'faults.ics', 'fault-' || p.external_id, p.id, :start, :end, 'booked',"
+                " :treatment, 0, :now, :now FROM patient AS p"
+            ),
+            values,
+        )
+        connection.execute(
+            text(
+                "INSERT INTO scheduled_message (appointment_id, patient_id, step, kind, template,"
+                " channel, due_at, expires_at, quiet_hours_exempt, status, attempts, created_at,"
+                " updated_at)"
+                " SELECT a.id, a.patient_id, :step, :kind, :template, 'sms', :due, :expires,"
+                " :exempt, 'pending', 0, :now, :now FROM appointment AS a"
+            ),
+            values,
+        )
+        connection.execute(text("ANALYZE"))
+
+
+def expected_deliveries(engine: Engine) -> Counter[tuple[str, str]]:
+    """Each message once, keyed as FakeTwilio counts them: (patient's phone, body sent)."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT p.phone, m.body FROM scheduled_message AS m"
+                " JOIN patient AS p ON p.id = m.patient_id"
+            )
+        ).all()
+    return Counter({(row.phone, row.body): 1 for row in rows})
+
+
+def count_by_status(engine: Engine) -> dict[str, int]:
+    """How many messages are in each status."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT status, count(*) FROM scheduled_message GROUP BY status")
+        ).all()
+    return {str(status): int(n) for status, n in rows}
+
+
+def count_sent(engine: Engine) -> int:
+    """How many messages are recorded as sent."""
+    with engine.connect() as connection:
+        return int(
+            connection.execute(
+                text("SELECT count(*) FROM scheduled_message WHERE status = 'sent'")
+            ).scalar_one()
+        )
+
+
+@dataclass
+class Fleet:
+    """Worker processes of one clinic, all on the same database and the same FakeTwilio."""
+
+    root: Path
+    engine: Engine
+    fake: FakeTwilio
+    settings: dict[str, str]
+    workers: list[FollowupProcess] = field(default_factory=list)
+
+    def start(self, tag: str | None = None, **overrides: str) -> FollowupProcess:
+        """Start one worker; with `tag`, its Twilio requests go through `base_url/tag`."""
+        base = self.fake.base_url + (f"/{tag}" if tag else "")
+        env = clean_environment(**{**self.settings, "FOLLOWUP_TWILIO_BASE_URL": base, **overrides})
+        log = self.root / f"worker-{len(self.workers) + 1}{'-' + tag if tag else ''}.log"
+        worker = FollowupProcess(["worker"], env, self.root, log)
+        self.workers.append(worker)
+        return worker
+
+    def stop_all(self) -> str:
+        """SIGTERM every worker still running; their logs, joined."""
+        logs = []
+        for worker in self.workers:
+            if worker.returncode is None:
+                logs.append(worker.stop())
+                assert worker.returncode == 0, logs[-1][-3000:]
+            else:
+                logs.append(worker.log())
+        return "\n".join(logs)
+
+
+@pytest.fixture(scope="session")
+def fault_protocol(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Protocol]:
+    """The protocol file the workers read, and the same protocol parsed for seeding."""
+    path = tmp_path_factory.mktemp("faults") / "protocol.toml"
+    path.write_text(protocol_text(), encoding="utf-8")
+    return path, parse_protocol(path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeTwilio]:
+    with FakeTwilio(SID, TOKEN) as server:
+        yield server
+
+
+def fleet_on(url: str, root: Path, fake: FakeTwilio, protocol_file: Path, **settings: str) -> Fleet:
+    """Settings tuned so a backlog moves fast: high rate, 8 in flight, batches of 200."""
+    engine = make_engine(url, pool_size=2)
+    base = {
+        "FOLLOWUP_DATABASE_URL": url,
+        "FOLLOWUP_PROTOCOL_FILE": str(protocol_file),
+        "FOLLOWUP_TEMPLATES_DIR": str(ROOT / "templates"),
+        "FOLLOWUP_TWILIO_ACCOUNT_SID": SID,
+        "FOLLOWUP_TWILIO_AUTH_TOKEN": TOKEN,
+        "FOLLOWUP_TWILIO_FROM_NUMBER": CLINIC_NUMBER,
+        "FOLLOWUP_PUBLIC_URL": "https://followup.example-clinic.org",
+        "FOLLOWUP_SMS_RATE_PER_SECOND": "100000",
+        "FOLLOWUP_SMS_CONCURRENCY": "8",
+        "FOLLOWUP_DISPATCH_BATCH_SIZE": "200",
+        "FOLLOWUP_DISPATCH_INTERVAL_SECONDS": "0.2",
+        "FOLLOWUP_DISPATCH_LEASE_SECONDS": "15",
+        "FOLLOWUP_LOG_LEVEL": "INFO",
+    }
+    return Fleet(root, engine, fake, {**base, **settings})
+
+
+@pytest.fixture
+def fleet(
+    postgres: TemporaryPostgres,
+    tmp_path: Path,
+    fake: FakeTwilio,
+    fault_protocol: tuple[Path, Protocol],
+) -> Iterator[Fleet]:
+    """Workers on a fresh database of the session's PostgreSQL, stopped after the test."""
+    name = f"faults_{uuid.uuid4().hex[:12]}"
+    url = create_database(postgres, name, template=TEMPLATE)
+    crew = fleet_on(url, tmp_path, fake, fault_protocol[0])
+    try:
+        yield crew
+    finally:
+        for worker in crew.workers:
+            if worker.returncode is None:
+                worker.kill()
+        crew.engine.dispose()
+        drop_database(postgres, name)

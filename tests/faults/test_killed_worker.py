@@ -1,0 +1,78 @@
+"""Four workers drain 100,000 due messages; one is killed with SIGKILL in the middle of a
+batch, while the provider holds messages it accepted and the worker never heard back about."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from sqlalchemy import text
+
+from followup import clock
+from followup.protocol import Protocol
+from followup.testing.fake_twilio import FakeTwilio
+from followup.testing.processes import wait_for
+from tests.faults.conftest import Fleet, count_by_status, expected_deliveries, seed_due_discharges
+
+pytestmark = [pytest.mark.faults, pytest.mark.slow]
+
+MESSAGES = int(os.environ.get("FOLLOWUP_FAULTS_MESSAGES", "100000"))  # smaller for a quick look
+IN_FLIGHT = 8  # the victim's SMS concurrency: every sending thread ends up waiting on Twilio
+
+
+def test_kill_9_mid_batch_each_message_still_goes_exactly_once(
+    fleet: Fleet, fake: FakeTwilio, fault_protocol: tuple[object, Protocol]
+) -> None:
+    seed_due_discharges(fleet.engine, fault_protocol[1], MESSAGES, clock.now())
+    survivors = [fleet.start() for _ in range(3)]
+    victim = fleet.start(tag="victim")
+    wait_for(lambda: fake.accepted >= min(2000, MESSAGES // 10), 300, "the fleet to get going")
+
+    # From now on Twilio takes the victim's messages and never answers: each of its sending
+    # threads blocks on one, holding the rest of its batch claimed.
+    fake.accept_then_hang(IN_FLIGHT, seconds=600, tag="victim")
+    wait_for(lambda: fake.hanging >= IN_FLIGHT, 120, "the victim to be waiting on Twilio")
+    with fleet.engine.connect() as connection:
+        held = connection.execute(
+            text(
+                "SELECT id, in_flight_since IS NOT NULL AS in_flight FROM scheduled_message"
+                " WHERE status = 'claimed' AND lease_owner LIKE :owner"
+            ),
+            {"owner": f"%:{victim.pid}:%"},
+        ).all()
+    victim.kill()
+    accepted_unrecorded = fake.hung
+    assert len(accepted_unrecorded) == IN_FLIGHT
+    assert sum(row.in_flight for row in held) >= IN_FLIGHT
+    assert len(held) > IN_FLIGHT  # the kill landed mid-batch: claimed, not yet tried, too
+
+    wait_for(
+        lambda: count_by_status(fleet.engine).get("sent", 0) == MESSAGES,
+        1200,
+        "every message recorded as sent",
+        every=2,
+    )
+    log = fleet.stop_all()
+
+    assert count_by_status(fleet.engine) == {"sent": MESSAGES}
+    assert fake.deliveries() == expected_deliveries(fleet.engine)  # each exactly once
+    assert len(fake.deliveries()) == MESSAGES
+    with fleet.engine.connect() as connection:
+        settled = connection.execute(
+            text(
+                "SELECT count(*) FROM scheduled_message"
+                " WHERE status = 'sent' AND provider_id = ANY(:sids) AND lease_owner IS NULL"
+            ),
+            {"sids": accepted_unrecorded},
+        ).scalar_one()
+        taken_over = connection.execute(
+            text("SELECT count(*) FROM scheduled_message WHERE id = ANY(:ids) AND status = 'sent'"),
+            {"ids": [row.id for row in held]},
+        ).scalar_one()
+    # What Twilio took from the dead worker is recorded under Twilio's own SID: found by the
+    # lookup after the lease, not sent again.
+    assert settled == IN_FLIGHT
+    assert "found at the provider after an unanswered attempt" in log
+    assert taken_over == len(held)  # the dead worker's whole batch, finished by the others
+    assert all(worker.returncode == 0 for worker in survivors)
+    assert "Traceback" not in log
