@@ -74,7 +74,6 @@ class FollowupProcess:
 
     def log(self) -> str:
         """Everything the process has logged so far."""
-        self._log.flush()
         return self.log_path.read_text(errors="replace")
 
     def kill(self) -> None:
