@@ -43,9 +43,7 @@ def upgrade() -> None:
         sa.Column("etag", sa.String(length=500), nullable=True),
         sa.Column("last_modified", sa.String(length=100), nullable=True),
         sa.Column("failures", sa.Integer(), nullable=False),
-        sa.Column(
-            "next_attempt_at", followup.db.types.UTCDateTime(timezone=True), nullable=True
-        ),
+        sa.Column("next_attempt_at", followup.db.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("updated_at", followup.db.types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("source"),
     )
