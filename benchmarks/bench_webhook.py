@@ -1,0 +1,191 @@
+"""The inbound SMS webhook under wrk with 64 connections, against a bare Starlette endpoint.
+
+Ours is `followup web` itself (uvicorn, the whole app, a migrated SQLite file with 1,000
+patients): each request is parsed, its X-Twilio-Signature checked, the message stored and
+triaged, and TwiML answered. Every request carries its own MessageSid and signature
+(pre-computed; wrk's Lua script cycles through them), so none is a deduplicated retry.
+The baseline is a Starlette app, served by uvicorn the same way, that only parses the
+same form and answers empty TwiML. Target: ours >= 0.35x the baseline's requests/s.
+
+    python -m benchmarks.bench_webhook [--seconds 15] [--connections 64]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from twilio.request_validator import RequestValidator
+
+from benchmarks.common import figure, header, ratio
+from benchmarks.seed import ROOT, benchmark_protocol, phone, seed_due_sms
+from followup.db.engine import make_engine
+from followup.db.migrate import upgrade
+from followup.testing.web import free_port
+
+TOKEN = "bench-webhook-token-91ab"
+PUBLIC = "https://followup.example-clinic.org"
+CLINIC = "+14025550100"
+PATIENTS = 1000
+BODIES = [
+    "Thanks, see you next week",
+    "ok thank you",
+    "What time should I arrive?",
+    "Feeling a bit tired today but fine",
+    "Can I drive myself home?",
+]
+LUA = Path(__file__).with_name("webhook.lua")
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response />'
+
+
+async def bare_sms(request: Request) -> Response:
+    """Parse the form exactly as ours does, and nothing else."""
+    form = dict(parse_qsl((await request.body()).decode("utf-8", errors="replace")))
+    if not form.get("MessageSid"):
+        return Response("missing MessageSid", status_code=400)
+    return Response(EMPTY_TWIML, media_type="application/xml")
+
+
+bare_app = Starlette(routes=[Route("/twilio/sms", bare_sms, methods=["POST"])])
+
+
+def write_requests(path: Path, count: int) -> None:
+    """One line per request: signature, a tab, the form body; each with its own MessageSid."""
+    validator = RequestValidator(TOKEN)
+    url = PUBLIC + "/twilio/sms"
+    with path.open("w", encoding="utf-8") as out:
+        for n in range(count):
+            params = {
+                "MessageSid": f"SMbench{n:026d}",
+                "AccountSid": "AC" + "b3" * 16,
+                "From": phone(n % PATIENTS),
+                "To": CLINIC,
+                "Body": BODIES[n % len(BODIES)],
+                "NumMedia": "0",
+            }
+            out.write(f"{validator.compute_signature(url, params)}\t{urlencode(params)}\n")
+
+
+def serve(command: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/twilio/sms", timeout=1)
+        except urllib.error.HTTPError:
+            return process  # 405 for GET: it is listening
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit(f"{' '.join(command)} did not start")
+
+
+def load(port: int, requests: Path, seconds: int, connections: int) -> dict[str, float]:
+    """Run wrk; requests/s, p50 and p99 in ms, and how many answers were not 2xx."""
+    threads = min(2, os.cpu_count() or 1)
+    out = subprocess.run(
+        [
+            "wrk",
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(LUA),
+            f"http://127.0.0.1:{port}/twilio/sms",
+            "--",
+            str(requests),
+            str(threads),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    found = dict(re.findall(r"^(\w+) ([\d.]+)$", out, re.MULTILINE))
+    return {key: float(value) for key, value in found.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--requests", type=int, default=60_000, help="distinct signed requests")
+    args = parser.parse_args()
+    header("inbound SMS webhook: uvicorn, wrk")
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk not found: apt-get install wrk (make bench does this as root)")
+    print(f"  {args.connections} connections, {args.seconds} s each; SQLite; {PATIENTS} patients")
+    with tempfile.TemporaryDirectory(prefix="bench-webhook-") as tmp:
+        directory = Path(tmp)
+        engine = make_engine(f"sqlite:///{directory / 'web.db'}")
+        upgrade(engine)
+        seed_due_sms(engine, benchmark_protocol(), PATIENTS, datetime.now(UTC))
+        engine.dispose()
+        requests = directory / "requests.tsv"
+        write_requests(requests, args.requests)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("FOLLOWUP_")}
+        env.update(
+            FOLLOWUP_DATABASE_URL=f"sqlite:///{directory / 'web.db'}",
+            FOLLOWUP_PROTOCOL_FILE=str(ROOT / "config" / "protocol.toml"),
+            FOLLOWUP_TEMPLATES_DIR=str(ROOT / "templates"),
+            FOLLOWUP_TWILIO_AUTH_TOKEN=TOKEN,
+            FOLLOWUP_PUBLIC_URL=PUBLIC,
+            FOLLOWUP_SECRET_KEY="bench-secret-key-0c5d2f7e9a41",
+            FOLLOWUP_LOG_LEVEL="WARNING",
+        )
+        results = {}
+        for name, command in {
+            "bare": [sys.executable, "-m", "uvicorn", "benchmarks.bench_webhook:bare_app"],
+            "ours": [sys.executable, "-m", "followup", "web"],
+        }.items():
+            port = free_port()
+            flags = ["--host", "127.0.0.1", "--port", str(port)]
+            extra = ["--log-level", "warning"] if name == "bare" else []
+            server = serve([*command, *flags, *extra], env, port)
+            try:
+                results[name] = load(port, requests, args.seconds, args.connections)
+            finally:
+                server.terminate()
+                try:
+                    server.wait(20)
+                except subprocess.TimeoutExpired:  # requests stuck inside the app
+                    server.kill()
+                    server.wait()
+        stored = _count(directory / "web.db")
+    ours, bare = results["ours"], results["bare"]
+    for name, result in (("ours (followup web)", ours), ("baseline: bare Starlette form", bare)):
+        figure(f"{name} requests/s", result["rps"], "req/s")
+        figure(f"{name} p50 latency", result["p50_ms"], "ms")
+        figure(f"{name} p99 latency", result["p99_ms"], "ms")
+        print(f"  {name}: {int(result['requests']):,} requests, {int(result['bad'])} not 2xx")
+    print(f"  inbound messages stored by ours: {stored:,}")
+    if ours["bad"] or ours["requests"] > args.requests:
+        print("  WARNING: errors, or more requests than distinct MessageSids (raise --requests)")
+    ratio("ours / bare Starlette requests/s", ours["rps"], bare["rps"], 0.35)
+
+
+def _count(database: Path) -> int:
+    import sqlite3
+
+    with sqlite3.connect(database) as db:
+        return int(db.execute("SELECT count(*) FROM inbound_message").fetchone()[0])
+
+
+if __name__ == "__main__":
+    main()
