@@ -10,7 +10,7 @@ export FOLLOWUP_ROSTER_FILE ?= config/sample/patients.csv
 export FOLLOWUP_CALENDAR_SOURCES ?= config/sample/infusions.ics
 export FOLLOWUP_SYNC_INTERVAL_SECONDS ?= 60
 
-.PHONY: run test lint install clean
+.PHONY: run test lint install clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,12 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/pytest
+
+# Every benchmarks/bench_*.py, figures and ratios printed; see docs/benchmarks.md.
+# wrk (the webhook's load generator) is installed when missing and we are root.
+bench: $(STAMP)
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || echo "wrk missing: apt-get install wrk"
+	$(BIN)/python -m benchmarks.run_all
 
 clean:
 	rm -rf $(VENV) followup.db followup.db-wal followup.db-shm .pytest_cache .mypy_cache .ruff_cache
