@@ -305,12 +305,14 @@ def test_the_worker_syncs_a_feed_named_in_the_settings(
 
 # -- One worker at a time per source (PostgreSQL advisory lock) ---------------------------
 
+# SQLite serves one process and takes no lock: these run on PostgreSQL only.
+POSTGRES_ONLY = pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
 
+
+@POSTGRES_ONLY
 def test_a_source_locked_by_another_worker_is_skipped_until_released(
     engine: Engine, protocol: Protocol, server: FeedServer, options: FeedOptions, roster: None
 ) -> None:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite serves one process: no lock to take")
     server.serve(ics(A1).encode(), etag='"v1"')
     key = lock_key(Feed.parse(server.url).source)
     with engine.connect() as other:
@@ -322,11 +324,10 @@ def test_a_source_locked_by_another_worker_is_skipped_until_released(
     assert [r.status for r in runs(engine)] == ["ok"]
 
 
+@POSTGRES_ONLY
 def test_two_workers_polling_at_once_sync_a_feed_once(
     engine: Engine, protocol: Protocol, server: FeedServer, options: FeedOptions, roster: None
 ) -> None:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite serves one process: no lock to take")
     release = threading.Event()
     server.answer = Answer(body=ics(A1).encode(), etag='"v1"', hold=release)
     first: list[FeedReport] = []
@@ -343,11 +344,10 @@ def test_two_workers_polling_at_once_sync_a_feed_once(
     assert len(server.requests) == 1 and [r.status for r in runs(engine)] == ["ok"]
 
 
+@POSTGRES_ONLY
 def test_a_file_locked_by_another_worker_is_skipped_by_import(
     engine: Engine, protocol: Protocol, roster: None, tmp_path: Path
 ) -> None:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite serves one process: no lock to take")
     calendar = write(tmp_path, "room.ics", ics(A1))
     key = lock_key("ics:room.ics")
     with engine.connect() as other:
