@@ -76,7 +76,12 @@ def worker(
     go.wait()
     started = time.perf_counter()
     if seconds is not None:
-        timer = threading.Timer(seconds, lambda: (timed_out.set(), runner.stop()))
+
+        def time_up() -> None:
+            timed_out.set()
+            runner.stop()
+
+        timer = threading.Timer(seconds, time_up)
         timer.daemon = True
         timer.start()
     while not timed_out.is_set() and runner.run_until_idle().claimed:
@@ -132,7 +137,7 @@ def run(
         elapsed = max(elapsed, float(first))
         ids.extend(int(line) for line in rest if line)
     with engine.connect() as connection:
-        statuses = dict(
+        statuses: dict[str, int] = dict(
             connection.execute(
                 text("SELECT status, count(*) FROM scheduled_message GROUP BY status")
             ).all()

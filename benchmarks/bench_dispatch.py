@@ -103,7 +103,7 @@ def run_ours(
             pass
     runner.close()
     with engine.connect() as connection:
-        statuses = dict(
+        statuses: dict[str, int] = dict(
             connection.execute(
                 text("SELECT status, count(*) FROM scheduled_message GROUP BY status")
             ).all()

@@ -46,7 +46,11 @@ def seed_due_sms(
     start = now + timedelta(days=2)
     facts = AppointmentFacts(start=start, end=start + timedelta(minutes=90), treatment=None)
     who = PatientFacts(
-        timezone=ZoneInfo(TZ), has_phone=True, has_email=False, sms_consent=True, email_consent=False
+        timezone=ZoneInfo(TZ),
+        has_phone=True,
+        has_email=False,
+        sms_consent=True,
+        email_consent=False,
     )
     steps = [p for p in plan_appointment(facts, who, protocol) if p.channel == "sms"]
     n_patients = count
