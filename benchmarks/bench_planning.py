@@ -14,6 +14,12 @@ Each path runs in a fresh subprocess on its own copy of the seeded database, so 
 resident memory of one does not hide the other's. SQLite always; PostgreSQL too when
 Debian's binaries are installed (`--no-postgres` skips it).
 
+Both the wall-clock and the CPU-time ratio are printed. On SQLite all the work is in the
+planning process, so its CPU time is the cost, and the CPU ratio (what a quiet machine's
+wall clock shows) is held to the target: on a shared machine the wall-clock ratio swings
+with whatever else runs during each path. On PostgreSQL the server does part of the work
+in another process, so the wall-clock ratio is held to the target there.
+
     python -m benchmarks.bench_planning [--patients 10000] [--infusions 10] [--no-postgres]
 """
 
@@ -26,6 +32,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
@@ -217,11 +224,14 @@ def child(path: str, url: str, patients: int) -> None:
         ids = list(connection.execute(text("SELECT id FROM patient ORDER BY id")).scalars())
     ids = ids[:patients]
     start_rss = current_rss_mib()
+    cpu = time.process_time()
     with stopwatch() as elapsed:
         planned = PATHS[path](engine, protocol, ids)
+    cpu = time.process_time() - cpu
     engine.dispose()
     result = {
         "seconds": elapsed[0],
+        "cpu_seconds": cpu,
         "planned": planned,
         "rss_start": start_rss,
         "rss_peak": peak_rss_mib(),
@@ -243,16 +253,24 @@ def run_child(path: str, url: str, patients: int) -> dict[str, Any]:
     return result
 
 
-def report(backend: str, results: dict[str, dict[str, Any]]) -> bool:
+def report(backend: str, results: dict[str, dict[str, Any]], judge: str) -> bool:
+    """Print both paths' figures; `judge` ("wall" or "cpu") is the ratio held to the target."""
     print(f"### {backend}")
-    rates = {}
+    wall, cpu = {}, {}
     for path, r in results.items():
-        rates[path] = r["planned"] / r["seconds"]
+        wall[path] = r["planned"] / r["seconds"]
+        cpu[path] = r["planned"] / r["cpu_seconds"]
         figure(f"{path}: planned messages", r["planned"], "rows")
-        figure(f"{path}: time", r["seconds"], "s")
-        figure(f"{path}: rate", rates[path], "messages/s")
+        figure(f"{path}: wall time", r["seconds"], "s")
+        figure(f"{path}: rate", wall[path], "messages/s")
+        figure(f"{path}: rate per CPU second of the planning process", cpu[path], "messages/s")
         figure(f"{path}: peak RSS growth while planning", r["rss_peak"] - r["rss_start"], "MiB")
-    return ratio("bulk / ORM add_all (messages/s)", rates["bulk"], rates["orm"], 5.0)
+    met = {
+        "wall": ratio("bulk / ORM add_all, wall clock", wall["bulk"], wall["orm"], 5.0),
+        "cpu": ratio("bulk / ORM add_all, CPU time", cpu["bulk"], cpu["orm"], 5.0),
+    }
+    print(f"  (held to the target: the {judge} ratio)")
+    return met[judge]
 
 
 def bench_sqlite(directory: Path, patients: int, infusions: int, sample: int) -> bool:
@@ -268,7 +286,7 @@ def bench_sqlite(directory: Path, patients: int, infusions: int, sample: int) ->
         copy = directory / f"{path}.db"
         shutil.copyfile(template, copy)
         results[path] = run_child(path, f"sqlite:///{copy}", limit)
-    return report("SQLite (file, WAL)", results)
+    return report("SQLite (file, WAL)", results, "cpu")
 
 
 def bench_postgres(patients: int, infusions: int, sample: int) -> bool:
@@ -288,7 +306,7 @@ def bench_postgres(patients: int, infusions: int, sample: int) -> bool:
                 connection.execute(text(f"CREATE DATABASE {name} TEMPLATE seeded"))
             results[path] = run_child(path, server.url(name), limit)
         admin.dispose()
-    return report("PostgreSQL (loopback, fsync off)", results)
+    return report("PostgreSQL (loopback, fsync off)", results, "wall")
 
 
 def main() -> int:

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, bindparam, insert, update
+from sqlalchemy import Row, bindparam, column, insert, table, update
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
@@ -70,6 +70,28 @@ _UPDATE = (
         quiet_hours_exempt=bindparam("b_quiet_hours_exempt"),
         updated_at=bindparam("b_now"),
     )
+)
+# The datetime columns a new row carries, and the table seen without column types: rows
+# reach it with their instants already in the database's form (see `_insert`).
+_INSTANTS = ("due_at", "expires_at", "created_at", "updated_at")
+_UNTYPED = table(
+    M.name,
+    *(
+        column(name)
+        for name in (
+            "appointment_id",
+            "patient_id",
+            "step",
+            "kind",
+            "template",
+            "channel",
+            "quiet_hours_exempt",
+            "status",
+            "status_reason",
+            "attempts",
+            *_INSTANTS,
+        )
+    ),
 )
 # The planner only cancels rows still waiting; one a worker claimed since stays claimed.
 _CANCELLABLE = (MessageStatus.PENDING, MessageStatus.SKIPPED)
@@ -155,7 +177,7 @@ class _Writes:
     def write(self, session: Session) -> None:
         """One executemany INSERT, one executemany UPDATE, chunked UPDATEs per cancel reason."""
         if self.inserts:
-            session.execute(insert(M), self.inserts)
+            _insert(session, self.inserts)
         if self.updates:
             session.execute(_UPDATE, self.updates)
         for reason, row_ids in self.cancels.items():
@@ -169,6 +191,31 @@ class _Writes:
                 )
         self.inserts, self.updates = [], []
         self.cancels.clear()
+
+
+def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
+    """One executemany INSERT, each distinct instant converted to the database's form once.
+
+    Through the typed table, every datetime of every row goes through UTCDateTime (check
+    it is aware, move it to UTC, format it for SQLite): most of a bulk insert's cost. The
+    same instants recur (created_at, the check-in hour shared by a day's patients), so
+    rows are written through an untyped view of the table after the column type's own
+    processor has converted each distinct instant once.
+    """
+    dialect = session.get_bind().dialect
+    # dialect_impl: the type as this database sees it (SQLite's DATETIME formats strings).
+    to_db = {
+        name: M.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in _INSTANTS
+    }
+    converted: dict[tuple[str, datetime], Any] = {}
+    for row in rows:
+        for name in _INSTANTS:
+            key = (name, row[name])
+            if key not in converted:
+                process = to_db[name]
+                converted[key] = process(row[name]) if process else row[name]
+            row[name] = converted[key]
+    session.execute(insert(_UNTYPED), rows)
 
 
 def _replan_chunk(
@@ -297,7 +344,7 @@ def _new_row(appt: Row[Any], planned: PlannedMessage, now: datetime) -> dict[str
         "due_at": planned.due_at,
         "expires_at": planned.expires_at,
         "quiet_hours_exempt": planned.quiet_hours_exempt,
-        "status": status,
+        "status": status.value,  # a plain str: the untyped insert passes it as it is
         "status_reason": reason,
         "attempts": 0,
         "created_at": now,

@@ -83,6 +83,14 @@ def test_more_patients_than_one_chunk_all_get_their_plan_and_a_second_run_change
             ).scalars()
         )
     assert per_patient == {19}  # the last patient, in the last chunk, too
+    with engine.connect() as connection:
+        # Stored exactly as the column type writes an instant: an equality query finds it.
+        reminders = connection.execute(
+            core_select(func.count())
+            .select_from(M)
+            .where(M.c.step == "reminder", M.c.due_at == FIRST - timedelta(hours=2))
+        ).scalar_one()
+    assert reminders == len(ids)
     with Session(engine) as session:
         again = replan_patients(session, ids, protocol, NOW)
         session.commit()
