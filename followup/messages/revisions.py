@@ -11,14 +11,17 @@ so the history is the audit trail of what patients were sent. The newest revisio
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, func
+from sqlalchemy.pool import NullPool
 from sqlmodel import Session, col, select
 
+from followup.db.engine import make_engine
 from followup.db.models import TemplateRevision
 from followup.errors import FollowupError
 from followup.staff import audit
@@ -68,34 +71,62 @@ def current_overrides(session: Session) -> dict[str, str]:
     }
 
 
+# Bumped by every revision this process saves, so its own Renderers see the edit at once.
+_saved_here = [0]
+
+
 class RevisionSource:
     """The Renderer's `overrides`: the current edits, re-read only when the table changed.
 
-    The Renderer asks on every template lookup, so each call costs one small query (the
-    table's highest id and row count); the edits themselves are re-read only when that
-    changes. Revisions are only ever added, so any commit changes the count, including a
-    lower id that commits after a higher one.
+    The Renderer asks on every template lookup. Whether the table changed (its highest id
+    and row count) is asked at most every `max_age` seconds, and at once after a save in
+    this process; the edits themselves are re-read only when that changes. Revisions are
+    only ever added, so any commit changes the count. Another process's edit is seen within
+    `max_age`.
+
+    The query runs on a connection of its own, outside the caller's pool: the Renderer is
+    called inside callers' transactions (a webhook, a dispatch batch), and a second checkout
+    from a pool whose every connection is held by such callers would wait forever.
 
     A database error propagates: a message must not go out with the file's text when an
     edit may say otherwise; the dispatcher leaves it claimed and it is tried again.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(
+        self, engine: Engine, max_age: float = 2.0, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
         self.engine = engine
+        self.max_age = max_age
+        self._monotonic = monotonic
         self._lock = threading.Lock()
+        self._own: Engine | None = None
         self._seen: tuple[int | None, int] | None = None
+        self._checked = (-1, float("-inf"))  # (saves in this process, monotonic time)
         self._overrides: dict[str, str] = {}
 
     def __call__(self) -> Mapping[str, str]:
-        with Session(self.engine) as session:
-            seen = session.exec(
-                select(func.max(TemplateRevision.id), func.count()).select_from(TemplateRevision)
-            ).one()
-            with self._lock:
+        with self._lock:
+            saves, at = self._checked
+            if saves == _saved_here[0] and self._monotonic() - at < self.max_age:
+                return self._overrides
+            checked = (_saved_here[0], self._monotonic())
+            with Session(self._connection_source()) as session:
+                seen = session.exec(
+                    select(func.max(TemplateRevision.id), func.count()).select_from(
+                        TemplateRevision
+                    )
+                ).one()
                 if (seen[0], seen[1]) != self._seen:
                     self._overrides = current_overrides(session)
                     self._seen = (seen[0], seen[1])
-                return self._overrides
+            self._checked = checked
+            return self._overrides
+
+    def _connection_source(self) -> Engine:
+        if self._own is None:
+            url = self.engine.url.render_as_string(hide_password=False)
+            self._own = make_engine(url, poolclass=NullPool)
+        return self._own
 
 
 def latest(session: Session, key: PartKey) -> TemplateRevision | None:
@@ -213,6 +244,7 @@ def _append(
             now,
         )
         session.commit()
+        _saved_here[0] += 1
         return revision
 
 

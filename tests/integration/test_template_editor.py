@@ -21,11 +21,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlmodel import Session, col, select
 
 from followup.channels.base import Envelope, Receipt
 from followup.channels.outbox import OutboxChannel
+from followup.db.engine import make_engine
 from followup.db.models import (
     Appointment,
     AuditEvent,
@@ -704,3 +705,19 @@ def test_a_crisis_reply_edit_that_drops_the_crisis_line_or_on_call_phone_is_refu
     status, _, page = editor.post(admin, f"{CRISIS}/rollback/{unchecked.id}")
     assert status == 422 and "people in crisis must always get them" in text_of(page)
     assert [r.body for r in editor.revisions()][-1] == file_text
+
+
+def test_rendering_inside_a_transaction_needs_no_second_connection_from_its_pool(
+    engine: Engine,
+) -> None:
+    """Webhooks and dispatch render while holding a connection; a full pool must not hang."""
+    url = engine.url.render_as_string(hide_password=False)
+    small = make_engine(url, pool_size=1, max_overflow=0, pool_timeout=2)
+    save_revision(small, PartKey("reminder", "en", "sms.txt"), "Edited", ADMIN, datetime.now(UTC))
+    source = RevisionSource(small)
+    try:
+        with small.connect() as held:  # the pool's only connection
+            held.execute(text("SELECT 1"))
+            assert source()["en/reminder/sms.txt.j2"] == "Edited\n"
+    finally:
+        small.dispose()
