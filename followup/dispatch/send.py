@@ -18,6 +18,7 @@ from typing import Literal
 
 from sqlalchemy import Engine, and_, or_, update
 from sqlalchemy import select as sa_select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from followup import clock
@@ -449,15 +450,32 @@ class Dispatcher:
         self, session: Session, msg: ScheduledMessage, survey: str, now: datetime
     ) -> None:
         """A check-in SMS that asks a survey's first question opens the conversation."""
-        start_conversation(
-            session,
-            patient_id=msg.patient_id,
-            appointment_id=msg.appointment_id,
-            scheduled_message_id=msg.id or 0,
-            survey=survey,
-            now=now,
-            expires_after=self.protocol.replies.conversation_expires_after,
-        )
+
+        def start() -> None:
+            start_conversation(
+                session,
+                patient_id=msg.patient_id,
+                appointment_id=msg.appointment_id,
+                scheduled_message_id=msg.id or 0,
+                survey=survey,
+                now=now,
+                expires_after=self.protocol.replies.conversation_expires_after,
+            )
+
+        if self.engine.dialect.name == "sqlite":
+            start()  # one process: no other worker can open one meanwhile
+            return
+        for _ in range(2):
+            try:
+                # Another worker may open this patient's conversation at the same moment;
+                # the unique index refuses one of us. Only the savepoint is lost, not the
+                # batch's record, and the second try sees theirs and replaces it.
+                with session.begin_nested():
+                    start()
+                return
+            except IntegrityError:
+                continue
+        log.warning("message %d: its survey conversation could not be opened", msg.id)
 
     def _failed(
         self,
