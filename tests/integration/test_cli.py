@@ -5,16 +5,18 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import text
 
+from followup.db.engine import make_engine
 from tests.conftest import ROOT, SAMPLE
 
 FOLLOWUP = [sys.executable, "-m", "followup"]
@@ -22,10 +24,11 @@ Run = Callable[..., subprocess.CompletedProcess[str]]
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
+def env(database_url: str) -> dict[str, str]:
+    """Settings for the commands, on an empty SQLite or PostgreSQL database."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("FOLLOWUP_")}
     clean.update(
-        FOLLOWUP_DATABASE_URL=f"sqlite:///{tmp_path / 'cli.db'}",
+        FOLLOWUP_DATABASE_URL=database_url,
         FOLLOWUP_PROTOCOL_FILE=str(ROOT / "config" / "protocol.toml"),
         FOLLOWUP_TEMPLATES_DIR=str(ROOT / "templates"),
     )
@@ -44,6 +47,16 @@ def followup(env: dict[str, str], tmp_path: Path) -> Run:
         return result
 
     return run
+
+
+def scalar(env: dict[str, str], sql: str) -> Any:
+    """One value from the database the commands use."""
+    engine = make_engine(env["FOLLOWUP_DATABASE_URL"])
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text(sql)).scalar_one()
+    finally:
+        engine.dispose()
 
 
 def test_import_prints_a_summary_per_file_and_reimport_changes_nothing(followup: Run) -> None:
@@ -99,7 +112,7 @@ def test_unreadable_file_is_named_others_import_and_exit_is_one(
     assert any(line.startswith("infusions.ics (ics): ") and "created" in line for line in out)
 
 
-def test_dry_run_saves_nothing(followup: Run, tmp_path: Path) -> None:
+def test_dry_run_saves_nothing(followup: Run, env: dict[str, str]) -> None:
     followup("db", "upgrade", check=True)
     result = followup(
         "import",
@@ -110,8 +123,7 @@ def test_dry_run_saves_nothing(followup: Run, tmp_path: Path) -> None:
         check=True,
     )
     assert "dry run: nothing was saved" in result.stdout
-    with sqlite3.connect(tmp_path / "cli.db") as db:
-        assert db.execute("select count(*) from patient").fetchone() == (0,)
+    assert scalar(env, "select count(*) from patient") == 0
 
 
 def test_import_before_upgrade_says_what_to_do(followup: Run) -> None:
@@ -255,10 +267,7 @@ def test_worker_syncs_the_calendar_and_stops_cleanly_on_sigterm(
         count = 0
         while time.monotonic() < deadline and count == 0:
             time.sleep(0.5)
-            with sqlite3.connect(tmp_path / "cli.db") as db:
-                count = db.execute(
-                    "select count(*) from scheduled_message where status = 'pending'"
-                ).fetchone()[0]
+            count = scalar(env, "select count(*) from scheduled_message where status = 'pending'")
         assert count > 0
     finally:
         worker.send_signal(signal.SIGTERM)
@@ -353,14 +362,13 @@ def test_run_serves_health_and_sends_to_the_outbox(env: dict[str, str], tmp_path
         assert health == (200, b'{"status":"ok"}')
         status, body = get("/readyz")
         assert status == 200 and json.loads(body)["migrations"] == "current"
-        sent: list[tuple[int]] = []
+        sent = 0
         while time.monotonic() < deadline and not sent:
             time.sleep(0.5)
-            with sqlite3.connect(tmp_path / "cli.db") as db:
-                sent = db.execute(
-                    "select count(*) from scheduled_message where status = 'sent' and step = 'discharge'"
-                ).fetchall()
-                sent = [row for row in sent if row[0] > 0]
+            sent = scalar(
+                env,
+                "select count(*) from scheduled_message where status = 'sent' and step = 'discharge'",
+            )
         assert sent, "no discharge message reached the outbox"
     finally:
         service.send_signal(signal.SIGTERM)
@@ -402,7 +410,14 @@ def test_readyz_answers_503_when_the_schema_is_behind_the_code(
 
         from followup.db.migrate import alembic_config
 
-        command.downgrade(alembic_config(env["FOLLOWUP_DATABASE_URL"]), "0001")
+        # Through our own engine, disposed after: on PostgreSQL a pooled connection left
+        # open would outlive the test.
+        engine = make_engine(env["FOLLOWUP_DATABASE_URL"])
+        config = alembic_config(env["FOLLOWUP_DATABASE_URL"])
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0001")
+        engine.dispose()
         with pytest.raises(urllib.error.HTTPError) as caught:
             urllib.request.urlopen(url, timeout=5)
         assert caught.value.code == 503
