@@ -11,9 +11,10 @@ weeks (not due during the run), plus a stream of SMS whose due times are spread 
 the next `--window` seconds. Lateness is the instant the provider got a message minus its
 due time. Target: p99 <= dispatch interval + 1 s, with 10k and with 1M pending rows.
 
-Each case dispatches in a fresh subprocess (the database is seeded before it starts), so
-the growth of its peak resident memory from 10k to 1M pending rows is the cost of the
-queue's size to a worker. Target: < 50 MiB.
+Each case dispatches in a fresh subprocess (the database is seeded before it starts), and
+its peak resident memory while dispatching (VmHWM, reset when the scheduler starts) is
+compared: the growth from 10k to 1M pending rows is the cost of the queue's size to a
+worker. Target: < 50 MiB.
 
     python -m benchmarks.bench_lateness [--pending 10000 1000000] [--stream 1200] [--window 40]
 """
@@ -59,15 +60,21 @@ STREAM_FIRST_ID = 10_000_000
 LEAD = timedelta(seconds=3)  # the first streamed message falls due this long after start
 
 
-def high_water_rss_mib() -> float:
-    """This process's peak resident memory, from /proc (VmHWM).
+def rss_mib(field: str = "VmHWM") -> float:
+    """This process's peak (VmHWM) or current (VmRSS) resident memory, from /proc.
 
     Not `ru_maxrss`: in a child started by fork and exec, Linux keeps the parent's
     resident size at the fork in it, so every child would report at least the parent's.
     """
     with open("/proc/self/status", encoding="ascii") as status:
-        line = next(line for line in status if line.startswith("VmHWM:"))
+        line = next(line for line in status if line.startswith(f"{field}:"))
     return int(line.split()[1]) / 1024
+
+
+def reset_peak_rss() -> None:
+    """Start VmHWM again from the current RSS (Linux 4.0+), so start-up does not count."""
+    with open("/proc/self/clear_refs", "w", encoding="ascii") as clear:
+        clear.write("5")
 
 
 class NoopChannel:
@@ -260,7 +267,8 @@ def child(url: str, stream: int, window: float, interval: float) -> None:
     sms = NoopChannel("sms")
     runner = build_noop_runner(engine, settings, protocol, sms)
     scheduler = build_scheduler(engine, settings, protocol, runner)
-    rss_before = high_water_rss_mib()
+    reset_peak_rss()
+    rss_before = rss_mib("VmRSS")
     scheduler.start()
     deadline = time.monotonic() + LEAD.total_seconds() + window + 60
     while len(sms.sent) < stream and time.monotonic() < deadline:
@@ -291,7 +299,7 @@ def child(url: str, stream: int, window: float, interval: float) -> None:
                 "statuses": statuses,
                 "lateness": lateness,
                 "rss_before": rss_before,
-                "rss_peak": high_water_rss_mib(),
+                "rss_peak": rss_mib("VmHWM"),
             }
         )
     )
@@ -361,8 +369,8 @@ def main() -> int:
             figure("lateness p50", p50 * 1000, "ms")
             figure("lateness p99", p99 * 1000, "ms")
             figure("lateness max", max(lateness, default=float("nan")) * 1000, "ms")
-            figure("peak RSS before dispatching", result["rss_before"], "MiB")
-            figure("peak RSS of the dispatching process", result["rss_peak"], "MiB")
+            figure("RSS when the scheduler started", result["rss_before"], "MiB")
+            figure("peak RSS while dispatching", result["rss_peak"], "MiB")
             limit = args.interval + 1
             ok = p99 <= limit
             print(f"  p99 <= interval + 1 s ({limit:g} s): {'OK' if ok else 'MISSED'}")

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -210,21 +209,21 @@ PATHS: dict[str, Callable[[Engine, Protocol, list[int]], int]] = {
 }
 
 
-def high_water_rss_mib() -> float:
-    """This process's peak resident memory, from /proc (VmHWM).
+def rss_mib(field: str = "VmHWM") -> float:
+    """This process's peak (VmHWM) or current (VmRSS) resident memory, from /proc.
 
     Not `ru_maxrss`: in a child started by fork and exec, Linux keeps the parent's
     resident size at the fork in it, so every child would report at least the parent's.
     """
     with open("/proc/self/status", encoding="ascii") as status:
-        line = next(line for line in status if line.startswith("VmHWM:"))
+        line = next(line for line in status if line.startswith(f"{field}:"))
     return int(line.split()[1]) / 1024
 
 
-def current_rss_mib() -> float:
-    with open("/proc/self/statm", encoding="ascii") as statm:
-        pages = int(statm.read().split()[1])
-    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+def reset_peak_rss() -> None:
+    """Start VmHWM again from the current RSS (Linux 4.0+), so start-up does not count."""
+    with open("/proc/self/clear_refs", "w", encoding="ascii") as clear:
+        clear.write("5")
 
 
 def child(path: str, url: str, patients: int) -> None:
@@ -234,7 +233,8 @@ def child(path: str, url: str, patients: int) -> None:
     with engine.connect() as connection:
         ids = list(connection.execute(text("SELECT id FROM patient ORDER BY id")).scalars())
     ids = ids[:patients]
-    start_rss = current_rss_mib()
+    reset_peak_rss()
+    start_rss = rss_mib("VmRSS")
     cpu = time.process_time()
     with stopwatch() as elapsed:
         planned = PATHS[path](engine, protocol, ids)
@@ -245,7 +245,7 @@ def child(path: str, url: str, patients: int) -> None:
         "cpu_seconds": cpu,
         "planned": planned,
         "rss_start": start_rss,
-        "rss_peak": high_water_rss_mib(),
+        "rss_peak": rss_mib("VmHWM"),
     }
     print(json.dumps(result))
 
