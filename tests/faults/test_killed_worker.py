@@ -1,4 +1,5 @@
-"""Four workers drain 100,000 due messages; one is killed with SIGKILL in the middle of a
+"""Four workers drain a backlog of due messages (20,000 in `make test`, 100,000 with
+FOLLOWUP_FAULTS_MESSAGES=100000: about 16 minutes on a 2-core machine); one is killed with SIGKILL in the middle of a
 batch, while the provider holds messages it accepted and the worker never heard back about."""
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from tests.faults.conftest import Fleet, count_by_status, expected_deliveries, s
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
 
-MESSAGES = int(os.environ.get("FOLLOWUP_FAULTS_MESSAGES", "100000"))  # smaller for a quick look
+# 20,000 keeps CI well inside its 30 minutes; the 100,000 run is in the issue note.
+MESSAGES = int(os.environ.get("FOLLOWUP_FAULTS_MESSAGES", "20000"))
 IN_FLIGHT = 8  # the victim's SMS concurrency: every sending thread ends up waiting on Twilio
 
 
