@@ -36,7 +36,7 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, text
 
-from benchmarks.common import figure, header, percentile, stopwatch
+from benchmarks.common import figure, header, percentile, reset_peak_rss, rss_mib, stopwatch
 from benchmarks.seed import FIRST_NAMES, ROOT, TEMPLATES, benchmark_protocol, phone
 from followup import clock
 from followup.channels.base import ChannelName, Envelope, Receipt
@@ -58,23 +58,6 @@ STEPS_PER_APPOINTMENT = 10
 # The stream's patients come after the pending rows' patients.
 STREAM_FIRST_ID = 10_000_000
 LEAD = timedelta(seconds=3)  # the first streamed message falls due this long after start
-
-
-def rss_mib(field: str = "VmHWM") -> float:
-    """This process's peak (VmHWM) or current (VmRSS) resident memory, from /proc.
-
-    Not `ru_maxrss`: in a child started by fork and exec, Linux keeps the parent's
-    resident size at the fork in it, so every child would report at least the parent's.
-    """
-    with open("/proc/self/status", encoding="ascii") as status:
-        line = next(line for line in status if line.startswith(f"{field}:"))
-    return int(line.split()[1]) / 1024
-
-
-def reset_peak_rss() -> None:
-    """Start VmHWM again from the current RSS (Linux 4.0+), so start-up does not count."""
-    with open("/proc/self/clear_refs", "w", encoding="ascii") as clear:
-        clear.write("5")
 
 
 class NoopChannel:

@@ -42,7 +42,15 @@ from typing import Any
 from sqlalchemy import Engine, insert, text
 from sqlmodel import Session, col, select
 
-from benchmarks.common import figure, header, postgres_version, ratio, stopwatch
+from benchmarks.common import (
+    figure,
+    header,
+    postgres_version,
+    ratio,
+    reset_peak_rss,
+    rss_mib,
+    stopwatch,
+)
 from benchmarks.seed import FIRST_NAMES, ROOT, phone
 from followup.db.engine import make_engine
 from followup.db.migrate import upgrade
@@ -207,23 +215,6 @@ PATHS: dict[str, Callable[[Engine, Protocol, list[int]], int]] = {
     "bulk": plan_bulk,
     "orm": plan_orm,
 }
-
-
-def rss_mib(field: str = "VmHWM") -> float:
-    """This process's peak (VmHWM) or current (VmRSS) resident memory, from /proc.
-
-    Not `ru_maxrss`: in a child started by fork and exec, Linux keeps the parent's
-    resident size at the fork in it, so every child would report at least the parent's.
-    """
-    with open("/proc/self/status", encoding="ascii") as status:
-        line = next(line for line in status if line.startswith(f"{field}:"))
-    return int(line.split()[1]) / 1024
-
-
-def reset_peak_rss() -> None:
-    """Start VmHWM again from the current RSS (Linux 4.0+), so start-up does not count."""
-    with open("/proc/self/clear_refs", "w", encoding="ascii") as clear:
-        clear.write("5")
 
 
 def child(path: str, url: str, patients: int) -> None:

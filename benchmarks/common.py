@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import platform
-import resource
 import sqlite3
 import subprocess
 import sys
@@ -72,16 +71,21 @@ def percentile(values: Sequence[float], p: float) -> float:
     return ordered[rank]
 
 
-def peak_rss_mib() -> float:
-    """This process's peak resident memory so far (VmHWM: ru_maxrss keeps a forking parent's)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def rss_mib(field: str = "VmHWM") -> float:
+    """This process's peak (VmHWM) or current (VmRSS) resident memory, from /proc.
+
+    Not `ru_maxrss`: in a child started by fork and exec, Linux keeps the parent's
+    resident size at the fork in it, so every child would report at least the parent's.
+    """
+    with open("/proc/self/status", encoding="ascii") as status:
+        line = next(line for line in status if line.startswith(f"{field}:"))
+    return int(line.split()[1]) / 1024
+
+
+def reset_peak_rss() -> None:
+    """Start VmHWM again from the current RSS (Linux 4.0+), so start-up does not count."""
+    with open("/proc/self/clear_refs", "w", encoding="ascii") as clear:
+        clear.write("5")
 
 
 @contextmanager

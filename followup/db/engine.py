@@ -27,8 +27,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    # With WAL this never corrupts the file; a power cut may lose the last commits, which
-    # the in-flight marks and provider lookups already cover, for a disk flush per commit less.
+    # With WAL this never corrupts the file and survives a process crash; only a power cut
+    # may lose the last commits (then a message could go twice), for a flush per commit less.
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
