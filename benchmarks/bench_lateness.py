@@ -43,14 +43,9 @@ from followup.channels.base import ChannelName, Envelope, Receipt
 from followup.db.engine import make_engine
 from followup.db.migrate import upgrade
 from followup.db.models import Appointment, MessageStatus, Patient, ScheduledMessage
-from followup.dispatch.retry import RetryPolicy
-from followup.dispatch.runner import DispatchRunner, Lane
-from followup.dispatch.send import Dispatcher
-from followup.messages.render import Renderer
-from followup.messages.revisions import RevisionSource
 from followup.protocol import Protocol
-from followup.settings import Settings, load_settings
-from followup.worker import build_scheduler
+from followup.settings import load_settings
+from followup.worker import build_runner, build_scheduler
 
 # How SQLAlchemy's SQLite dialect stores a DateTime: seeding with sqlite3 writes the same.
 SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"
@@ -202,35 +197,6 @@ def seed_stream(
         )
 
 
-def build_noop_runner(
-    engine: Engine, settings: Settings, protocol: Protocol, sms: NoopChannel
-) -> DispatchRunner:
-    """`followup.worker.build_runner` with the no-op provider in place of Twilio and SMTP."""
-    dispatcher = Dispatcher(
-        engine=engine,
-        protocol=protocol,
-        renderer=Renderer(settings.templates_dir, overrides=RevisionSource(engine)),
-        channels={"sms": sms, "email": NoopChannel("email")},
-        retry=RetryPolicy(
-            max_attempts=settings.dispatch_max_attempts,
-            base=timedelta(seconds=settings.dispatch_retry_base_seconds),
-            cap=timedelta(seconds=settings.dispatch_retry_max_seconds),
-        ),
-        owner="bench-lateness",
-        lease=timedelta(seconds=settings.dispatch_lease_seconds),
-    )
-    lanes = {
-        "sms": Lane(settings.sms_concurrency, settings.sms_rate_per_second),
-        "email": Lane(settings.email_concurrency, settings.email_rate_per_second),
-    }
-    return DispatchRunner(
-        dispatcher,
-        lanes,
-        timedelta(seconds=settings.dispatch_lease_seconds),
-        settings.dispatch_batch_size,
-    )
-
-
 def child(url: str, stream: int, window: float, interval: float) -> None:
     """Dispatch the stream under the worker's scheduler; print the figures as JSON."""
     engine = make_engine(url)
@@ -248,7 +214,9 @@ def child(url: str, stream: int, window: float, interval: float) -> None:
     start = clock.now() + LEAD
     seed_stream(engine, protocol, stream, start, window)
     sms = NoopChannel("sms")
-    runner = build_noop_runner(engine, settings, protocol, sms)
+    runner = build_runner(engine, settings, protocol)
+    # The worker's own runner, with the no-op provider in place of Twilio and SMTP.
+    runner.dispatcher.channels = {"sms": sms, "email": NoopChannel("email")}
     scheduler = build_scheduler(engine, settings, protocol, runner)
     reset_peak_rss()
     rss_before = rss_mib("VmRSS")

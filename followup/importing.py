@@ -203,16 +203,7 @@ def _import_one(
         report.counts = upsert_patients(session, rows, window.now)
         report.counts.rejected = rejected
     else:
-        report.counts = sync_events(
-            session,
-            report.source,
-            read,
-            PatientIndex(session, protocol.clinic.country),
-            window.bounds,
-            window.now,
-            protocol.default_treatment,
-            absent_reads,
-        )
+        report.counts = _sync_read(session, report.source, read, protocol, window, absent_reads)
         report.status = SyncStatus.EMPTY if report.counts.empty else SyncStatus.OK
     report.plan = replan_patients(session, report.counts.patients, protocol, window.now)
     record_run(session, report.source, started, report.status, report.counts)
@@ -341,16 +332,7 @@ def _poll(
         if read is None:
             report.status = SyncStatus.NOT_MODIFIED  # nothing read: nothing counted
         else:
-            report.counts = sync_events(
-                session,
-                feed.source,
-                read,
-                PatientIndex(session, protocol.clinic.country),
-                window.bounds,
-                now,
-                protocol.default_treatment,
-                absent_reads,
-            )
+            report.counts = _sync_read(session, feed.source, read, protocol, window, absent_reads)
             report.plan = replan_patients(session, report.counts.patients, protocol, now)
             if report.counts.empty:
                 # Not kept: the next poll downloads the feed again instead of a 304
@@ -399,3 +381,24 @@ def _read_text(path: Path) -> str:
 def unmatched(reports: Sequence[FileReport]) -> list[tuple[Path, Rejected]]:
     """Every event or row that did not make it in, with its file."""
     return [(r.path, rej) for r in reports for rej in r.counts.rejected]
+
+
+def _sync_read(
+    session: Session,
+    source: str,
+    read: SourceRead,
+    protocol: Protocol,
+    window: ImportWindow,
+    absent_reads: int,
+) -> SyncCounts:
+    """Write one good read of a calendar, file or feed alike."""
+    return sync_events(
+        session,
+        source,
+        read,
+        PatientIndex(session, protocol.clinic.country),
+        window.bounds,
+        window.now,
+        protocol.default_treatment,
+        absent_reads,
+    )

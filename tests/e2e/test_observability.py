@@ -7,11 +7,9 @@ from __future__ import annotations
 import email
 import email.policy
 import json
-import os
 import re
 import signal
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -26,6 +24,7 @@ from aiosmtpd.controller import Controller
 from prometheus_client.parser import text_string_to_metric_families
 
 from followup.testing.fake_twilio import FakeTwilio
+from followup.testing.processes import FOLLOWUP, clean_environment
 from followup.testing.web import free_port
 from tests.conftest import ROOT
 
@@ -114,8 +113,7 @@ def test_worker_logs_json_without_phi_and_serves_health_and_metrics(
     # Ben's number is refused, so the log also carries a failure and its provider error.
     fake.fail_for(BEN, status=400, code=21211)
     metrics_port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FOLLOWUP_")}
-    env.update(
+    env = clean_environment(
         FOLLOWUP_DATABASE_URL=f"sqlite:///{tmp_path / 'e2e.db'}",
         FOLLOWUP_PROTOCOL_FILE=str(tmp_path / "protocol.toml"),
         FOLLOWUP_TEMPLATES_DIR=str(ROOT / "templates"),
@@ -136,7 +134,7 @@ def test_worker_logs_json_without_phi_and_serves_health_and_metrics(
         FOLLOWUP_LOG_FORMAT="json",
         FOLLOWUP_METRICS_PORT=str(metrics_port),
     )
-    followup = [sys.executable, "-m", "followup"]
+    followup = FOLLOWUP
     subprocess.run([*followup, "db", "upgrade"], env=env, cwd=tmp_path, check=True, timeout=120)
     out, err = (tmp_path / "stdout.log").open("w"), (tmp_path / "stderr.log").open("w")
     worker = subprocess.Popen([*followup, "worker"], env=env, cwd=tmp_path, stdout=out, stderr=err)
