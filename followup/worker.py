@@ -30,8 +30,7 @@ from followup.dispatch.retry import RetryPolicy
 from followup.dispatch.runner import DispatchRunner, Lane
 from followup.dispatch.send import Dispatcher
 from followup.importing import FeedReport, FileReport, ImportWindow, import_files, sync_feeds
-from followup.messages.render import Renderer
-from followup.messages.revisions import RevisionSource
+from followup.messages.revisions import service_renderer
 from followup.outages import OutageGuard
 from followup.protocol import Protocol
 from followup.settings import Settings
@@ -89,7 +88,7 @@ def build_runner(engine: Engine, settings: Settings, protocol: Protocol) -> Disp
         engine=engine,
         protocol=protocol,
         # Staff edits from the web pages override the files, picked up without a restart.
-        renderer=Renderer(settings.templates_dir, overrides=RevisionSource(engine)),
+        renderer=service_renderer(settings.templates_dir, engine),
         channels=build_channels(settings),
         retry=RetryPolicy(
             max_attempts=settings.dispatch_max_attempts,

@@ -27,32 +27,37 @@ def claim_due(
     lease ran out. On PostgreSQL the row lock is taken with SKIP LOCKED, so concurrent
     workers take different rows instead of waiting for each other.
     """
-    due = or_(
-        and_(
-            T.c.status == MessageStatus.PENDING,
-            T.c.due_at <= now,
-            or_(T.c.not_before.is_(None), T.c.not_before <= now),
-        ),
-        and_(T.c.status == MessageStatus.CLAIMED, T.c.lease_expires_at < now),
+    pending = and_(
+        T.c.status == MessageStatus.PENDING,
+        T.c.due_at <= now,
+        or_(T.c.not_before.is_(None), T.c.not_before <= now),
     )
-    candidates = (
-        select(T.c.id)
-        .where(due)
+    expired = and_(T.c.status == MessageStatus.CLAIMED, T.c.lease_expires_at < now)
+    # One query per kind, each walking the (status, due_at) index in order and stopping at
+    # `limit`: an OR of both made the databases collect and sort the whole due backlog on
+    # every claim. The first `limit` of the union, by due time, is among these.
+    candidates = [
+        select(T.c.id, T.c.due_at)
+        .where(kind)
         .order_by(T.c.due_at, T.c.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
-    )
+        for kind in (pending, expired)
+    ]
     with engine.begin() as connection:
-        # Two statements, one transaction: PostgreSQL may run a LIMIT … FOR UPDATE
-        # subquery inside an UPDATE more than once and claim more rows than asked. The
-        # locked ids are claimed as they are; on SQLite, where nothing is locked, the
+        # Select, then update, in one transaction: PostgreSQL may run a LIMIT … FOR
+        # UPDATE subquery inside an UPDATE more than once and claim more rows than asked.
+        # The locked ids are claimed as they are; on SQLite, where nothing is locked, the
         # `due` condition repeated in the UPDATE is the compare-and-set.
-        ids = list(connection.execute(candidates).scalars())
+        found = sorted(
+            (row.due_at, row.id) for query in candidates for row in connection.execute(query)
+        )
+        ids = [message_id for _due, message_id in found[:limit]]
         if not ids:
             return []
         rows = connection.execute(
             update(T)
-            .where(T.c.id.in_(ids), due)
+            .where(T.c.id.in_(ids), or_(pending, expired))
             .values(
                 status=MessageStatus.CLAIMED,
                 lease_owner=owner,

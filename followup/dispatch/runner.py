@@ -8,7 +8,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -64,9 +64,10 @@ class BatchResult:
 
 
 @dataclass(slots=True)
-class _Batch:
-    """What the sending threads and the recording thread share while a batch is out."""
+class _Batch(BatchResult):
+    """One claimed batch: what the sending threads and the recording thread share."""
 
+    ready: list[Ready] = field(default_factory=list)
     results: queue.SimpleQueue[Attempt] = field(default_factory=queue.SimpleQueue)
     unsent: set[int] = field(default_factory=set)
     revoked: set[int] = field(default_factory=set)
@@ -115,15 +116,27 @@ class DispatchRunner:
         }
 
     def run_until_idle(self) -> BatchResult:
-        """Send batches until nothing more is due (or stop is asked); the periodic job."""
+        """Send batches until nothing more is due (or stop is asked); the periodic job.
+
+        The next batch is claimed and prepared while the current one is with the
+        provider, so the database work and the sending overlap; it goes out only once
+        the current batch is done, which keeps each patient's messages in due order.
+        """
         total = BatchResult()
-        while not self.stopping.is_set():
-            result = self.run_once()
-            total.claimed += result.claimed
-            total.outcomes.update(result.outcomes)
-            total.released += result.released
-            if result.claimed < self.batch_size:
-                break
+        upcoming = self._take()
+        while upcoming is not None:
+            current, upcoming = upcoming, None
+            sending = self._start(current)
+            try:
+                if current.claimed >= self.batch_size and not self.stopping.is_set():
+                    upcoming = self._take()
+            finally:
+                self._finish(sending, current)
+            total.claimed += current.claimed
+            total.outcomes.update(current.outcomes)
+            total.released += current.released
+            if upcoming is not None:
+                self._recheck(upcoming)
         if total.claimed:
             log.info(
                 "dispatch: %d claimed, %s, %d given back",
@@ -140,33 +153,60 @@ class DispatchRunner:
         arrive in the order they were planned, and after a refusal (an opt-out, a dead
         number) the rest of that patient's batch is given back, to be checked again.
         """
+        batch = self._take()
+        if batch is None:
+            return BatchResult()
+        self._finish(self._start(batch), batch)
+        return batch
+
+    def _take(self) -> _Batch | None:
+        """Claim and prepare the next batch; None when nothing is due or we are stopping."""
         d = self.dispatcher
         if self.stopping.is_set():
-            return BatchResult()
+            return None
         claimed = claim_due(d.engine, d.owner, d.now(), self.lease, self.batch_size)
-        result = BatchResult(claimed=len(claimed))
         if not claimed:
-            return result
+            return None
         prepared = d.prepare([item.id for item in claimed])
-        result.outcomes.update(prepared.outcomes)
-        batch = _Batch(unsent={r.id for r in prepared.ready}, safe_until=self._safe_until())
+        return _Batch(
+            claimed=len(claimed), outcomes=Counter(prepared.outcomes), ready=prepared.ready
+        )
+
+    def _start(self, batch: _Batch) -> set[Future[None]]:
+        """Hand a prepared batch to the sending threads, one queue per patient and channel."""
+        batch.unsent = {r.id for r in batch.ready}
+        batch.safe_until = self._safe_until()
         queues: dict[tuple[str, int], list[Ready]] = {}
-        for ready in prepared.ready:
+        for ready in batch.ready:
             queues.setdefault((ready.channel, ready.patient_id), []).append(ready)
-        pending = {
+        return {
             self._pools[channel].submit(self._send_in_order, items, batch)
             for (channel, _patient), items in queues.items()
         }
+
+    def _finish(self, pending: set[Future[None]], batch: _Batch) -> None:
+        """Record the batch as it comes back, then give back what was never sent."""
+        d = self.dispatcher
         waiting: list[Attempt] = []
         while pending:
             _done, pending = wait(pending, timeout=self.flush_seconds)
-            waiting = self._flush(batch, waiting, result, last=not pending)
-        result.released = release(d.engine, batch.given_back, d.owner, d.now())
-        return result
+            waiting = self._flush(batch, waiting, last=not pending)
+        batch.released += release(d.engine, batch.given_back, d.owner, d.now())
 
-    def _flush(
-        self, batch: _Batch, waiting: list[Attempt], result: BatchResult, last: bool
-    ) -> list[Attempt]:
+    def _recheck(self, batch: _Batch) -> None:
+        """A batch prepared while the last one was out, checked again before it goes.
+
+        What the last batch recorded (an opt-out, a dead number) or a cancellation since
+        may stop some of its messages; those are given back. On stop, all of it is.
+        """
+        d = self.dispatcher
+        ids = [r.id for r in batch.ready]
+        revoked = set(ids) if self.stopping.is_set() else d.renew(ids)
+        if revoked:
+            batch.released = release(d.engine, sorted(revoked), d.owner, d.now())
+            batch.ready = [r for r in batch.ready if r.id not in revoked]
+
+    def _flush(self, batch: _Batch, waiting: list[Attempt], last: bool) -> list[Attempt]:
         """Record what came back and renew the leases; keep what could not be written."""
         while True:
             try:
@@ -174,7 +214,7 @@ class DispatchRunner:
             except queue.Empty:
                 break
         try:
-            result.outcomes.update(self.dispatcher.record(waiting))
+            batch.outcomes.update(self.dispatcher.record(waiting))
             waiting = []
             if not last:
                 with batch.lock:

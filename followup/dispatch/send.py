@@ -39,7 +39,7 @@ from followup.messages.render import Renderer
 from followup.metrics import observe_lateness, observe_send
 from followup.phones import mask
 from followup.protocol import Protocol
-from followup.replies.conversations import start_conversation
+from followup.replies.conversations import SurveyStart, start_conversations
 from followup.scheduling import ACTIVE, patient_facts
 
 log = logging.getLogger(__name__)
@@ -248,6 +248,7 @@ class Dispatcher:
                 p.id: p
                 for p in session.exec(select(Patient).where(col(Patient.id).in_(failed_patients)))
             }
+            surveys: list[SurveyStart] = []
             for attempt in attempts:
                 msg = rows.get(attempt.ready.id)
                 if msg is None:
@@ -259,7 +260,7 @@ class Dispatcher:
                     receipt = attempt.receipt or Receipt(msg.provider_id or "")
                     outcome = self._sent(session, msg, receipt, now, found=attempt.found)
                     if attempt.ready.survey:
-                        self._begin_survey(session, msg, attempt.ready.survey, now)
+                        surveys.append(_survey_start(attempt.ready))
                 else:
                     assert attempt.error is not None
                     patient = patients[attempt.ready.patient_id]
@@ -270,6 +271,7 @@ class Dispatcher:
                     observe_lateness(
                         attempt.ready.channel, (now - attempt.ready.due).total_seconds()
                     )
+            self._begin_surveys(session, surveys, now)
             session.commit()
         return outcomes
 
@@ -446,36 +448,26 @@ class Dispatcher:
         self._finish(session, msg, status, "sent", now)
         return "sent"
 
-    def _begin_survey(
-        self, session: Session, msg: ScheduledMessage, survey: str, now: datetime
-    ) -> None:
-        """A check-in SMS that asks a survey's first question opens the conversation."""
-
-        def start() -> None:
-            start_conversation(
-                session,
-                patient_id=msg.patient_id,
-                appointment_id=msg.appointment_id,
-                scheduled_message_id=msg.id or 0,
-                survey=survey,
-                now=now,
-                expires_after=self.protocol.replies.conversation_expires_after,
-            )
-
-        if self.engine.dialect.name == "sqlite":
-            start()  # one process: no other worker can open one meanwhile
+    def _begin_surveys(self, session: Session, starts: list[SurveyStart], now: datetime) -> None:
+        """Check-in SMS that ask a survey's first question open their conversations."""
+        if not starts:
             return
+        expires_after = self.protocol.replies.conversation_expires_after
+        if self.engine.dialect.name == "sqlite":
+            start_conversations(session, starts, now, expires_after)  # one process
+            return
+        session.flush()
         for _ in range(2):
             try:
-                # Another worker may open this patient's conversation at the same moment;
-                # the unique index refuses one of us. Only the savepoint is lost, not the
-                # batch's record, and the second try sees theirs and replaces it.
+                # Another worker may open one of these patients' conversations at the same
+                # moment; the unique index refuses one of us. Only the savepoint is lost,
+                # not the batch's record, and the second try ends theirs and opens ours.
                 with session.begin_nested():
-                    start()
+                    start_conversations(session, starts, now, expires_after)
                 return
             except IntegrityError:
                 continue
-        log.warning("message %d: its survey conversation could not be opened", msg.id)
+        log.warning("%d survey conversation(s) could not be opened", len(starts))
 
     def _failed(
         self,
@@ -546,12 +538,17 @@ def _next_starts(
         sa_select(A.c.patient_id, A.c.start_at)
         .where(A.c.patient_id.in_(list(patients)), A.c.status.in_(list(ACTIVE)))
         .order_by(A.c.start_at)
-    ):
+    ).all():
         starts[patient_id].append(start)
     return {
         a.id or 0: next((s for s in starts[a.patient_id] if s > a.start_at), None)
         for a in appointments
     }
+
+
+def _survey_start(ready: Ready) -> SurveyStart:
+    assert ready.survey is not None
+    return SurveyStart(ready.patient_id, ready.appointment_id, ready.id, ready.survey)
 
 
 def _mark_unreachable(patient: Patient, exc: ChannelError, now: datetime) -> None:

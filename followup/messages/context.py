@@ -20,6 +20,7 @@ that matches no patient) and reply_hint.
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,7 +28,7 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 
 from followup.planner import resolve_local
-from followup.protocol import Protocol, Step
+from followup.protocol import Clinic, Protocol, Step
 from followup.replies.survey import first_question
 
 _WEEKDAYS = {
@@ -79,6 +80,15 @@ def display_phone(e164: str, country: str) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
+@functools.lru_cache(maxsize=16)
+def _clinic_phones(clinic: Clinic) -> tuple[str, str]:
+    """The clinic's and on-call numbers for display; parsing them costs more than rendering."""
+    return (
+        display_phone(clinic.phone, clinic.country),
+        display_phone(clinic.on_call_phone, clinic.country),
+    )
+
+
 def message_context(
     *,
     first_name: str,
@@ -92,13 +102,14 @@ def message_context(
 ) -> dict[str, Any]:
     """Everything a template may use for one message; times shown in the patient's zone."""
     clinic = protocol.clinic
+    clinic_phone, on_call_phone = _clinic_phones(clinic)
     start = appointment_start.astimezone(tz)
     nxt = next_start.astimezone(tz) if next_start else None
     return {
         "patient_first_name": first_name,
         "clinic_name": clinic.name,
-        "clinic_phone": display_phone(clinic.phone, clinic.country),
-        "on_call_phone": display_phone(clinic.on_call_phone, clinic.country),
+        "clinic_phone": clinic_phone,
+        "on_call_phone": on_call_phone,
         "crisis_line": clinic.crisis_line,
         "emergency_number": clinic.emergency_number,
         "appointment_date": format_date(start, language),
@@ -122,10 +133,11 @@ def reply_context(protocol: Protocol, language: str, first_name: str = "") -> di
     A reply may go to a number that matches no patient; first_name is then empty.
     """
     clinic = protocol.clinic
+    clinic_phone, on_call_phone = _clinic_phones(clinic)
     return {
         "clinic_name": clinic.name,
-        "clinic_phone": display_phone(clinic.phone, clinic.country),
-        "on_call_phone": display_phone(clinic.on_call_phone, clinic.country),
+        "clinic_phone": clinic_phone,
+        "on_call_phone": on_call_phone,
         "crisis_line": clinic.crisis_line,
         "emergency_number": clinic.emergency_number,
         "patient_first_name": first_name,

@@ -11,6 +11,7 @@ an override replaces the file's text wherever that part is rendered or included.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,9 @@ FALLBACK_LANGUAGE = "en"
 # Twilio refuses bodies over 1600 characters; an email past this is a template bug.
 MAX_SMS_CHARS = 1600
 MAX_EMAIL_CHARS = 20_000
+# How long a running service trusts what it last saw of the template files. Each render
+# would otherwise stat the files, and in a busy worker every such call waits for the GIL.
+FILE_CHECK_SECONDS = 2.0
 
 # Characters that editors and word processors slip in. Left alone, any one of them turns
 # the whole SMS into UCS-2: 70 characters a segment instead of 160, so it costs double.
@@ -71,6 +75,30 @@ def normalise_sms(text: str) -> str:
 def _autoescape(name: str | None) -> bool:
     # select_autoescape() only looks at the last suffix, so "x.html.j2" would not be escaped.
     return bool(name and name.endswith((".html.j2", ".html")))
+
+
+class _Files(jinja2.FileSystemLoader):
+    """The template folder; a compiled template is checked against its file at most every
+    `check_seconds` (0: on every lookup, as Jinja2 does)."""
+
+    def __init__(self, path: Path, check_seconds: float) -> None:
+        super().__init__(str(path))
+        self.check_seconds = check_seconds
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+        if not self.check_seconds:
+            return source, filename, uptodate
+        checked = [time.monotonic(), True]  # (when, answer); False makes Jinja2 reload
+
+        def recently_uptodate() -> bool:
+            if time.monotonic() - checked[0] >= self.check_seconds:
+                checked[:] = [time.monotonic(), uptodate()]
+            return bool(checked[1])
+
+        return source, filename, recently_uptodate
 
 
 class OverridingLoader(jinja2.BaseLoader):
@@ -124,13 +152,20 @@ class Renderer:
     """Renders templates from one folder with a sandboxed, strict Jinja2 environment.
 
     With `overrides`, staff edits replace the files' text (see OverridingLoader); without,
-    the files are all there is (simulations, tests).
+    the files are all there is (simulations, tests). A running service passes
+    `file_check_seconds` (FILE_CHECK_SECONDS): a changed file is then seen within that time.
     """
 
-    def __init__(self, templates_dir: Path, overrides: Overrides | None = None) -> None:
+    def __init__(
+        self,
+        templates_dir: Path,
+        overrides: Overrides | None = None,
+        file_check_seconds: float = 0.0,
+    ) -> None:
         self.templates_dir = templates_dir
-        self.files = jinja2.FileSystemLoader(str(templates_dir))
+        self.files = _Files(templates_dir, file_check_seconds)
         self.overrides = overrides
+        self._paths: dict[tuple[str, str, str], tuple[float, str | None]] = {}
         self.env = ImmutableSandboxedEnvironment(
             loader=self.files if overrides is None else OverridingLoader(self.files, overrides),
             undefined=jinja2.StrictUndefined,
@@ -142,11 +177,24 @@ class Renderer:
 
     def template_path(self, template: str, language: str, part: str) -> str:
         """Return the loader name of a part, falling back to English when missing."""
+        key = (template, language, part)
+        now = time.monotonic()
+        seen = self._paths.get(key)
+        if seen is not None and now - seen[0] < self.files.check_seconds:
+            name = seen[1]
+        else:
+            name = self._find(template, language, part)
+            self._paths[key] = (now, name)
+        if name is None:
+            raise RenderError(f"no template {template}/{part} for language {language!r} or English")
+        return name
+
+    def _find(self, template: str, language: str, part: str) -> str | None:
         for lang in (language, FALLBACK_LANGUAGE):
             name = f"{lang}/{template}/{part}.j2"
             if (self.templates_dir / name).is_file():
                 return name
-        raise RenderError(f"no template {template}/{part} for language {language!r} or English")
+        return None
 
     def overridden(self, name: str) -> bool:
         """Whether a staff edit, not the file, is what `name` renders from now."""

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, func
@@ -24,6 +25,7 @@ from sqlmodel import Session, col, select
 from followup.db.engine import make_engine
 from followup.db.models import TemplateRevision
 from followup.errors import FollowupError
+from followup.messages.render import FILE_CHECK_SECONDS, Renderer
 from followup.staff import audit
 
 
@@ -127,6 +129,14 @@ class RevisionSource:
             url = self.engine.url.render_as_string(hide_password=False)
             self._own = make_engine(url, poolclass=NullPool)
         return self._own
+
+
+def service_renderer(templates_dir: Path, engine: Engine) -> Renderer:
+    """The Renderer of a running worker or web: staff edits applied, files re-checked every
+    FILE_CHECK_SECONDS rather than on every render."""
+    return Renderer(
+        templates_dir, overrides=RevisionSource(engine), file_check_seconds=FILE_CHECK_SECONDS
+    )
 
 
 def latest(session: Session, key: PartKey) -> TemplateRevision | None:

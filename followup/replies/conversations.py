@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
 from followup.db.models import Conversation
+
+C = Conversation.__table__  # type: ignore[attr-defined]
 
 
 def open_conversation(session: Session, patient_id: int, now: datetime) -> Conversation | None:
@@ -24,36 +29,50 @@ def open_conversation(session: Session, patient_id: int, now: datetime) -> Conve
     return conversation
 
 
-def start_conversation(
-    session: Session,
-    *,
-    patient_id: int,
-    appointment_id: int,
-    scheduled_message_id: int,
-    survey: str,
-    now: datetime,
-    expires_after: timedelta,
-) -> Conversation:
-    """Begin a survey at its first question; a newer check-in replaces an older one."""
-    for old in session.exec(
-        select(Conversation).where(
-            Conversation.patient_id == patient_id, col(Conversation.ended_at).is_(None)
-        )
-    ):
-        old.ended_at = now
-        session.add(old)
-    session.flush()  # the partial unique index allows one open conversation per patient
-    conversation = Conversation(
-        patient_id=patient_id,
-        appointment_id=appointment_id,
-        scheduled_message_id=scheduled_message_id,
-        survey=survey,
-        started_at=now,
-        expires_at=now + expires_after,
+@dataclass(frozen=True, slots=True)
+class SurveyStart:
+    """A check-in SMS that went out asking its survey's first question."""
+
+    patient_id: int
+    appointment_id: int
+    scheduled_message_id: int
+    survey: str
+
+
+def start_conversations(
+    session: Session, starts: Sequence[SurveyStart], now: datetime, expires_after: timedelta
+) -> None:
+    """Begin each survey at its first question; a newer check-in replaces an older one.
+
+    `starts` come in the order they were sent: of one patient's, the last stays open.
+    Two statements whatever the number, so a batch's record stays one short transaction.
+    """
+    if not starts:
+        return
+    latest = {start.patient_id: start for start in starts}
+    session.execute(
+        update(C)
+        .where(C.c.patient_id.in_(list(latest)), C.c.ended_at.is_(None))
+        .values(ended_at=now)
     )
-    session.add(conversation)
-    session.flush()
-    return conversation
+    # The partial unique index allows one open conversation per patient.
+    session.execute(
+        insert(C),
+        [
+            {
+                "patient_id": start.patient_id,
+                "appointment_id": start.appointment_id,
+                "scheduled_message_id": start.scheduled_message_id,
+                "survey": start.survey,
+                "question_index": 0,
+                "reasked": False,
+                "started_at": now,
+                "expires_at": now + expires_after,
+                "ended_at": None if latest[start.patient_id] is start else now,
+            }
+            for start in starts
+        ],
+    )
 
 
 def end_conversation(session: Session, patient_id: int, now: datetime) -> None:

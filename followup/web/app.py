@@ -14,8 +14,7 @@ from sqlalchemy import Engine
 from starlette.middleware.sessions import SessionMiddleware
 
 from followup.channels.registry import build_channels
-from followup.messages.render import Renderer
-from followup.messages.revisions import RevisionSource
+from followup.messages.revisions import service_renderer
 from followup.metrics import CONTENT_TYPE, build_registry, exposition, metrics_allowed
 from followup.protocol import Protocol, load_protocol
 from followup.readiness import Readiness
@@ -72,7 +71,7 @@ def create_app(settings: Settings, engine: Engine, protocol: Protocol | None = N
             engine,
             protocol,
             # Staff edits made in the template editor apply to replies as to everything else.
-            Renderer(settings.templates_dir, overrides=RevisionSource(engine)),
+            service_renderer(settings.templates_dir, engine),
             app.state.channels,
         )
     )

@@ -45,7 +45,6 @@ from followup.messages.render import Channel, Renderer
 from followup.messages.revisions import (
     PartKey,
     RevisionError,
-    RevisionSource,
     history,
     latest,
     newest_revisions,
@@ -53,6 +52,7 @@ from followup.messages.revisions import (
     reset,
     rollback,
     save_revision,
+    service_renderer,
 )
 from followup.messages.segments import count_segments
 from followup.protocol import Protocol, Step
@@ -113,7 +113,7 @@ class HistoryRow:
 def templates_router(settings: Settings, engine: Engine) -> APIRouter:
     """The /staff/templates pages, rendering through a Renderer that sees staff edits."""
     router = APIRouter(prefix="/staff/templates")
-    renderer = Renderer(settings.templates_dir, overrides=RevisionSource(engine))
+    renderer = service_renderer(settings.templates_dir, engine)
 
     @router.get("", response_class=HTMLResponse)
     def list_page(request: Request, staff: Staff = Depends(require_staff)) -> HTMLResponse:

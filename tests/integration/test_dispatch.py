@@ -876,6 +876,70 @@ def test_a_runner_stopped_mid_batch_gives_the_rest_back_for_another_worker(
     assert world.fake.requests == len(due)
 
 
+def test_a_number_refused_in_one_batch_gets_nothing_from_the_batch_prepared_meanwhile(
+    world: World,
+) -> None:
+    world.plan(INFUSION, *DAILY)
+    world.clock.at = PLANNED_AT
+    due = _all_sms_due_now(world)
+    world.fake.fail_for(PHONE, status=400, code=21211)
+    # Batches of 3: the second is claimed and prepared while the first is with Twilio,
+    # before anyone knows the number is dead.
+    runner = DispatchRunner(
+        world.dispatcher(), {"sms": Lane(1, 1000.0), "email": Lane(1, 1000.0)}, LEASE, 3
+    )
+    try:
+        result = runner.run_until_idle()
+    finally:
+        runner.close()
+
+    assert world.fake.requests == 1
+    assert result.outcomes["failed"] == 1 and result.outcomes["sent"] == 0
+    rows = [r for r in world.rows() if r.id in due]
+    assert sorted(r.status for r in rows) == [MessageStatus.FAILED] + [MessageStatus.SKIPPED] * (
+        len(due) - 1
+    )
+    assert all(r.in_flight_since is None for r in rows)
+
+
+def test_a_runner_stopped_while_the_next_batch_waits_gives_that_batch_back_untouched(
+    world: World,
+) -> None:
+    world.plan(INFUSION, *DAILY)
+    world.clock.at = PLANNED_AT
+    due = _all_sms_due_now(world)
+    runner: DispatchRunner | None = None
+
+    def stop_once_the_next_batch_is_prepared() -> None:
+        assert runner is not None
+        deadline = time.monotonic() + 10
+        while sum(r.in_flight_since is not None for r in world.rows()) < 10:
+            assert time.monotonic() < deadline, "the next batch was never prepared"
+            time.sleep(0.02)
+        runner.stop()
+
+    runner = DispatchRunner(
+        world.dispatcher(sms=Hook(world.sms, stop_once_the_next_batch_is_prepared)),
+        {"sms": Lane(1, 1000.0), "email": Lane(1, 1000.0)},
+        LEASE,
+        5,
+    )
+    try:
+        result = runner.run_until_idle()
+    finally:
+        runner.close()
+
+    assert result.outcomes["sent"] == 1
+    assert result.claimed == 10  # this batch and the one prepared while it was out
+    assert result.released == 9
+    unsent = [r for r in world.rows() if r.id in due and r.status != MessageStatus.SENT]
+    assert len(unsent) == len(due) - 1
+    for row in unsent:
+        assert row.status == MessageStatus.PENDING and row.lease_owner is None
+        assert row.in_flight_since is None and row.attempts == 0
+    assert world.fake.requests == 1
+
+
 def test_a_delivery_report_before_the_send_is_recorded_is_not_downgraded(world: World) -> None:
     world.clock.at = PREPARATION_DUE
     dispatcher = world.dispatcher()

@@ -277,7 +277,7 @@ def test_yes_confirms_the_next_infusion_and_takes_it_off_the_worklist(
 
 def begin_checkin(server: Server) -> None:
     """What the dispatcher does when the day-1 check-in SMS goes out."""
-    from followup.replies.conversations import start_conversation
+    from followup.replies.conversations import SurveyStart, start_conversations
 
     with Session(server.engine) as session:
         appt = session.exec(select(Appointment)).one()
@@ -285,15 +285,8 @@ def begin_checkin(server: Server) -> None:
             select(ScheduledMessage).where(ScheduledMessage.step == "checkin_day1")
         ).first()
         assert row is not None
-        start_conversation(
-            session,
-            patient_id=appt.patient_id,
-            appointment_id=appt.id or 0,
-            scheduled_message_id=row.id or 0,
-            survey="post_infusion",
-            now=datetime.now(UTC),
-            expires_after=timedelta(hours=24),
-        )
+        start = SurveyStart(appt.patient_id, appt.id or 0, row.id or 0, "post_infusion")
+        start_conversations(session, [start], datetime.now(UTC), timedelta(hours=24))
         session.commit()
 
 

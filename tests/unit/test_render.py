@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -69,3 +71,34 @@ def test_sms_normalising_keeps_text_gsm7() -> None:
         normalise_sms("It\u2019s\xa0ok \u2014 see  you\n\n\n\nsoon\u2026")
         == "It's ok - see you\n\nsoon..."
     )
+
+
+def test_a_service_renderer_sees_a_changed_or_new_file_within_its_check_interval(
+    tmp_path: Path,
+) -> None:
+    renderer_with(tmp_path, {"en/t/sms.txt.j2": "old text"})
+    renderer = Renderer(tmp_path, file_check_seconds=0.3)
+    assert renderer.render("t", "es", "sms", {}).text == "old text"  # English fallback
+    part = tmp_path / "en/t/sms.txt.j2"
+    part.write_text("new text")
+    later = part.stat().st_mtime + 10
+    os.utime(part, (later, later))
+    (tmp_path / "es/t").mkdir(parents=True)
+    (tmp_path / "es/t/sms.txt.j2").write_text("texto nuevo")
+
+    # Within the interval the files are not looked at again: no stat per message.
+    assert renderer.render("t", "en", "sms", {}).text == "old text"
+    assert renderer.render("t", "es", "sms", {}).text == "old text"
+    time.sleep(0.35)
+    assert renderer.render("t", "en", "sms", {}).text == "new text"
+    assert renderer.render("t", "es", "sms", {}).text == "texto nuevo"
+
+
+def test_a_renderer_without_a_check_interval_sees_a_changed_file_at_once(tmp_path: Path) -> None:
+    renderer = renderer_with(tmp_path, {"en/t/sms.txt.j2": "old text"})
+    assert renderer.render("t", "en", "sms", {}).text == "old text"
+    part = tmp_path / "en/t/sms.txt.j2"
+    part.write_text("new text")
+    later = part.stat().st_mtime + 10
+    os.utime(part, (later, later))
+    assert renderer.render("t", "en", "sms", {}).text == "new text"

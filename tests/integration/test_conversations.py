@@ -1,0 +1,55 @@
+"""Survey conversations opened in bulk, as a dispatch batch records its check-ins."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from followup.db.models import Conversation, ScheduledMessage
+from followup.replies.conversations import SurveyStart, open_conversation, start_conversations
+from tests.integration.test_claim import T0, seed
+
+DAY = timedelta(hours=24)
+
+
+def conversations(engine: Engine) -> list[tuple[int | None, bool]]:
+    """(the message it began with, still open) for every conversation, oldest first."""
+    with Session(engine) as session:
+        rows = session.exec(select(Conversation).order_by(col(Conversation.id)))
+        return [(c.scheduled_message_id, c.ended_at is None) for c in rows]
+
+
+def starts_for(engine: Engine, ids: list[int]) -> list[SurveyStart]:
+    with Session(engine) as session:
+        messages = {m.id: m for m in session.exec(select(ScheduledMessage))}
+    return [
+        SurveyStart(messages[i].patient_id, messages[i].appointment_id, i, "post_infusion")
+        for i in ids
+    ]
+
+
+def test_of_one_patients_check_ins_in_one_batch_only_the_last_stays_open(engine: Engine) -> None:
+    ids = seed(engine, 3)
+    with Session(engine) as session:
+        start_conversations(session, starts_for(engine, ids[:1]), T0, DAY)
+        session.commit()
+    with Session(engine) as session:
+        start_conversations(session, starts_for(engine, ids[1:]), T0 + DAY / 2, DAY)
+        session.commit()
+
+    assert conversations(engine) == [(ids[0], False), (ids[1], False), (ids[2], True)]
+    with Session(engine) as session:
+        current = open_conversation(session, starts_for(engine, ids)[0].patient_id, T0 + DAY)
+    assert current is not None and current.scheduled_message_id == ids[2]
+    assert current.question_index == 0 and current.expires_at == T0 + DAY / 2 + DAY
+
+
+def test_starting_no_survey_changes_nothing(engine: Engine) -> None:
+    ids = seed(engine, 1)
+    with Session(engine) as session:
+        start_conversations(session, starts_for(engine, ids), T0, DAY)
+        start_conversations(session, [], T0 + DAY / 2, DAY)
+        session.commit()
+    assert conversations(engine) == [(ids[0], True)]
