@@ -77,6 +77,22 @@ def next_allowed(instant: datetime, tz: ZoneInfo, quiet: QuietHours) -> datetime
     return resolve_local(day, quiet.end, tz)
 
 
+def next_quiet_start(instant: datetime, tz: ZoneInfo, quiet: QuietHours) -> datetime | None:
+    """The first instant from `instant` on that falls in quiet hours in `tz` (None: never).
+
+    What a message found sendable at `instant` must go out before.
+    """
+    local = require_aware(instant).astimezone(tz)
+    if quiet.start == quiet.end:
+        return None
+    if quiet.contains(local.time()):
+        return instant.astimezone(UTC)
+    today = resolve_local(local.date(), quiet.start, tz)
+    if today > instant:
+        return today
+    return resolve_local(local.date() + timedelta(days=1), quiet.start, tz)
+
+
 def nominal_due(step: Step, appt: AppointmentFacts, tz: ZoneInfo) -> datetime:
     """When a step would go out before quiet hours are applied."""
     if step.before_start is not None:

@@ -244,6 +244,8 @@ class DispatchRunner:
                 or ready.id in batch.revoked
                 or time.monotonic() > batch.safe_until
                 or not limiter.acquire(self.stopping)
+                # Quiet hours began or it expired while it waited for its turn.
+                or (ready.send_by is not None and self.dispatcher.now() >= ready.send_by)
             ):
                 batch.give_back(rest)  # never sent: back to pending, checked again
                 return

@@ -14,12 +14,10 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import Engine, and_, or_, update
-from sqlalchemy import select as sa_select
+from sqlalchemy import Connection, Engine, Row, Table, and_, bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
 
 from followup import clock
 from followup.channels.base import (
@@ -38,7 +36,8 @@ from followup.messages.context import message_context
 from followup.messages.render import Renderer
 from followup.metrics import observe_lateness, observe_send
 from followup.phones import mask
-from followup.protocol import Protocol
+from followup.planner import PatientFacts
+from followup.protocol import Protocol, Step
 from followup.replies.conversations import SurveyStart, start_conversations
 from followup.scheduling import ACTIVE, patient_facts
 
@@ -54,9 +53,59 @@ LOOKUP_MARGIN = timedelta(minutes=2)
 # What a status callback may have set before the send itself was recorded.
 REPORTED = frozenset({MessageStatus.DELIVERED, MessageStatus.UNDELIVERED, MessageStatus.FAILED})
 
-T = ScheduledMessage.__table__  # type: ignore[attr-defined]
-A = Appointment.__table__  # type: ignore[attr-defined]
-P = Patient.__table__  # type: ignore[attr-defined]
+T: Table = ScheduledMessage.__table__  # type: ignore[attr-defined]
+A: Table = Appointment.__table__  # type: ignore[attr-defined]
+P: Table = Patient.__table__  # type: ignore[attr-defined]
+
+# Rows are read and written with Core, not as ORM objects: in a worker whose sending
+# threads hold the GIL most of the time, the ORM's per-object work was most of a batch.
+# What prepare reads: the message, its appointment's state, and what the checks and the
+# templates need of the patient.
+_PREPARE = (
+    T.c.id,
+    T.c.appointment_id,
+    T.c.patient_id,
+    T.c.step,
+    T.c.template,
+    T.c.channel,
+    T.c.due_at,
+    T.c.not_before,
+    T.c.expires_at,
+    T.c.quiet_hours_exempt,
+    T.c.status,
+    T.c.attempts,
+    T.c.in_flight_since,
+    T.c.body,
+    T.c.provider_id,
+    A.c.status.label("appointment_status"),
+    A.c.treatment,
+    A.c.start_at,
+    P.c.first_name,
+    P.c.language,
+    P.c.timezone,
+    P.c.phone,
+    P.c.email,
+    P.c.sms_consent,
+    P.c.email_consent,
+    P.c.opted_out_at,
+    P.c.sms_unreachable_at,
+    P.c.paused_at,
+)
+# What record reads: the message's state now, and the patient's number for a failure.
+_RECORD = (
+    T.c.id,
+    T.c.patient_id,
+    T.c.step,
+    T.c.channel,
+    T.c.status,
+    T.c.attempts,
+    T.c.provider_id,
+    P.c.phone,
+    P.c.opted_out_at,
+)
+# Column values to write back, per row id.
+Changes = dict[str, Any]
+DbRow = Row[*tuple[Any, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +119,9 @@ class Ready:
     in_flight_since: datetime
     due: datetime  # when it was meant to go: the plan's time, or later after a deferral
     survey: str | None  # the survey its text starts asking, if any
+    # Quiet hours begin or it expires then: not handed to the provider by this moment, it
+    # is given back and looked at again.
+    send_by: datetime | None = None
 
     @property
     def channel(self) -> str:
@@ -93,6 +145,21 @@ class Prepared:
 
     ready: list[Ready] = field(default_factory=list)
     outcomes: Counter[Outcome] = field(default_factory=Counter)
+
+
+@dataclass(slots=True)
+class _Writes:
+    """What a batch's transaction writes back: changed columns per message and patient."""
+
+    messages: dict[int, Changes] = field(default_factory=dict)
+    patients: dict[int, Changes] = field(default_factory=dict)
+
+    def message(self, message_id: int) -> Changes:
+        return self.messages.setdefault(message_id, {})
+
+    def write(self, connection: Connection) -> None:
+        _update_rows(connection, T, self.messages)
+        _update_rows(connection, P, self.patients)
 
 
 @dataclass(slots=True)
@@ -126,78 +193,76 @@ class Dispatcher:
         if not ids:
             return prepared
         now = self.now()
-        with Session(self.engine, expire_on_commit=False) as session:
-            rows = session.exec(
-                select(ScheduledMessage, Appointment, Patient)
-                .join(Appointment, col(Appointment.id) == ScheduledMessage.appointment_id)
-                .join(Patient, col(Patient.id) == ScheduledMessage.patient_id)
+        writes = _Writes()
+        with self.engine.begin() as connection:
+            rows = connection.execute(
+                select(*_PREPARE)
+                .join(A, A.c.id == T.c.appointment_id)
+                .join(P, P.c.id == T.c.patient_id)
                 .where(
-                    col(ScheduledMessage.id).in_(ids),
-                    ScheduledMessage.status == MessageStatus.CLAIMED,
-                    ScheduledMessage.lease_owner == self.owner,
+                    T.c.id.in_(list(ids)),
+                    T.c.status == MessageStatus.CLAIMED,
+                    T.c.lease_owner == self.owner,
                 )
-                .order_by(col(ScheduledMessage.due_at), col(ScheduledMessage.id))
-                .with_for_update(of=ScheduledMessage)
+                .order_by(T.c.due_at, T.c.id)
+                .with_for_update(of=T)
             ).all()
             # Someone else's now: another worker took it over after our lease ran out.
             if lost := len(set(ids)) - len(rows):
                 prepared.outcomes["lost"] += lost
-            following = _next_starts(session, [appt for _msg, appt, _patient in rows])
-            for msg, appt, patient in rows:
-                result = self._prepare_one(session, msg, appt, patient, following, now)
+            following = _next_starts(connection, rows)
+            for row in rows:
+                result = self._prepare_one(row, writes, following.get(row.id), now)
                 if isinstance(result, Ready):
                     prepared.ready.append(result)
                 else:
                     prepared.outcomes[result] += 1
-            session.commit()
+            writes.write(connection)
         return prepared
 
     def _prepare_one(
-        self,
-        session: Session,
-        msg: ScheduledMessage,
-        appt: Appointment,
-        patient: Patient,
-        following: Mapping[int, datetime | None],
-        now: datetime,
+        self, row: DbRow, writes: _Writes, next_start: datetime | None, now: datetime
     ) -> Ready | Outcome:
-        if msg.in_flight_since is not None:
+        changes = writes.message(row.id)
+        if row.in_flight_since is not None:
             # A worker died waiting for the provider. Settle that first: the patient
             # may already have this message, whatever the checks below would now say.
-            outcome = self._settle_unanswered(session, msg, patient)
+            outcome = self._settle_unanswered(row, writes, now)
             if outcome is not None:
                 return outcome
-        outcome = self._check(session, msg, appt, patient, now)
-        if outcome is not None:
-            return outcome
-        step = next((s for s in self.protocol.steps_for(appt.treatment) if s.key == msg.step), None)
+        facts = patient_facts(row, self.protocol.clinic.tz)
+        decision = self._check(row, facts, changes, now)
+        if isinstance(decision, str):
+            return decision
+        step = next((s for s in self.protocol.steps_for(row.treatment) if s.key == row.step), None)
         try:
             if step is None:
-                raise RenderError(f"step {msg.step!r} is no longer in the protocol")
-            envelope = self._envelope(msg, appt, patient, following.get(appt.id or 0), now)
+                raise RenderError(f"step {row.step!r} is no longer in the protocol")
+            envelope = self._envelope(row, step, facts, next_start, now)
         except RenderError as exc:
             log.warning(
-                "message %d (%s %s): template failed: %s", msg.id, msg.step, msg.channel, exc
+                "message %d (%s %s): template failed: %s", row.id, row.step, row.channel, exc
             )
-            return self._finish(
-                session, msg, MessageStatus.FAILED, "failed", now, code="render", text=str(exc)
+            return _finish(
+                changes, MessageStatus.FAILED, "failed", now, code="render", text=str(exc)
             )
         # Recorded before the provider hears of it; renewing the lease keeps the batch ours.
-        msg.attempts += 1
-        msg.in_flight_since = now
-        msg.body = envelope.text
-        msg.lease_expires_at = now + self.lease
-        msg.updated_at = now
-        session.add(msg)
-        assert msg.id is not None
+        changes.update(
+            attempts=row.attempts + 1,
+            in_flight_since=now,
+            body=envelope.text,
+            lease_expires_at=now + self.lease,
+            updated_at=now,
+        )
         return Ready(
-            id=msg.id,
-            patient_id=msg.patient_id,
-            appointment_id=msg.appointment_id,
+            id=row.id,
+            patient_id=row.patient_id,
+            appointment_id=row.appointment_id,
             envelope=envelope,
             in_flight_since=now,
-            due=max(msg.due_at, msg.not_before) if msg.not_before else msg.due_at,
-            survey=step.survey if msg.channel == "sms" else None,
+            due=max(row.due_at, row.not_before) if row.not_before else row.due_at,
+            survey=step.survey if row.channel == "sms" else None,
+            send_by=decision,
         )
 
     def attempt(self, ready: Ready) -> Attempt:
@@ -230,49 +295,43 @@ class Dispatcher:
         if not attempts:
             return outcomes
         now = self.now()
-        ids = [a.ready.id for a in attempts]
-        with Session(self.engine, expire_on_commit=False) as session:
+        writes = _Writes()
+        surveys: list[SurveyStart] = []
+        with self.engine.begin() as connection:
             rows = {
-                m.id: m
-                for m in session.exec(
-                    select(ScheduledMessage)
+                row.id: row
+                for row in connection.execute(
+                    select(*_RECORD)
+                    .join(P, P.c.id == T.c.patient_id)
                     .where(
-                        col(ScheduledMessage.id).in_(ids),
-                        ScheduledMessage.lease_owner == self.owner,
+                        T.c.id.in_([a.ready.id for a in attempts]), T.c.lease_owner == self.owner
                     )
-                    .with_for_update()
+                    .with_for_update(of=T)
                 )
             }
-            failed_patients = {a.ready.patient_id for a in attempts if a.receipt is None}
-            patients = {
-                p.id: p
-                for p in session.exec(select(Patient).where(col(Patient.id).in_(failed_patients)))
-            }
-            surveys: list[SurveyStart] = []
             for attempt in attempts:
-                msg = rows.get(attempt.ready.id)
-                if msg is None:
+                row = rows.get(attempt.ready.id)
+                if row is None:
                     # Taken over after our lease ran out: the new owner finds it in flight
                     # and looks it up at the provider before doing anything else.
                     log.warning("message %d: lease lost before recording", attempt.ready.id)
                     outcome: Outcome = "lost"
-                elif attempt.receipt is not None or msg.status in REPORTED:
-                    receipt = attempt.receipt or Receipt(msg.provider_id or "")
-                    outcome = self._sent(session, msg, receipt, now, found=attempt.found)
+                elif attempt.receipt is not None or row.status in REPORTED:
+                    receipt = attempt.receipt or Receipt(row.provider_id or "")
+                    outcome = self._sent(row, writes, receipt, now, found=attempt.found)
                     if attempt.ready.survey:
                         surveys.append(_survey_start(attempt.ready))
                 else:
                     assert attempt.error is not None
-                    patient = patients[attempt.ready.patient_id]
-                    outcome = self._failed(session, msg, patient, attempt.error, now)
+                    outcome = self._failed(row, writes, attempt.error, now)
                 outcomes[outcome] += 1
                 observe_send(attempt.ready.channel, outcome, attempt.seconds)
                 if outcome == "sent":
                     observe_lateness(
                         attempt.ready.channel, (now - attempt.ready.due).total_seconds()
                     )
-            self._begin_surveys(session, surveys, now)
-            session.commit()
+            writes.write(connection)
+            self._begin_surveys(connection, surveys, now)
         return outcomes
 
     def renew(self, unsent: Sequence[int]) -> set[int]:
@@ -300,107 +359,94 @@ class Dispatcher:
             )
             return set(
                 connection.execute(
-                    sa_select(T.c.id)
+                    select(T.c.id)
                     .join(A, A.c.id == T.c.appointment_id)
                     .join(P, P.c.id == T.c.patient_id)
                     .where(T.c.id.in_(list(unsent)), stopped)
                 ).scalars()
             )
 
-    def _settle_unanswered(
-        self, session: Session, msg: ScheduledMessage, patient: Patient
-    ) -> Outcome | None:
+    def _settle_unanswered(self, row: DbRow, writes: _Writes, now: datetime) -> Outcome | None:
         """Record an earlier attempt the provider took; None when it did not (or cannot tell)."""
-        channel = self.channels[msg.channel]
-        to = patient.phone if msg.channel == "sms" else patient.email
-        if not isinstance(channel, LookupChannel) or msg.body is None or to is None:
+        channel = self.channels[row.channel]
+        to = row.phone if row.channel == "sms" else row.email
+        if not isinstance(channel, LookupChannel) or row.body is None or to is None:
             return None  # SMTP has no lookup: a resend is the lesser harm than silence
         envelope = Envelope(
-            message_id=msg.id or 0,
-            channel="sms" if msg.channel == "sms" else "email",
+            message_id=row.id,
+            channel="sms" if row.channel == "sms" else "email",
             to=to,
-            text=msg.body,
+            text=row.body,
         )
-        assert msg.in_flight_since is not None
-        now = self.now()
         try:
-            found = self._lookup(channel, envelope, msg.in_flight_since)
+            found = self._lookup(channel, envelope, row.in_flight_since)
         except ChannelError as exc:
             # Unsure whether it went out: never resend blind; ask again later.
             unsure = ChannelError(str(exc), permanent=False, maybe_sent=True, code=exc.code)
-            return self._failed(session, msg, patient, unsure, now)
+            return self._failed(row, writes, unsure, now)
         if found is not None:
-            return self._sent(session, msg, found, now, found=True)
-        msg.in_flight_since = None  # the provider never took it
+            return self._sent(row, writes, found, now, found=True)
+        writes.message(row.id)["in_flight_since"] = None  # the provider never took it
         return None
 
     def _check(
-        self,
-        session: Session,
-        msg: ScheduledMessage,
-        appt: Appointment,
-        patient: Patient,
-        now: datetime,
-    ) -> Outcome | None:
-        """The appointment, consent, opt-out, expiry and quiet hours, looked at again now."""
-        if appt.status not in ACTIVE:
+        self, row: DbRow, facts: PatientFacts, changes: Changes, now: datetime
+    ) -> Outcome | datetime | None:
+        """The appointment, consent, opt-out, expiry and quiet hours, looked at again now.
+
+        An outcome when the message must not go now; else when the answer stops holding.
+        """
+        if row.appointment_status not in ACTIVE:
             # Cancelled while this message was claimed: re-planning leaves claimed rows alone.
-            return self._finish(
-                session,
-                msg,
+            return _finish(
+                changes,
                 MessageStatus.CANCELLED,
                 "cancelled",
                 now,
-                reason=f"appointment {appt.status}",
+                reason=f"appointment {row.appointment_status}",
             )
         decision = decide(
-            channel=msg.channel,
-            expires_at=msg.expires_at,
-            quiet_hours_exempt=msg.quiet_hours_exempt,
-            patient=patient_facts(patient, self.protocol.clinic.tz),
+            channel=row.channel,
+            expires_at=row.expires_at,
+            quiet_hours_exempt=row.quiet_hours_exempt,
+            patient=facts,
             quiet=self.protocol.quiet_hours,
             now=now,
         )
         if decision.action == "send":
-            return None
+            return decision.until
         if decision.action == "defer":
-            msg.not_before = decision.at
-            return self._finish(session, msg, MessageStatus.PENDING, "deferred", now)
+            changes["not_before"] = decision.at
+            return _finish(changes, MessageStatus.PENDING, "deferred", now)
         if decision.action == "skip":
-            return self._finish(
-                session, msg, MessageStatus.SKIPPED, "skipped", now, reason=decision.reason
-            )
-        return self._finish(
-            session, msg, MessageStatus.EXPIRED, "expired", now, reason=decision.reason
-        )
+            return _finish(changes, MessageStatus.SKIPPED, "skipped", now, reason=decision.reason)
+        return _finish(changes, MessageStatus.EXPIRED, "expired", now, reason=decision.reason)
 
     def _envelope(
         self,
-        msg: ScheduledMessage,
-        appt: Appointment,
-        patient: Patient,
+        row: DbRow,
+        step: Step,
+        facts: PatientFacts,
         next_start: datetime | None,
         now: datetime,
     ) -> Envelope:
-        step = next(s for s in self.protocol.steps_for(appt.treatment) if s.key == msg.step)
-        facts = patient_facts(patient, self.protocol.clinic.tz)
         context = message_context(
-            first_name=patient.first_name,
-            language=patient.language,
+            first_name=row.first_name,
+            language=row.language,
             tz=facts.timezone,
-            appointment_start=appt.start_at,
+            appointment_start=row.start_at,
             next_start=next_start,
             step=step,
-            treatment=appt.treatment,
+            treatment=row.treatment,
             protocol=self.protocol,
         )
-        channel: ChannelName = "sms" if msg.channel == "sms" else "email"
-        rendered = self.renderer.render(msg.template, patient.language, channel, context)
-        to = patient.phone if channel == "sms" else patient.email
+        channel: ChannelName = "sms" if row.channel == "sms" else "email"
+        rendered = self.renderer.render(row.template, row.language, channel, context)
+        to = row.phone if channel == "sms" else row.email
         assert to is not None  # the send-time check refused a patient without one
-        valid_for = (msg.expires_at - now) if msg.expires_at else None
+        valid_for = (row.expires_at - now) if row.expires_at else None
         return Envelope(
-            message_id=msg.id or 0,
+            message_id=row.id,
             channel=channel,
             to=to,
             text=rendered.text,
@@ -422,127 +468,128 @@ class Dispatcher:
             raise
 
     def _sent(
-        self,
-        session: Session,
-        msg: ScheduledMessage,
-        receipt: Receipt,
-        now: datetime,
-        found: bool = False,
+        self, row: DbRow, writes: _Writes, receipt: Receipt, now: datetime, found: bool = False
     ) -> Outcome:
-        msg.provider_id = receipt.provider_id or msg.provider_id
-        msg.sent_at = now
-        msg.in_flight_since = None
-        msg.error_code = msg.error_text = None
+        changes = writes.message(row.id)
+        changes.update(
+            provider_id=receipt.provider_id or row.provider_id,
+            sent_at=now,
+            in_flight_since=None,
+            error_code=None,
+            error_text=None,
+        )
         # One line a message at DEBUG: the database holds the record, the batch logs a summary.
         log.log(
             logging.INFO if found else logging.DEBUG,
             "message %d sent: %s %s via %s%s",
-            msg.id,
-            msg.step,
-            msg.channel,
-            self.channels[msg.channel].provider,
+            row.id,
+            row.step,
+            row.channel,
+            self.channels[row.channel].provider,
             " (found at the provider after an unanswered attempt)" if found else "",
         )
         # A delivery report that overtook us already says more than "sent".
-        status = msg.status if msg.status in REPORTED else MessageStatus.SENT
-        self._finish(session, msg, status, "sent", now)
-        return "sent"
+        status = MessageStatus(row.status) if row.status in REPORTED else MessageStatus.SENT
+        return _finish(changes, status, "sent", now)
 
-    def _begin_surveys(self, session: Session, starts: list[SurveyStart], now: datetime) -> None:
+    def _begin_surveys(
+        self, connection: Connection, starts: list[SurveyStart], now: datetime
+    ) -> None:
         """Check-in SMS that ask a survey's first question open their conversations."""
         if not starts:
             return
         expires_after = self.protocol.replies.conversation_expires_after
         if self.engine.dialect.name == "sqlite":
-            start_conversations(session, starts, now, expires_after)  # one process
+            start_conversations(connection, starts, now, expires_after)  # one process
             return
-        session.flush()
         for _ in range(2):
             try:
                 # Another worker may open one of these patients' conversations at the same
                 # moment; the unique index refuses one of us. Only the savepoint is lost,
                 # not the batch's record, and the second try ends theirs and opens ours.
-                with session.begin_nested():
-                    start_conversations(session, starts, now, expires_after)
+                with connection.begin_nested():
+                    start_conversations(connection, starts, now, expires_after)
                 return
             except IntegrityError:
                 continue
         log.warning("%d survey conversation(s) could not be opened", len(starts))
 
-    def _failed(
-        self,
-        session: Session,
-        msg: ScheduledMessage,
-        patient: Patient,
-        exc: ChannelError,
-        now: datetime,
-    ) -> Outcome:
+    def _failed(self, row: DbRow, writes: _Writes, exc: ChannelError, now: datetime) -> Outcome:
+        changes = writes.message(row.id)
         if not exc.maybe_sent:
-            msg.in_flight_since = None  # the provider answered: nothing went out
-        msg.error_code, msg.error_text = exc.code, str(exc)[:500]
-        to = patient.phone if msg.channel == "sms" else None
+            changes["in_flight_since"] = None  # the provider answered: nothing went out
+        changes.update(error_code=exc.code, error_text=str(exc)[:500])
+        to = row.phone if row.channel == "sms" else None
         log.warning(
             "message %d to %s via %s failed (attempt %d, %s): %s",
-            msg.id,
-            mask(to) if to else msg.channel,
-            self.channels[msg.channel].provider,
-            msg.attempts,
+            row.id,
+            mask(to) if to else row.channel,
+            self.channels[row.channel].provider,
+            row.attempts,
             "permanent" if exc.permanent else "retryable",
             exc,
         )
-        if exc.unreachable and msg.channel == "sms":
-            _mark_unreachable(patient, exc, now)
-            session.add(patient)
+        if exc.unreachable and row.channel == "sms":
+            writes.patients.setdefault(row.patient_id, {}).update(_unreachable(row, exc, now))
         if exc.permanent:
-            return self._finish(session, msg, MessageStatus.FAILED, "failed", now)
-        delay = self.retry.next_delay(msg.attempts, exc.retry_after)
+            return _finish(changes, MessageStatus.FAILED, "failed", now)
+        delay = self.retry.next_delay(row.attempts, exc.retry_after)
         if delay is None:
-            return self._finish(
-                session, msg, MessageStatus.DEAD, "dead", now, reason="retries used up"
-            )
-        msg.not_before = now + delay
-        return self._finish(session, msg, MessageStatus.PENDING, "retry", now)
-
-    def _finish(
-        self,
-        session: Session,
-        msg: ScheduledMessage,
-        status: MessageStatus,
-        outcome: Outcome,
-        now: datetime,
-        *,
-        reason: str | None = None,
-        code: str | None = None,
-        text: str | None = None,
-    ) -> Outcome:
-        msg.status = status
-        if reason is not None:
-            msg.status_reason = reason
-        if code is not None:
-            msg.error_code, msg.error_text = code, text
-        msg.lease_owner = msg.lease_expires_at = None
-        msg.updated_at = now
-        session.add(msg)
-        return outcome
+            return _finish(changes, MessageStatus.DEAD, "dead", now, reason="retries used up")
+        changes["not_before"] = now + delay
+        return _finish(changes, MessageStatus.PENDING, "retry", now)
 
 
-def _next_starts(
-    session: Session, appointments: Sequence[Appointment]
-) -> dict[int, datetime | None]:
-    """Each appointment's next active infusion of the same patient, in one query."""
-    patients = {a.patient_id for a in appointments}
+def _finish(
+    changes: Changes,
+    status: MessageStatus,
+    outcome: Outcome,
+    now: datetime,
+    *,
+    reason: str | None = None,
+    code: str | None = None,
+    text: str | None = None,
+) -> Outcome:
+    """Give a message its next state and let go of its claim."""
+    changes["status"] = status
+    if reason is not None:
+        changes["status_reason"] = reason
+    if code is not None:
+        changes.update(error_code=code, error_text=text)
+    changes.update(lease_owner=None, lease_expires_at=None, updated_at=now)
+    return outcome
+
+
+def _update_rows(connection: Connection, table: Table, changes: Mapping[int, Changes]) -> None:
+    """Write each row's changed columns, one executemany per set of columns."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for row_id, values in changes.items():
+        if values:
+            named = {f"v_{name}": value for name, value in values.items()}
+            groups[tuple(sorted(values))].append({"row_id": row_id, **named})
+    for columns, rows in groups.items():
+        connection.execute(
+            update(table)
+            .where(table.c.id == bindparam("row_id"))
+            .values({name: bindparam(f"v_{name}") for name in columns}),
+            rows,
+        )
+
+
+def _next_starts(connection: Connection, rows: Sequence[DbRow]) -> dict[int, datetime | None]:
+    """Each message's next active infusion of the same patient, in one query."""
+    patients = {row.patient_id for row in rows}
     if not patients:
         return {}
     starts: dict[int, list[datetime]] = defaultdict(list)
-    for patient_id, start in session.execute(
-        sa_select(A.c.patient_id, A.c.start_at)
+    for patient_id, start in connection.execute(
+        select(A.c.patient_id, A.c.start_at)
         .where(A.c.patient_id.in_(list(patients)), A.c.status.in_(list(ACTIVE)))
         .order_by(A.c.start_at)
     ).all():
         starts[patient_id].append(start)
     return {
-        a.id or 0: next((s for s in starts[a.patient_id] if s > a.start_at), None)
-        for a in appointments
+        row.id: next((s for s in starts[row.patient_id] if s > row.start_at), None) for row in rows
     }
 
 
@@ -551,11 +598,12 @@ def _survey_start(ready: Ready) -> SurveyStart:
     return SurveyStart(ready.patient_id, ready.appointment_id, ready.id, ready.survey)
 
 
-def _mark_unreachable(patient: Patient, exc: ChannelError, now: datetime) -> None:
+def _unreachable(row: DbRow, exc: ChannelError, now: datetime) -> Changes:
     """Stop texting a number the provider refuses; 21610 means the patient opted out."""
     if exc.code == UNSUBSCRIBED:
-        patient.opted_out_at = patient.opted_out_at or now
-    else:
-        patient.sms_unreachable_at = now
-        patient.sms_unreachable_reason = f"{exc.code}: {exc}"[:200]
-    patient.updated_at = now
+        return {"opted_out_at": row.opted_out_at or now, "updated_at": now}
+    return {
+        "sms_unreachable_at": now,
+        "sms_unreachable_reason": f"{exc.code}: {exc}"[:200],
+        "updated_at": now,
+    }

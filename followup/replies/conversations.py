@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, update
+from sqlalchemy import Connection, insert, update
 from sqlmodel import Session, col, select
 
 from followup.db.models import Conversation
@@ -40,7 +40,7 @@ class SurveyStart:
 
 
 def start_conversations(
-    session: Session, starts: Sequence[SurveyStart], now: datetime, expires_after: timedelta
+    db: Session | Connection, starts: Sequence[SurveyStart], now: datetime, expires_after: timedelta
 ) -> None:
     """Begin each survey at its first question; a newer check-in replaces an older one.
 
@@ -50,13 +50,13 @@ def start_conversations(
     if not starts:
         return
     latest = {start.patient_id: start for start in starts}
-    session.execute(
+    db.execute(
         update(C)
         .where(C.c.patient_id.in_(list(latest)), C.c.ended_at.is_(None))
         .values(ended_at=now)
     )
     # The partial unique index allows one open conversation per patient.
-    session.execute(
+    db.execute(
         insert(C),
         [
             {

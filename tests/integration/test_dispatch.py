@@ -940,6 +940,42 @@ def test_a_runner_stopped_while_the_next_batch_waits_gives_that_batch_back_untou
     assert world.fake.requests == 1
 
 
+def test_a_message_still_waiting_its_turn_when_quiet_hours_begin_is_held_until_morning(
+    world: World,
+) -> None:
+    world.plan(INFUSION, *DAILY)
+    world.clock.at = datetime(2026, 4, 16, 0, 59, 30, tzinfo=UTC)  # 20:59:30 in New York
+    due = _all_sms_due_now(world)
+
+    def quiet_hours_begin() -> None:
+        world.clock.at = datetime(2026, 4, 16, 1, 0, 30, tzinfo=UTC)  # 21:00:30
+
+    runner = DispatchRunner(
+        world.dispatcher(sms=Hook(world.sms, quiet_hours_begin)),
+        {"sms": Lane(1, 1000.0), "email": Lane(1, 1000.0)},
+        LEASE,
+        100,
+    )
+    try:
+        runner.run_until_idle()
+        runner.run_until_idle()  # the worker's next tick looks at what was given back
+    finally:
+        runner.close()
+
+    rows = {r.id: r for r in world.rows() if r.id in due}
+    by_sid = {r.provider_id: r for r in rows.values() if r.provider_id}
+    # The first went before 21:00; after it, only what quiet hours do not hold back.
+    first, *after_nine = [by_sid[m["sid"]] for m in world.fake.messages]
+    assert all(r.quiet_hours_exempt for r in after_nine)
+    held = [r for r in rows.values() if not r.quiet_hours_exempt and r.id != first.id]
+    assert held
+    for row in held:
+        assert row.status in (MessageStatus.PENDING, MessageStatus.EXPIRED), row.step
+        if row.status == MessageStatus.PENDING:
+            assert row.not_before == datetime(2026, 4, 16, 12, 0, tzinfo=UTC)  # 08:00
+            assert row.attempts == 0 and row.in_flight_since is None
+
+
 def test_a_delivery_report_before_the_send_is_recorded_is_not_downgraded(world: World) -> None:
     world.clock.at = PREPARATION_DUE
     dispatcher = world.dispatcher()

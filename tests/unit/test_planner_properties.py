@@ -12,6 +12,7 @@ from followup.planner import (
     AppointmentFacts,
     PatientFacts,
     next_allowed,
+    next_quiet_start,
     plan_appointment,
     resolve_local,
 )
@@ -111,6 +112,37 @@ def test_next_allowed_moves_forward_at_most_to_the_end_of_the_window(
         assert moved.astimezone(tz).time() == QUIET.end
         # Nothing allowed was skipped over: every minute in between was quiet.
         assert moved - instant <= timedelta(hours=12)
+
+
+# Quiet windows that wrap midnight, stay inside one day, or begin inside a DST gap.
+windows = st.sampled_from(
+    [
+        QUIET,
+        QuietHours(start=time(0, 0), end=time(7, 0)),
+        QuietHours(start=time(2, 30), end=time(9, 0)),
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(instant=starts, tz=st.sampled_from(ZONES), quiet=windows)
+def test_next_quiet_start_is_the_first_quiet_moment_from_now(
+    instant: datetime, tz: ZoneInfo, quiet: QuietHours
+) -> None:
+    begins = next_quiet_start(instant, tz, quiet)
+    assert begins is not None and begins >= instant
+    assert quiet.contains(begins.astimezone(tz).time())
+    assert begins - instant <= timedelta(hours=25)
+    # A message found sendable now may go until then, and not a minute of that is quiet.
+    probe = instant
+    while probe < begins:
+        assert not quiet.contains(probe.astimezone(tz).time())
+        probe += timedelta(minutes=1)
+
+
+def test_no_quiet_window_never_begins() -> None:
+    always = QuietHours(start=time(8, 0), end=time(8, 0))
+    assert next_quiet_start(datetime(2026, 1, 1, tzinfo=UTC), ZONES[0], always) is None
 
 
 @settings(max_examples=500, deadline=None)
