@@ -4,6 +4,10 @@
 processing, so nothing a patient wrote is lost to a bug further down; if processing fails
 the message is flagged for staff and, when it reads as a crisis, the patient still gets
 the crisis answer.
+
+Every webhook takes this path, so it is kept to two short transactions: the store (one
+INSERT) and the processing (one query for the sender and their open survey, then what
+the message calls for, one UPDATE of the message and one INSERT of the answer).
 """
 
 from __future__ import annotations
@@ -11,8 +15,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Engine, update
+from sqlalchemy import CursorResult, Engine, and_, bindparam, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -32,7 +37,7 @@ from followup.messages.context import display_phone, reply_context
 from followup.messages.render import Renderer
 from followup.phones import mask
 from followup.protocol import Protocol
-from followup.replies.conversations import end_conversation, open_conversation
+from followup.replies.conversations import end_conversation
 from followup.replies.parse import Keyword, keyword, parse_confirmation
 from followup.replies.survey import SurveyState, answer
 from followup.replies.triage import detect_crisis
@@ -42,6 +47,38 @@ log = logging.getLogger(__name__)
 
 # YES and CALL refer to the next infusion when it is this close.
 CONFIRMATION_HORIZON = timedelta(days=7)
+
+INBOUND = InboundMessage.__table__  # type: ignore[attr-defined]
+REPLY = ReplyMessage.__table__  # type: ignore[attr-defined]
+
+# Built once: every webhook runs them, and a statement object made per call costs more
+# (construction and cache key) than SQLite takes to run it. Values come as parameters.
+_STORE = insert(INBOUND)
+_STORED_ID = select(INBOUND.c.id).where(INBOUND.c.provider_sid == bindparam("sid"))
+_RECORD = update(INBOUND).where(INBOUND.c.id == bindparam("message_id"))
+_ANSWER = insert(REPLY)
+_SENDER = (
+    select(Patient, Conversation)
+    .outerjoin(
+        Conversation,
+        and_(
+            col(Conversation.patient_id) == col(Patient.id),
+            col(Conversation.ended_at).is_(None),
+        ),
+    )
+    .where(col(Patient.phone) == bindparam("number"))
+    .order_by(col(Patient.id))
+)
+_NEXT_INFUSION = (
+    select(Appointment)
+    .where(
+        col(Appointment.patient_id) == bindparam("patient_id"),
+        col(Appointment.status).in_(ACTIVE),
+        col(Appointment.start_at) > bindparam("now"),
+        col(Appointment.start_at) <= bindparam("horizon"),
+    )
+    .order_by(col(Appointment.start_at))
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +118,7 @@ def handle(
     if not new:
         return _previous_answer(engine, message_id)
     try:
-        return process(engine, protocol, renderer, message_id, now)
+        return process(engine, protocol, renderer, message_id, inbound, now)
     except Exception as exc:
         log.exception("inbound message %d: processing failed", message_id)
         return _after_failure(engine, protocol, message_id, inbound.body, exc, now)
@@ -89,69 +126,101 @@ def handle(
 
 def store(engine: Engine, inbound: Inbound, now: datetime) -> tuple[int, bool]:
     """Commit the raw message; (id, False) when this MessageSid was stored before."""
-    with Session(engine) as session:
-        row = InboundMessage(
-            provider_sid=inbound.sid,
-            from_number=inbound.from_number,
-            to_number=inbound.to_number,
-            body=inbound.body,
-            received_at=now,
-        )
-        session.add(row)
-        try:
-            session.commit()
-            return row.id or 0, True
-        except IntegrityError:
-            session.rollback()
-    with Session(engine) as session:
-        existing = session.exec(
-            select(InboundMessage.id).where(InboundMessage.provider_sid == inbound.sid)
-        ).one()
-        return existing or 0, False
+    # One INSERT in a transaction of its own, committed before anything reads the message.
+    try:
+        with engine.begin() as connection:
+            stored = connection.execute(
+                _STORE,
+                {
+                    "provider_sid": inbound.sid,
+                    "from_number": inbound.from_number,
+                    "to_number": inbound.to_number,
+                    "body": inbound.body,
+                    "received_at": now,
+                    "kind": "received",
+                    "needs_attention": False,
+                },
+            )
+            return _new_id(stored), True
+    except IntegrityError:
+        pass  # the unique provider_sid: Twilio retried a message we already have
+    with engine.connect() as connection:
+        existing = connection.execute(_STORED_ID, {"sid": inbound.sid}).scalar_one()
+        return int(existing), False
 
 
 def process(
-    engine: Engine, protocol: Protocol, renderer: Renderer, message_id: int, now: datetime
+    engine: Engine,
+    protocol: Protocol,
+    renderer: Renderer,
+    message_id: int,
+    inbound: Inbound,
+    now: datetime,
 ) -> Handled:
     """Work out what a stored message means, act on it, and choose the answer."""
     with Session(engine, expire_on_commit=False) as session:
-        message = session.get(InboundMessage, message_id)
-        assert message is not None
-        patient = match_patient(session, message.from_number, now)
-        message.patient_id = patient.id if patient else None
+        patient, conversation = match_patient(session, inbound.from_number, now)
+        patient_id = patient.id if patient else None
         replies = _Replies(renderer, protocol, patient)
-        result = _understand(session, protocol, replies, message, patient, now)
-        message.kind, message.summary = result.kind, result.summary[:300]
-        message.needs_attention = message.needs_attention or result.needs_attention
+        result = _understand(
+            session, protocol, replies, message_id, inbound.body, patient, conversation, now
+        )
+        outcome: dict[str, object] = {
+            "message_id": message_id,
+            "patient_id": patient_id,
+            "kind": result.kind,
+            "summary": result.summary[:300],
+        }
+        if result.needs_attention:  # never clears a flag set before
+            outcome["needs_attention"] = True
+        # Core statements on the session's own connection: same transaction, no ORM work.
+        connection = session.connection()
+        connection.execute(_RECORD, outcome)
         handled = Handled(alert_ids=result.alert_ids)
         if result.reply is not None and result.reply_kind is not None:
-            reply = ReplyMessage(
-                inbound_message_id=message_id,
-                patient_id=message.patient_id,
-                to_number=message.from_number,
-                kind=result.reply_kind,
-                body=result.reply,
-                created_at=now,
-                updated_at=now,
+            reply = connection.execute(
+                _ANSWER,
+                {
+                    "inbound_message_id": message_id,
+                    "patient_id": patient_id,
+                    "to_number": inbound.from_number,
+                    "kind": result.reply_kind,
+                    "body": result.reply,
+                    "status": "queued",
+                    "created_at": now,
+                    "updated_at": now,
+                },
             )
-            session.add(reply)
-            session.flush()
-            handled.reply, handled.reply_id = result.reply, reply.id
-        session.add(message)
+            handled.reply, handled.reply_id = result.reply, _new_id(reply)
         session.commit()
-    log.info("inbound message %d from %s: %s", message_id, mask(message.from_number), result.kind)
+    log.info("inbound message %d from %s: %s", message_id, mask(inbound.from_number), result.kind)
     return handled
 
 
-def match_patient(session: Session, number: str, now: datetime) -> Patient | None:
-    """The patient with this phone; when a family shares one, the one mid-survey first."""
-    patients = session.exec(
-        select(Patient).where(Patient.phone == number).order_by(col(Patient.id))
-    ).all()
-    for patient in patients:
-        if open_conversation(session, patient.id or 0, now) is not None:
-            return patient
-    return patients[0] if patients else None
+def _new_id(result: CursorResult[Any]) -> int:
+    key = result.inserted_primary_key
+    assert key is not None  # a single-row INSERT always has one
+    return int(key[0])
+
+
+def match_patient(
+    session: Session, number: str, now: datetime
+) -> tuple[Patient | None, Conversation | None]:
+    """The patient with this phone and their open survey, in one query.
+
+    When a family shares a phone, the one mid-survey comes first, else the first on file.
+    """
+    rows = session.exec(_SENDER, params={"number": number}).all()
+    for patient, conversation in rows:
+        if conversation is None:
+            continue
+        if conversation.expires_at <= now:
+            # As conversations.open_conversation does: a survey past its time is closed.
+            conversation.ended_at = conversation.expires_at
+            session.add(conversation)
+            continue
+        return patient, conversation
+    return (rows[0][0], None) if rows else (None, None)
 
 
 class _Replies:
@@ -190,11 +259,12 @@ def _understand(
     session: Session,
     protocol: Protocol,
     replies: _Replies,
-    message: InboundMessage,
+    message_id: int,
+    text: str,
     patient: Patient | None,
+    conversation: Conversation | None,
     now: datetime,
 ) -> _Result:
-    text = message.body
     finding = detect_crisis(text)
     if finding is not None:
         # Before everything else, whoever sent it, opted out or not.
@@ -202,7 +272,7 @@ def _understand(
             session,
             protocol,
             patient=patient,
-            inbound_message_id=message.id,
+            inbound_message_id=message_id,
             severity=CRITICAL,
             reason=f"crisis language ({finding.category})",
             now=now,
@@ -234,9 +304,8 @@ def _understand(
         return replies.result(
             "call_request", f"asked for a call ({when})", "reply_call_requested", True
         )
-    conversation = open_conversation(session, patient.id or 0, now)
     if conversation is not None:
-        return _survey_answer(session, protocol, message, patient, conversation, now)
+        return _survey_answer(session, protocol, message_id, text, patient, conversation, now)
     if confirmation == "yes":
         confirmed = _confirm(session, patient, "confirmed", now)
         if confirmed is not None:
@@ -276,14 +345,8 @@ def _opt_in(session: Session, protocol: Protocol, patient: Patient, now: datetim
 def _confirm(session: Session, patient: Patient, what: str, now: datetime) -> str | None:
     """Store YES or CALL on the next infusion; its time, or None when there is none."""
     appointment = session.exec(
-        select(Appointment)
-        .where(
-            Appointment.patient_id == patient.id,
-            col(Appointment.status).in_(ACTIVE),
-            col(Appointment.start_at) > now,
-            col(Appointment.start_at) <= now + CONFIRMATION_HORIZON,
-        )
-        .order_by(col(Appointment.start_at))
+        _NEXT_INFUSION,
+        params={"patient_id": patient.id, "now": now, "horizon": now + CONFIRMATION_HORIZON},
     ).first()
     if appointment is None:
         return None
@@ -296,7 +359,8 @@ def _confirm(session: Session, patient: Patient, what: str, now: datetime) -> st
 def _survey_answer(
     session: Session,
     protocol: Protocol,
-    message: InboundMessage,
+    message_id: int,
+    text: str,
     patient: Patient,
     conversation: Conversation,
     now: datetime,
@@ -310,7 +374,7 @@ def _survey_answer(
     turn = answer(
         protocol,
         state,
-        message.body,
+        text,
         appointment.treatment if appointment else None,
         patient.language,
     )
@@ -320,7 +384,7 @@ def _survey_answer(
             SymptomReport(
                 patient_id=patient.id or 0,
                 appointment_id=conversation.appointment_id,
-                inbound_message_id=message.id,
+                inbound_message_id=message_id,
                 survey=conversation.survey,
                 question=turn.answer.question,
                 value=turn.answer.value,
@@ -338,7 +402,7 @@ def _survey_answer(
             session,
             protocol,
             patient=patient,
-            inbound_message_id=message.id,
+            inbound_message_id=message_id,
             severity=flag.severity,
             reason=flag.reason,
             now=now,

@@ -46,6 +46,18 @@ def create_app(settings: Settings, engine: Engine, protocol: Protocol | None = N
         same_site="lax",
         https_only=bool(settings.public_url and settings.public_url.startswith("https://")),
     )
+    app.state.channels = build_channels(settings)
+    # First: Twilio's webhooks are most of the traffic, and routes are matched in order.
+    app.include_router(
+        twilio_router(
+            settings,
+            engine,
+            protocol,
+            # Staff edits made in the template editor apply to replies as to everything else.
+            service_renderer(settings.templates_dir, engine),
+            app.state.channels,
+        )
+    )
     app.mount(
         "/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"
     )
@@ -63,18 +75,6 @@ def create_app(settings: Settings, engine: Engine, protocol: Protocol | None = N
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": "sign in or send a valid bearer token"}, status_code=401)
         return RedirectResponse(f"/staff/sign-in?next={quote(request.url.path)}", status_code=303)
-
-    app.state.channels = build_channels(settings)
-    app.include_router(
-        twilio_router(
-            settings,
-            engine,
-            protocol,
-            # Staff edits made in the template editor apply to replies as to everything else.
-            service_renderer(settings.templates_dir, engine),
-            app.state.channels,
-        )
-    )
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from functools import partial
 
+import anyio.to_thread
+from anyio import CapacityLimiter
 from fastapi import APIRouter, BackgroundTasks, Request, Response
 from sqlalchemy import Engine
-from starlette.concurrency import run_in_threadpool
+from sqlalchemy.pool import QueuePool
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
@@ -30,6 +33,20 @@ def signed_url(public_url: str, path: str, query: str) -> str:
     return public_url.rstrip("/") + path + (f"?{query}" if query else "")
 
 
+def webhook_threads(engine: Engine) -> int:
+    """How many webhooks one process handles at once: 1 on SQLite, else one per pooled connection.
+
+    SQLite takes one writer at a time: further threads would only sleep in its busy handler
+    (1, 2, 5, 10 ms... between tries) and contend for the GIL, so under load they answer
+    slower, not faster. On a server database each thread gets a connection without waiting
+    for one (the pool's own timeout would turn a burst into errors).
+    """
+    if engine.dialect.name == "sqlite":
+        return 1
+    pool = engine.pool
+    return max(pool.size(), 1) if isinstance(pool, QueuePool) else 40
+
+
 def twilio_router(
     settings: Settings,
     engine: Engine,
@@ -41,6 +58,8 @@ def twilio_router(
     router = APIRouter(prefix="/twilio")
     token = settings.twilio_auth_token.get_secret_value() if settings.twilio_auth_token else None
     validator = RequestValidator(token) if token else None
+    # Requests beyond the limit wait here, in the event loop, for a free thread.
+    limiter = CapacityLimiter(webhook_threads(engine))
 
     async def signed_form(request: Request) -> dict[str, str] | Response:
         if validator is None or not settings.public_url:
@@ -73,7 +92,9 @@ def twilio_router(
         inbound = Inbound(
             form["MessageSid"], form["From"], form.get("To", ""), form.get("Body", "")
         )
-        handled = await run_in_threadpool(handle, engine, protocol, renderer, inbound, clock.now())
+        handled = await anyio.to_thread.run_sync(
+            handle, engine, protocol, renderer, inbound, clock.now(), limiter=limiter
+        )
         for alert_id in handled.alert_ids:
             # After the answer has gone back to Twilio, but in this process and at once.
             background.add_task(deliver_pending, engine, channels, protocol, clock.now(), alert_id)
@@ -94,15 +115,18 @@ def twilio_router(
             return form
         reply = request.query_params.get("reply")
         message = request.query_params.get("message")
-        await run_in_threadpool(
-            record_status,
-            engine,
-            sid=form.get("MessageSid", ""),
-            status=form.get("MessageStatus", ""),
-            error_code=form.get("ErrorCode") or None,
-            reply_id=int(reply) if reply and reply.isdigit() else None,
-            message_id=int(message) if message and message.isdigit() else None,
-            now=clock.now(),
+        await anyio.to_thread.run_sync(
+            partial(
+                record_status,
+                engine,
+                sid=form.get("MessageSid", ""),
+                status=form.get("MessageStatus", ""),
+                error_code=form.get("ErrorCode") or None,
+                reply_id=int(reply) if reply and reply.isdigit() else None,
+                message_id=int(message) if message and message.isdigit() else None,
+                now=clock.now(),
+            ),
+            limiter=limiter,
         )
         return Response(str(MessagingResponse()), media_type=TWIML)
 

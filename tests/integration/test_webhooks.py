@@ -7,6 +7,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,12 +17,15 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 from twilio.request_validator import RequestValidator
 
+from followup.db.engine import make_engine
 from followup.db.models import (
     Alert,
     Appointment,
+    Conversation,
     InboundMessage,
     MessageStatus,
     Patient,
+    ReplyMessage,
     ScheduledMessage,
     SymptomReport,
 )
@@ -31,7 +35,7 @@ from followup.settings import Settings
 from followup.testing.fake_twilio import FakeTwilio
 from followup.testing.web import serving
 from followup.web.app import create_app
-from followup.web.twilio import signed_url
+from followup.web.twilio import signed_url, webhook_threads
 from tests.conftest import ROOT
 
 SID = "AC" + "0123456789abcdef" * 2
@@ -480,3 +484,100 @@ def test_a_crisis_message_that_also_says_stop_gets_988_and_is_honoured_as_an_opt
             )
         ).all()
     assert pending == []
+
+
+def test_a_shared_phone_credits_the_survey_answer_to_the_family_member_mid_survey(
+    server: Server,
+) -> None:
+    # Ana is first on file; her brother, added later with the same phone, is mid-survey.
+    now = datetime.now(UTC)
+    with Session(server.engine) as session:
+        brother = Patient(
+            external_id="P2",
+            first_name="Ben",
+            last_name="Rivera",
+            phone=ANA,
+            language="en",
+            timezone="America/Chicago",
+            sms_consent=True,
+            email_consent=False,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(brother)
+        session.flush()
+        session.add(
+            Conversation(
+                patient_id=brother.id or 0,
+                survey="post_infusion",
+                started_at=now,
+                expires_at=now + timedelta(hours=24),
+            )
+        )
+        session.commit()
+        brother_id = brother.id
+    assert server.sms("about a 6", "SMfamily")[0] == 200
+    with Session(server.engine) as session:
+        [report] = session.exec(select(SymptomReport)).all()
+    [stored] = server.inbound()
+    assert (report.patient_id, report.question, report.value) == (brother_id, "mood", 6.0)
+    assert stored.patient_id == brother_id and stored.kind == "survey_answer"
+
+
+def test_a_reply_after_the_survey_expired_closes_it_and_goes_to_the_care_team(
+    server: Server,
+) -> None:
+    begin_checkin(server)
+    expired = datetime.now(UTC) - timedelta(minutes=1)
+    with Session(server.engine) as session:
+        conversation = session.exec(select(Conversation)).one()
+        conversation.expires_at = expired
+        session.add(conversation)
+        session.commit()
+    status, body = server.sms("about a 6", "SMlate")
+    assert status == 200 and "care team" in body
+    with Session(server.engine) as session:
+        conversation = session.exec(select(Conversation)).one()
+        assert session.exec(select(SymptomReport)).all() == []
+    assert conversation.ended_at == expired
+    [stored] = server.inbound()
+    assert stored.kind == "free_text" and stored.needs_attention
+
+
+def test_a_message_retried_while_its_first_delivery_is_handled_is_stored_once(
+    server: Server,
+) -> None:
+    # Twilio may retry before our first answer reached it: the copies race each other.
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: server.sms("HELP", "SMrace"), range(8)))
+    assert {status for status, _ in answers} == {200}
+    assert any("(402) 555-0100" in body for _, body in answers)
+    [stored] = server.inbound()
+    assert stored.kind == "help"
+    with Session(server.engine) as session:
+        assert len(session.exec(select(ReplyMessage)).all()) == 1
+
+
+def test_many_senders_at_once_are_all_stored_processed_and_answered(server: Server) -> None:
+    # More than the thread pool and the connection pool hold: none may fail or be dropped.
+    bodies = ["HELP", "ok thank you", "What time should I arrive?", "about a 6"]
+    with ThreadPoolExecutor(48) as pool:
+        answers = list(pool.map(lambda n: server.sms(bodies[n % 4], f"SMmany{n:03d}"), range(96)))
+    assert [status for status, _ in answers] == [200] * 96
+    assert all("<Message" in body for _, body in answers)
+    stored = server.inbound()
+    assert len(stored) == 96 and all(message.kind != "received" for message in stored)
+    with Session(server.engine) as session:
+        assert len(session.exec(select(ReplyMessage)).all()) == 96
+
+
+def test_webhooks_take_one_thread_on_sqlite_and_one_per_pooled_connection_elsewhere(
+    engine: Engine,
+) -> None:
+    # SQLite has one writer: more threads only sleep in its busy handler. A server database
+    # gets as many as the pool holds, so no request queues for a connection and times out.
+    expected = 1 if engine.dialect.name == "sqlite" else engine.pool.size()  # type: ignore[attr-defined]
+    assert webhook_threads(engine) == expected
+    assert webhook_threads(make_engine(str(engine.url), pool_size=3)) == (
+        1 if engine.dialect.name == "sqlite" else 3
+    )
