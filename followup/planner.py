@@ -87,10 +87,31 @@ def next_quiet_start(instant: datetime, tz: ZoneInfo, quiet: QuietHours) -> date
         return None
     if quiet.contains(local.time()):
         return instant.astimezone(UTC)
-    today = resolve_local(local.date(), quiet.start, tz)
+    today = _first_at_or_after(local.date(), quiet.start, tz)
     if today > instant:
         return today
-    return resolve_local(local.date() + timedelta(days=1), quiet.start, tz)
+    return _first_at_or_after(local.date() + timedelta(days=1), quiet.start, tz)
+
+
+def _first_at_or_after(day: date, wall: time, tz: ZoneInfo) -> datetime:
+    """The first instant of `day` whose wall-clock time in `tz` is `wall` or later.
+
+    Unlike resolve_local, a time inside a spring-forward gap gives the transition itself:
+    a quiet window starting at 02:30 starts when the clocks jump from 02:00 to 03:00.
+    """
+    exact = resolve_local(day, wall, tz)
+    if exact.astimezone(tz).time() == wall:
+        return exact
+    target = datetime.combine(day, wall)
+    before = datetime.combine(day, wall, tzinfo=tz).replace(fold=1).astimezone(UTC)
+    after = exact
+    while after - before > timedelta(microseconds=1):
+        middle = before + (after - before) / 2
+        if middle.astimezone(tz).replace(tzinfo=None) >= target:
+            after = middle
+        else:
+            before = middle
+    return after
 
 
 def nominal_due(step: Step, appt: AppointmentFacts, tz: ZoneInfo) -> datetime:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from followup.planner import (
@@ -126,6 +126,13 @@ windows = st.sampled_from(
 
 @settings(max_examples=300, deadline=None)
 @given(instant=starts, tz=st.sampled_from(ZONES), quiet=windows)
+# 01:59 in New York as the clocks jump from 02:00 to 03:00: a window from 02:30 begins at
+# 03:00, not at 03:30 where resolve_local would put a 02:30 that does not exist.
+@example(
+    instant=datetime(2026, 3, 8, 6, 59, tzinfo=UTC),
+    tz=ZoneInfo("America/New_York"),
+    quiet=QuietHours(start=time(2, 30), end=time(9, 0)),
+)
 def test_next_quiet_start_is_the_first_quiet_moment_from_now(
     instant: datetime, tz: ZoneInfo, quiet: QuietHours
 ) -> None:
