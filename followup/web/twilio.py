@@ -44,6 +44,7 @@ def webhook_threads(engine: Engine) -> int:
     if engine.dialect.name == "sqlite":
         return 1
     pool = engine.pool
+    # Without a fixed pool (NullPool), anyio's own default of 40 threads.
     return max(pool.size(), 1) if isinstance(pool, QueuePool) else 40
 
 
