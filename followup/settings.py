@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     calendar_feed_ca_bundle: Path | None = None
 
     dispatch_interval_seconds: float = Field(default=5, gt=0, le=300)
-    dispatch_batch_size: int = Field(default=50, ge=1, le=5000)
+    dispatch_batch_size: int = Field(default=200, ge=1, le=5000)
     dispatch_lease_seconds: int = Field(default=300, ge=5)
     dispatch_max_attempts: int = Field(default=8, ge=1, le=50)
     dispatch_retry_base_seconds: float = Field(default=30, gt=0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import queue
 import threading
 import time
@@ -18,6 +19,10 @@ from followup.dispatch.claim import claim_due, release
 from followup.dispatch.send import Attempt, Dispatcher, Ready
 
 log = logging.getLogger(__name__)
+
+# A batch holds at most what the lanes can send in about this long. Under a low rate
+# limit a bigger claim only keeps messages from other workers that could send them now.
+BATCH_SECONDS = 5.0
 
 
 class RateLimiter:
@@ -101,7 +106,8 @@ class DispatchRunner:
     ) -> None:
         self.dispatcher = dispatcher
         self.lease = lease
-        self.batch_size = batch_size
+        sendable = math.ceil(sum(lane.rate_per_second for lane in lanes.values()) * BATCH_SECONDS)
+        self.batch_size = max(1, min(batch_size, sendable))
         self.flush_seconds = flush_seconds
         self.stopping = threading.Event()
         self._pools = {

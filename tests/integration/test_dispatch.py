@@ -976,6 +976,38 @@ def test_a_message_still_waiting_its_turn_when_quiet_hours_begin_is_held_until_m
             assert row.attempts == 0 and row.in_flight_since is None
 
 
+def test_a_worker_under_a_low_rate_limit_leaves_the_rest_of_the_backlog_to_others(
+    world: World,
+) -> None:
+    world.plan(INFUSION, *DAILY)
+    world.clock.at = PLANNED_AT
+    due = _all_sms_due_now(world)
+    assert len(due) > 30
+    runner: DispatchRunner | None = None
+    taken_by_another: list[int] = []
+
+    def another_worker_looks() -> None:
+        assert runner is not None
+        taken_by_another.extend(world.claim("worker-2"))
+        runner.stop()
+
+    # One SMS and one email a second: about 10 messages in 5 s, whatever the batch size.
+    runner = DispatchRunner(
+        world.dispatcher(sms=Hook(world.sms, another_worker_looks)),
+        {"sms": Lane(1, 1.0), "email": Lane(1, 1.0)},
+        LEASE,
+        500,
+    )
+    try:
+        result = runner.run_until_idle()
+    finally:
+        runner.close()
+
+    assert result.claimed <= 20  # this batch of 10, and perhaps the next one prepared
+    assert len(taken_by_another) >= len(due) - 20
+    assert world.fake.requests == 1
+
+
 def test_a_delivery_report_before_the_send_is_recorded_is_not_downgraded(world: World) -> None:
     world.clock.at = PREPARATION_DUE
     dispatcher = world.dispatcher()
