@@ -123,6 +123,19 @@ class PlanCounts:
         self.cancelled += other.cancelled
 
 
+# The patient columns patient_facts reads, for the Core queries whose rows it is given.
+FACT_COLUMNS = (
+    P.c.timezone,
+    P.c.phone,
+    P.c.email,
+    P.c.sms_consent,
+    P.c.email_consent,
+    P.c.opted_out_at,
+    P.c.sms_unreachable_at,
+    P.c.paused_at,
+)
+
+
 def patient_facts(patient: Patient | Row[Any], clinic_tz: ZoneInfo) -> PatientFacts:
     """The planner's view of a patient; no zone on file means the clinic's zone."""
     return PatientFacts(
@@ -223,19 +236,7 @@ def _replan_chunk(
 ) -> PlanCounts:
     patients = {
         row.id: row
-        for row in session.execute(
-            core_select(
-                P.c.id,
-                P.c.timezone,
-                P.c.phone,
-                P.c.email,
-                P.c.sms_consent,
-                P.c.email_consent,
-                P.c.opted_out_at,
-                P.c.sms_unreachable_at,
-                P.c.paused_at,
-            ).where(P.c.id.in_(ids))
-        )
+        for row in session.execute(core_select(P.c.id, *FACT_COLUMNS).where(P.c.id.in_(ids)))
     }
     appointments: dict[int, list[Row[Any]]] = defaultdict(list)
     for appt in session.execute(

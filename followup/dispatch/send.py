@@ -39,7 +39,7 @@ from followup.phones import mask
 from followup.planner import PatientFacts
 from followup.protocol import Protocol, Step
 from followup.replies.conversations import SurveyStart, start_conversations
-from followup.scheduling import ACTIVE, patient_facts
+from followup.scheduling import ACTIVE, FACT_COLUMNS, patient_facts
 
 log = logging.getLogger(__name__)
 
@@ -82,14 +82,7 @@ _PREPARE = (
     A.c.start_at,
     P.c.first_name,
     P.c.language,
-    P.c.timezone,
-    P.c.phone,
-    P.c.email,
-    P.c.sms_consent,
-    P.c.email_consent,
-    P.c.opted_out_at,
-    P.c.sms_unreachable_at,
-    P.c.paused_at,
+    *FACT_COLUMNS,
 )
 # What record reads: the message's state now, and the patient's number for a failure.
 _RECORD = (
