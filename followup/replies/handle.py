@@ -13,6 +13,7 @@ the message calls for, one UPDATE of the message and one INSERT of the answer).
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -44,6 +45,8 @@ from followup.replies.triage import detect_crisis
 from followup.scheduling import ACTIVE, replan_patients
 
 log = logging.getLogger(__name__)
+# How long a retried webhook waits for the first copy's answer; Twilio gives up at 15 s.
+RETRY_WAIT_SECONDS = 5.0
 
 # YES and CALL refer to the next infusion when it is this close.
 CONFIRMATION_HORIZON = timedelta(days=7)
@@ -116,7 +119,7 @@ def handle(
     """Store, then process one inbound SMS; a retried MessageSid gets the first answer again."""
     message_id, new = store(engine, inbound, now)
     if not new:
-        return _previous_answer(engine, message_id)
+        return _previous_answer(engine, protocol, message_id, inbound.body)
     try:
         return process(engine, protocol, renderer, message_id, inbound, now)
     except Exception as exc:
@@ -418,13 +421,27 @@ def _survey_answer(
     return result
 
 
-def _previous_answer(engine: Engine, message_id: int) -> Handled:
-    """Twilio retried a webhook we already handled: answer the same, do nothing twice."""
-    with Session(engine) as session:
-        reply = session.exec(
-            select(ReplyMessage).where(ReplyMessage.inbound_message_id == message_id)
-        ).first()
-    return Handled(reply=reply.body if reply else None, reply_id=reply.id if reply else None)
+def _previous_answer(engine: Engine, protocol: Protocol, message_id: int, body: str) -> Handled:
+    """Twilio retried a webhook we already stored: the first answer again, nothing done twice.
+
+    The first copy may still be at work (on PostgreSQL two copies can arrive together), so
+    its answer is waited for a moment. A crisis message is never left without the crisis
+    line: if no answer was stored, it gets the fallback, a second text being the lesser harm.
+    """
+    deadline = time.monotonic() + RETRY_WAIT_SECONDS
+    while True:
+        with Session(engine) as session:
+            reply = session.exec(
+                select(ReplyMessage).where(ReplyMessage.inbound_message_id == message_id)
+            ).first()
+            message = session.get(InboundMessage, message_id)
+        if reply is not None:
+            return Handled(reply=reply.body, reply_id=reply.id)
+        still_at_work = message is not None and message.kind == "received"
+        if not still_at_work or time.monotonic() >= deadline:
+            break
+        time.sleep(0.1)
+    return Handled(reply=crisis_fallback(protocol)) if detect_crisis(body) else Handled()
 
 
 def _after_failure(

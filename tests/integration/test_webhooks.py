@@ -30,7 +30,10 @@ from followup.db.models import (
     SymptomReport,
 )
 from followup.importing import ImportWindow, import_files
+from followup.messages.render import Renderer
 from followup.protocol import Protocol
+from followup.replies import handle as handle_module
+from followup.replies.handle import Handled, Inbound, crisis_fallback, handle, process, store
 from followup.settings import Settings
 from followup.testing.fake_twilio import FakeTwilio
 from followup.testing.web import serving
@@ -551,7 +554,9 @@ def test_a_message_retried_while_its_first_delivery_is_handled_is_stored_once(
     with ThreadPoolExecutor(8) as pool:
         answers = list(pool.map(lambda _: server.sms("HELP", "SMrace"), range(8)))
     assert {status for status, _ in answers} == {200}
-    assert any("(402) 555-0100" in body for _, body in answers)
+    # Every copy gets the first copy's answer, even one that came while it was at work.
+    assert len({body for _, body in answers}) == 1
+    assert "(402) 555-0100" in answers[0][1]
     [stored] = server.inbound()
     assert stored.kind == "help"
     with Session(server.engine) as session:
@@ -581,3 +586,54 @@ def test_webhooks_take_one_thread_on_sqlite_and_one_per_pooled_connection_elsewh
     assert webhook_threads(make_engine(str(engine.url), pool_size=3)) == (
         1 if engine.dialect.name == "sqlite" else 3
     )
+
+
+STRANGER = "+12125550177"
+
+
+def test_a_retry_that_overtakes_the_first_copy_waits_for_its_answer(
+    engine: Engine, protocol: Protocol
+) -> None:
+    renderer = Renderer(ROOT / "templates")
+    inbound = Inbound("SMovertaken", STRANGER, CLINIC, "Hello, who is this?")
+    now = datetime.now(UTC)
+    message_id, new = store(engine, inbound, now)  # the first copy, not yet processed
+    assert new
+
+    def first_copy_finishes() -> Handled:
+        time.sleep(0.5)  # the retry arrives meanwhile and finds no answer yet
+        return process(engine, protocol, renderer, message_id, inbound, now)
+
+    with ThreadPoolExecutor(1) as pool:
+        first = pool.submit(first_copy_finishes)
+        retry = handle(engine, protocol, renderer, inbound, now)
+
+    assert first.result().reply is not None
+    assert retry.reply == first.result().reply
+    with Session(engine) as session:
+        assert len(session.exec(select(InboundMessage)).all()) == 1
+        assert len(session.exec(select(ReplyMessage)).all()) == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "gets_the_crisis_line"),
+    [("I want to kill myself", True), ("Hello, who is this?", False)],
+)
+def test_a_retry_whose_first_copy_never_answered_still_gives_a_crisis_the_crisis_line(
+    engine: Engine,
+    protocol: Protocol,
+    monkeypatch: pytest.MonkeyPatch,
+    body: str,
+    gets_the_crisis_line: bool,
+) -> None:
+    monkeypatch.setattr(handle_module, "RETRY_WAIT_SECONDS", 0.3)
+    inbound = Inbound("SMlost", STRANGER, CLINIC, body)
+    store(engine, inbound, datetime.now(UTC))  # the first copy died before answering
+
+    retry = handle(engine, protocol, Renderer(ROOT / "templates"), inbound, datetime.now(UTC))
+
+    if gets_the_crisis_line:
+        assert retry.reply == crisis_fallback(protocol)
+        assert "988" in retry.reply
+    else:
+        assert retry.reply is None
