@@ -208,6 +208,19 @@ class World:
         assert all(not r.counts.rejected for r in reports)
 
 
+def one_at_a_time(
+    dispatcher: Dispatcher,
+    batch_size: int,
+    *,
+    rate: float = 1000.0,
+    lease: timedelta = LEASE,
+    flush_seconds: float = 1.0,
+) -> DispatchRunner:
+    """A runner with one sending thread per channel, so what goes when is predictable."""
+    lanes = {"sms": Lane(1, rate), "email": Lane(1, rate)}
+    return DispatchRunner(dispatcher, lanes, lease, batch_size, flush_seconds=flush_seconds)
+
+
 def columns(row: ScheduledMessage) -> dict[str, object]:
     return {name: getattr(row, name) for name in ScheduledMessage.model_fields}
 
@@ -816,13 +829,7 @@ def test_an_appointment_cancelled_while_its_batch_is_out_is_not_sent(world: Worl
         time.sleep(0.5)  # the runner renews its leases and looks again meanwhile
 
     hooked = Hook(world.sms, cancel_the_last_infusion)
-    runner = DispatchRunner(
-        world.dispatcher(sms=hooked),
-        {"sms": Lane(1, 1000.0), "email": Lane(1, 1000.0)},
-        LEASE,
-        100,
-        flush_seconds=0.1,
-    )
+    runner = one_at_a_time(world.dispatcher(sms=hooked), 100, flush_seconds=0.1)
     try:
         first = runner.run_once()
         assert first.released >= 1
@@ -855,12 +862,7 @@ def test_a_runner_stopped_mid_batch_gives_the_rest_back_for_another_worker(
         assert runner is not None
         runner.stop()
 
-    runner = DispatchRunner(
-        world.dispatcher(sms=Hook(world.sms, stop)),
-        {"sms": Lane(1, 1000.0), "email": Lane(1, 1000.0)},
-        LEASE,
-        100,
-    )
+    runner = one_at_a_time(world.dispatcher(sms=Hook(world.sms, stop)), 100)
     try:
         result = runner.run_once()
     finally:
@@ -885,9 +887,7 @@ def test_a_number_refused_in_one_batch_gets_nothing_from_the_batch_prepared_mean
     world.fake.fail_for(PHONE, status=400, code=21211)
     # Batches of 3: the second is claimed and prepared while the first is with Twilio,
     # before anyone knows the number is dead.
-    runner = DispatchRunner(
-        world.dispatcher(), {"sms": Lane(1, 1000.0), "email": Lane(1, 1000.0)}, LEASE, 3
-    )
+    runner = one_at_a_time(world.dispatcher(), 3)
     try:
         result = runner.run_until_idle()
     finally:
@@ -918,11 +918,8 @@ def test_a_runner_stopped_while_the_next_batch_waits_gives_that_batch_back_untou
             time.sleep(0.02)
         runner.stop()
 
-    runner = DispatchRunner(
-        world.dispatcher(sms=Hook(world.sms, stop_once_the_next_batch_is_prepared)),
-        {"sms": Lane(1, 1000.0), "email": Lane(1, 1000.0)},
-        LEASE,
-        5,
+    runner = one_at_a_time(
+        world.dispatcher(sms=Hook(world.sms, stop_once_the_next_batch_is_prepared)), 5
     )
     try:
         result = runner.run_until_idle()
@@ -950,12 +947,7 @@ def test_a_message_still_waiting_its_turn_when_quiet_hours_begin_is_held_until_m
     def quiet_hours_begin() -> None:
         world.clock.at = datetime(2026, 4, 16, 1, 0, 30, tzinfo=UTC)  # 21:00:30
 
-    runner = DispatchRunner(
-        world.dispatcher(sms=Hook(world.sms, quiet_hours_begin)),
-        {"sms": Lane(1, 1000.0), "email": Lane(1, 1000.0)},
-        LEASE,
-        100,
-    )
+    runner = one_at_a_time(world.dispatcher(sms=Hook(world.sms, quiet_hours_begin)), 100)
     try:
         runner.run_until_idle()
         runner.run_until_idle()  # the worker's next tick looks at what was given back
@@ -992,11 +984,8 @@ def test_a_worker_under_a_low_rate_limit_leaves_the_rest_of_the_backlog_to_other
         runner.stop()
 
     # One SMS and one email a second: about 10 messages in 5 s, whatever the batch size.
-    runner = DispatchRunner(
-        world.dispatcher(sms=Hook(world.sms, another_worker_looks)),
-        {"sms": Lane(1, 1.0), "email": Lane(1, 1.0)},
-        LEASE,
-        500,
+    runner = one_at_a_time(
+        world.dispatcher(sms=Hook(world.sms, another_worker_looks)), 500, rate=1.0
     )
     try:
         result = runner.run_until_idle()
@@ -1057,11 +1046,10 @@ def test_a_runner_that_cannot_renew_its_lease_stops_sending_and_gives_the_rest_b
     world.clock.at = PLANNED_AT
     due = _all_sms_due_now(world)
     lease = timedelta(seconds=2)
-    runner = DispatchRunner(
+    runner = one_at_a_time(
         world.dispatcher(sms=Slow(world.sms, 0.4)),
-        {"sms": Lane(1, 1000.0), "email": Lane(1, 1000.0)},
-        lease,
         100,
+        lease=lease,
         flush_seconds=60,  # no renewal during the batch
     )
     try:
