@@ -5,20 +5,23 @@ processing, so nothing a patient wrote is lost to a bug further down; if process
 the message is flagged for staff and, when it reads as a crisis, the patient still gets
 the crisis answer.
 
-Every webhook takes this path, so it is kept to two short transactions: the store (one
-INSERT) and the processing (one query for the sender and their open survey, then what
-the message calls for, one UPDATE of the message and one INSERT of the answer).
+Every webhook takes this path, so it is kept to two short transactions: the store and
+the processing (one query for the senders and their open surveys, then what each message
+calls for, then the messages' outcomes and answers). Both take several messages at once:
+under load the web process hands over all the webhooks waiting (`followup.replies.inbox`),
+so a burst costs two commits, not two per message.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, Engine, and_, bindparam, insert, update
+from sqlalchemy import Connection, Engine, and_, bindparam, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -56,11 +59,15 @@ REPLY = ReplyMessage.__table__  # type: ignore[attr-defined]
 
 # Built once: every webhook runs them, and a statement object made per call costs more
 # (construction and cache key) than SQLite takes to run it. Values come as parameters.
-_STORE = insert(INBOUND)
-_STORED_ID = select(INBOUND.c.id).where(INBOUND.c.provider_sid == bindparam("sid"))
+_STORE = insert(INBOUND).returning(INBOUND.c.id, sort_by_parameter_order=True)
+_STORED_IDS = select(INBOUND.c.provider_sid, INBOUND.c.id).where(
+    INBOUND.c.provider_sid.in_(bindparam("sids", expanding=True))
+)
 _RECORD = update(INBOUND).where(INBOUND.c.id == bindparam("message_id"))
-_ANSWER = insert(REPLY)
-_SENDER = (
+# A flag raised before (by a failed attempt) is never cleared.
+_RECORD_FLAGGED = _RECORD.values(needs_attention=True)
+_ANSWER = insert(REPLY).returning(REPLY.c.id, sort_by_parameter_order=True)
+_SENDERS = (
     select(Patient, Conversation)
     .outerjoin(
         Conversation,
@@ -69,18 +76,29 @@ _SENDER = (
             col(Conversation.ended_at).is_(None),
         ),
     )
-    .where(col(Patient.phone) == bindparam("number"))
+    .where(col(Patient.phone).in_(bindparam("numbers", expanding=True)))
     .order_by(col(Patient.id))
 )
+APPOINTMENT = Appointment.__table__  # type: ignore[attr-defined]
 _NEXT_INFUSION = (
-    select(Appointment)
+    select(APPOINTMENT.c.id, APPOINTMENT.c.start_at)
     .where(
-        col(Appointment.patient_id) == bindparam("patient_id"),
-        col(Appointment.status).in_(ACTIVE),
-        col(Appointment.start_at) > bindparam("now"),
-        col(Appointment.start_at) <= bindparam("horizon"),
+        APPOINTMENT.c.patient_id == bindparam("patient_id"),
+        APPOINTMENT.c.status.in_(ACTIVE),
+        APPOINTMENT.c.start_at > bindparam("now"),
+        APPOINTMENT.c.start_at <= bindparam("horizon"),
     )
-    .order_by(col(Appointment.start_at))
+    .order_by(APPOINTMENT.c.start_at)
+    .limit(1)
+)
+_CONFIRM = (
+    update(APPOINTMENT)
+    .where(APPOINTMENT.c.id == bindparam("appointment_id"))
+    .values(
+        confirmation=bindparam("what"),
+        confirmation_at=bindparam("now"),
+        updated_at=bindparam("now"),
+    )
 )
 
 
@@ -117,105 +135,170 @@ def handle(
     engine: Engine, protocol: Protocol, renderer: Renderer, inbound: Inbound, now: datetime
 ) -> Handled:
     """Store, then process one inbound SMS; a retried MessageSid gets the first answer again."""
-    message_id, new = store(engine, inbound, now)
+    message_id, new = store(engine, [inbound], now)[0]
     if not new:
-        return _previous_answer(engine, protocol, message_id, inbound.body)
-    try:
-        return process(engine, protocol, renderer, message_id, inbound, now)
-    except Exception as exc:
-        log.exception("inbound message %d: processing failed", message_id)
-        return _after_failure(engine, protocol, message_id, inbound.body, exc, now)
+        return previous_answer(engine, protocol, message_id, inbound.body)
+    return process(engine, protocol, renderer, [(message_id, inbound)], now)[0]
 
 
-def store(engine: Engine, inbound: Inbound, now: datetime) -> tuple[int, bool]:
-    """Commit the raw message; (id, False) when this MessageSid was stored before."""
-    # One INSERT in a transaction of its own, committed before anything reads the message.
+def store(engine: Engine, inbounds: Sequence[Inbound], now: datetime) -> list[tuple[int, bool]]:
+    """Commit the raw messages, in one transaction; (id, False) for a MessageSid seen before.
+
+    Of two copies in the same call, the first is the new one.
+    """
     try:
         with engine.begin() as connection:
-            stored = connection.execute(
-                _STORE,
-                {
-                    "provider_sid": inbound.sid,
-                    "from_number": inbound.from_number,
-                    "to_number": inbound.to_number,
-                    "body": inbound.body,
-                    "received_at": now,
-                    "kind": "received",
-                    "needs_attention": False,
-                },
-            )
-            return _new_id(stored), True
+            return _store(connection, inbounds, now)
     except IntegrityError:
-        pass  # the unique provider_sid: Twilio retried a message we already have
-    with engine.connect() as connection:
-        existing = connection.execute(_STORED_ID, {"sid": inbound.sid}).scalar_one()
-        return int(existing), False
+        # Another process stored one of these since we looked: one at a time finds which.
+        if len(inbounds) == 1:
+            with engine.begin() as connection:
+                return _store(connection, inbounds, now)
+        return [result for inbound in inbounds for result in store(engine, [inbound], now)]
+
+
+def _store(
+    connection: Connection, inbounds: Sequence[Inbound], now: datetime
+) -> list[tuple[int, bool]]:
+    sids = [inbound.sid for inbound in inbounds]
+    known = dict(connection.execute(_STORED_IDS, {"sids": sorted(set(sids))}).all())
+    fresh = {inbound.sid: inbound for inbound in inbounds if inbound.sid not in known}
+    if fresh:
+        rows = [
+            {
+                "provider_sid": inbound.sid,
+                "from_number": inbound.from_number,
+                "to_number": inbound.to_number,
+                "body": inbound.body,
+                "received_at": now,
+                "kind": "received",
+                "needs_attention": False,
+            }
+            for inbound in fresh.values()
+        ]
+        new_ids = connection.execute(_STORE, rows).scalars().all()
+        known.update(zip(fresh, new_ids, strict=True))
+    results = []
+    for sid in sids:
+        results.append((int(known[sid]), sid in fresh))
+        fresh.pop(sid, None)  # a second copy in the same call is a retry of the first
+    return results
 
 
 def process(
     engine: Engine,
     protocol: Protocol,
     renderer: Renderer,
-    message_id: int,
-    inbound: Inbound,
+    messages: Sequence[tuple[int, Inbound]],
     now: datetime,
-) -> Handled:
-    """Work out what a stored message means, act on it, and choose the answer."""
-    with Session(engine, expire_on_commit=False) as session:
-        patient, conversation = match_patient(session, inbound.from_number, now)
-        patient_id = patient.id if patient else None
-        replies = _Replies(renderer, protocol, patient)
-        result = _understand(
-            session, protocol, replies, message_id, inbound.body, patient, conversation, now
-        )
-        outcome: dict[str, object] = {
-            "message_id": message_id,
-            "patient_id": patient_id,
-            "kind": result.kind,
-            "summary": result.summary[:300],
-        }
-        if result.needs_attention:  # never clears a flag set before
-            outcome["needs_attention"] = True
-        # Core statements on the session's own connection: same transaction, no ORM work.
-        connection = session.connection()
-        connection.execute(_RECORD, outcome)
-        handled = Handled(alert_ids=result.alert_ids)
-        if result.reply is not None and result.reply_kind is not None:
-            reply = connection.execute(
-                _ANSWER,
-                {
-                    "inbound_message_id": message_id,
-                    "patient_id": patient_id,
-                    "to_number": inbound.from_number,
-                    "kind": result.reply_kind,
-                    "body": result.reply,
-                    "status": "queued",
-                    "created_at": now,
-                    "updated_at": now,
-                },
-            )
-            handled.reply, handled.reply_id = result.reply, _new_id(reply)
-        session.commit()
-    log.info("inbound message %d from %s: %s", message_id, mask(inbound.from_number), result.kind)
+) -> list[Handled]:
+    """Work out what each stored message means, act on it, and choose its answer.
+
+    Together in one transaction; if that fails, each again on its own, so one message's
+    failure neither loses the others nor stops them: it is flagged for staff, and a
+    crisis still gets its answer and its alert.
+    """
+    if len(messages) > 1:
+        try:
+            return _process(engine, protocol, renderer, messages, now)
+        except Exception:
+            log.exception("%d inbound messages: processing together failed", len(messages))
+    handled = []
+    for message_id, inbound in messages:
+        try:
+            handled += _process(engine, protocol, renderer, [(message_id, inbound)], now)
+        except Exception as exc:
+            log.exception("inbound message %d: processing failed", message_id)
+            handled.append(_after_failure(engine, protocol, message_id, inbound.body, exc, now))
     return handled
 
 
-def _new_id(result: CursorResult[Any]) -> int:
-    key = result.inserted_primary_key
-    assert key is not None  # a single-row INSERT always has one
-    return int(key[0])
+def _process(
+    engine: Engine,
+    protocol: Protocol,
+    renderer: Renderer,
+    messages: Sequence[tuple[int, Inbound]],
+    now: datetime,
+) -> list[Handled]:
+    with Session(engine, expire_on_commit=False) as session:
+        senders = _senders(session, [inbound.from_number for _, inbound in messages])
+        results: list[tuple[Inbound, dict[str, Any], _Result]] = []
+        outcomes: list[dict[str, Any]] = []
+        flagged: list[dict[str, Any]] = []  # the outcomes that need staff's attention
+        for message_id, inbound in messages:
+            patient, conversation = match_patient(
+                session, senders.get(inbound.from_number, []), now
+            )
+            replies = _Replies(renderer, protocol, patient)
+            result = _understand(
+                session, protocol, replies, message_id, inbound.body, patient, conversation, now
+            )
+            outcome = {
+                "message_id": message_id,
+                "patient_id": patient.id if patient else None,
+                "kind": result.kind,
+                "summary": result.summary[:300],
+            }
+            (flagged if result.needs_attention else outcomes).append(outcome)
+            results.append((inbound, outcome, result))
+        session.flush()
+        # Core statements on the session's own connection: same transaction, no ORM work.
+        connection = session.connection()
+        for statement, rows in ((_RECORD, outcomes), (_RECORD_FLAGGED, flagged)):
+            if rows:
+                connection.execute(statement, rows)
+        answers = [
+            {
+                "inbound_message_id": outcome["message_id"],
+                "patient_id": outcome["patient_id"],
+                "to_number": inbound.from_number,
+                "kind": result.reply_kind,
+                "body": result.reply,
+                "status": "queued",
+                "created_at": now,
+                "updated_at": now,
+            }
+            for inbound, outcome, result in results
+            if result.reply is not None and result.reply_kind is not None
+        ]
+        reply_ids = iter(connection.execute(_ANSWER, answers).scalars().all() if answers else [])
+        session.commit()
+    handled = []
+    for (message_id, inbound), (_, _, result) in zip(messages, results, strict=True):
+        answered = result.reply is not None and result.reply_kind is not None
+        handled.append(
+            Handled(
+                reply=result.reply if answered else None,
+                reply_id=int(next(reply_ids)) if answered else None,
+                alert_ids=result.alert_ids,
+            )
+        )
+        log.info(
+            "inbound message %d from %s: %s", message_id, mask(inbound.from_number), result.kind
+        )
+    return handled
+
+
+def _senders(
+    session: Session, numbers: Sequence[str]
+) -> dict[str, list[tuple[Patient, Conversation | None]]]:
+    """Each number's patients, each with their open survey if any, in one query."""
+    found: dict[str, list[tuple[Patient, Conversation | None]]] = {}
+    for patient, conversation in session.exec(_SENDERS, params={"numbers": sorted(set(numbers))}):
+        found.setdefault(patient.phone or "", []).append((patient, conversation))
+    return found
 
 
 def match_patient(
-    session: Session, number: str, now: datetime
+    session: Session, rows: Sequence[tuple[Patient, Conversation | None]], now: datetime
 ) -> tuple[Patient | None, Conversation | None]:
-    """The patient with this phone and their open survey, in one query.
+    """Of the patients sharing a number, the one mid-survey, else the first on file.
 
-    When a family shares a phone, the one mid-survey comes first, else the first on file.
+    `rows` may predate an earlier message of the same batch, whose survey answer or
+    opt-out closed a conversation: those are skipped, as are surveys past their time.
     """
-    rows = session.exec(_SENDER, params={"number": number}).all()
     for patient, conversation in rows:
-        if conversation is None:
+        if conversation is None or conversation.ended_at is not None:
             continue
         if conversation.expires_at <= now:
             # As conversations.open_conversation does: a survey past its time is closed.
@@ -347,16 +430,17 @@ def _opt_in(session: Session, protocol: Protocol, patient: Patient, now: datetim
 
 def _confirm(session: Session, patient: Patient, what: str, now: datetime) -> str | None:
     """Store YES or CALL on the next infusion; its time, or None when there is none."""
-    appointment = session.exec(
+    # Core on the session's connection: no ORM object to load, no flush of the batch's work.
+    connection = session.connection()
+    found = connection.execute(
         _NEXT_INFUSION,
-        params={"patient_id": patient.id, "now": now, "horizon": now + CONFIRMATION_HORIZON},
+        {"patient_id": patient.id, "now": now, "horizon": now + CONFIRMATION_HORIZON},
     ).first()
-    if appointment is None:
+    if found is None:
         return None
-    appointment.confirmation, appointment.confirmation_at = what, now
-    appointment.updated_at = now
-    session.add(appointment)
-    return f"infusion {appointment.start_at:%Y-%m-%d %H:%M}Z"
+    appointment_id, start_at = found
+    connection.execute(_CONFIRM, {"appointment_id": appointment_id, "what": what, "now": now})
+    return f"infusion {start_at:%Y-%m-%d %H:%M}Z"
 
 
 def _survey_answer(
@@ -421,7 +505,7 @@ def _survey_answer(
     return result
 
 
-def _previous_answer(engine: Engine, protocol: Protocol, message_id: int, body: str) -> Handled:
+def previous_answer(engine: Engine, protocol: Protocol, message_id: int, body: str) -> Handled:
     """Twilio retried a webhook we already stored: the first answer again, nothing done twice.
 
     The first copy may still be at work (on PostgreSQL two copies can arrive together), so
@@ -431,10 +515,12 @@ def _previous_answer(engine: Engine, protocol: Protocol, message_id: int, body: 
     deadline = time.monotonic() + RETRY_WAIT_SECONDS
     while True:
         with Session(engine) as session:
+            # The message first: once its processing shows, the answer committed with it does
+            # (read the other way round, PostgreSQL could show neither the answer nor work).
+            message = session.get(InboundMessage, message_id)
             reply = session.exec(
                 select(ReplyMessage).where(ReplyMessage.inbound_message_id == message_id)
             ).first()
-            message = session.get(InboundMessage, message_id)
         if reply is not None:
             return Handled(reply=reply.body, reply_id=reply.id)
         still_at_work = message is not None and message.kind == "received"

@@ -26,7 +26,7 @@ from followup.web.sections import sections_router
 from followup.web.staff_admin import staff_admin_router
 from followup.web.staff_pages import staff_router
 from followup.web.templates_pages import templates_router
-from followup.web.twilio import twilio_router
+from followup.web.twilio import TwilioWebhooks
 
 log = logging.getLogger(__name__)
 
@@ -47,16 +47,15 @@ def create_app(settings: Settings, engine: Engine, protocol: Protocol | None = N
         https_only=bool(settings.public_url and settings.public_url.startswith("https://")),
     )
     app.state.channels = build_channels(settings)
-    # First: Twilio's webhooks are most of the traffic, and routes are matched in order.
-    app.include_router(
-        twilio_router(
-            settings,
-            engine,
-            protocol,
-            # Staff edits made in the template editor apply to replies as to everything else.
-            service_renderer(settings.templates_dir, engine),
-            app.state.channels,
-        )
+    # Added last, so it runs first: Twilio's webhooks are answered before sessions and routing.
+    app.add_middleware(
+        TwilioWebhooks,
+        settings=settings,
+        engine=engine,
+        protocol=protocol,
+        # Staff edits made in the template editor apply to replies as to everything else.
+        renderer=service_renderer(settings.templates_dir, engine),
+        channels=app.state.channels,
     )
     app.mount(
         "/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"

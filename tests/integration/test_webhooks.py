@@ -151,6 +151,16 @@ def test_help_is_answered_in_twiml_with_the_clinics_phone(server: Server) -> Non
     assert (stored.kind, stored.body, stored.from_number) == ("help", "HELP", ANA)
 
 
+def test_the_webhooks_take_only_post_and_other_pages_still_answer(server: Server) -> None:
+    # The webhooks are answered in front of the app: the rest of it must be untouched.
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(server.base + "/twilio/sms", timeout=5)
+    assert refused.value.code == 405 and refused.value.headers["Allow"] == "POST"
+    with urllib.request.urlopen(server.base + "/healthz", timeout=5) as response:
+        assert response.status == 200
+    assert server.inbound() == []
+
+
 def test_twilio_retrying_a_message_stores_it_once_and_answers_the_same(server: Server) -> None:
     first = server.sms("HELP", "SMdup")
     second = server.sms("HELP", "SMdup")
@@ -597,12 +607,13 @@ def test_a_retry_that_overtakes_the_first_copy_waits_for_its_answer(
     renderer = Renderer(ROOT / "templates")
     inbound = Inbound("SMovertaken", STRANGER, CLINIC, "Hello, who is this?")
     now = datetime.now(UTC)
-    message_id, new = store(engine, inbound, now)  # the first copy, not yet processed
+    [(message_id, new)] = store(engine, [inbound], now)  # the first copy, not yet processed
     assert new
 
     def first_copy_finishes() -> Handled:
         time.sleep(0.5)  # the retry arrives meanwhile and finds no answer yet
-        return process(engine, protocol, renderer, message_id, inbound, now)
+        [handled] = process(engine, protocol, renderer, [(message_id, inbound)], now)
+        return handled
 
     with ThreadPoolExecutor(1) as pool:
         first = pool.submit(first_copy_finishes)
@@ -628,7 +639,7 @@ def test_a_retry_whose_first_copy_never_answered_still_gives_a_crisis_the_crisis
 ) -> None:
     monkeypatch.setattr(handle_module, "RETRY_WAIT_SECONDS", 0.3)
     inbound = Inbound("SMlost", STRANGER, CLINIC, body)
-    store(engine, inbound, datetime.now(UTC))  # the first copy died before answering
+    store(engine, [inbound], datetime.now(UTC))  # the first copy died before answering
 
     retry = handle(engine, protocol, Renderer(ROOT / "templates"), inbound, datetime.now(UTC))
 

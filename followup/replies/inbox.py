@@ -1,0 +1,142 @@
+"""Inbound SMS handed from the web's event loop to threads that handle them in batches.
+
+Each webhook used to take a thread and two commits of its own. Under a burst, the
+messages waiting when a thread comes free are now stored together (one commit: each is
+safe on disk before anything reads it) and processed together (one more commit), so
+the cost of a commit, of a thread hop and of waking the event loop is shared. A quiet
+clinic sees no difference: a lone message is a batch of one, handled at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from followup import clock
+from followup.messages.render import Renderer
+from followup.protocol import Protocol
+from followup.replies.handle import Handled, Inbound, previous_answer, process, store
+
+log = logging.getLogger(__name__)
+# Enough to share the commits under a burst, few enough that one batch stays short.
+BATCH_SIZE = 64
+# After a batch, a thread waits this long for the next one to fill (PostgreSQL's
+# commit_delay, in effect): the event loop gets the GIL to read requests, and the next
+# batch is bigger. Only under load: a message that finds the thread idle goes at once.
+GATHER_SECONDS = 0.002
+
+_Waiting = tuple[Inbound, "asyncio.Future[Handled]"]
+_Outcome = tuple["asyncio.Future[Handled]", Handled | BaseException]
+
+
+@dataclass
+class Inbox:
+    """Hands inbound SMS to at most `threads` threads, each taking all that wait (up to a batch).
+
+    Threads start when messages arrive and end when none wait, so nothing needs stopping.
+    """
+
+    engine: Engine
+    protocol: Protocol
+    renderer: Renderer
+    threads: int
+    batch_size: int = BATCH_SIZE
+    _waiting: list[_Waiting] = field(default_factory=list)
+    _running: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle(self, inbound: Inbound) -> Handled:
+        """Store and process one webhook's message with whatever else is waiting; its answer."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Handled] = loop.create_future()
+        with self._lock:
+            self._waiting.append((inbound, future))
+            if self._running < self.threads:
+                self._running += 1
+                threading.Thread(
+                    target=self._drain, args=(loop,), name="inbox", daemon=True
+                ).start()
+        return await future
+
+    def _drain(self, loop: asyncio.AbstractEventLoop) -> None:
+        while True:
+            with self._lock:
+                batch = self._waiting[: self.batch_size]
+                del self._waiting[: self.batch_size]
+                if not batch:
+                    self._running -= 1
+                    return
+            outcomes = self._handle(batch, loop)
+            # One wake-up of the event loop for the whole batch.
+            loop.call_soon_threadsafe(_settle, outcomes)
+            if len(self._waiting) < self.batch_size:
+                time.sleep(GATHER_SECONDS)
+
+    def _handle(self, batch: list[_Waiting], loop: asyncio.AbstractEventLoop) -> list[_Outcome]:
+        now = clock.now()
+        try:
+            stored = store(self.engine, [inbound for inbound, _ in batch], now)
+        except Exception as exc:  # the database is down: each webhook fails, Twilio retries
+            log.exception("%d inbound messages could not be stored", len(batch))
+            return [(future, exc) for _, future in batch]
+        fresh = []
+        outcomes: list[_Outcome] = []
+        for (inbound, future), (message_id, new) in zip(batch, stored, strict=True):
+            if new:
+                fresh.append((message_id, inbound, future))
+            else:
+                # Twilio's retry may wait seconds for the first copy's answer: not in this thread.
+                threading.Thread(
+                    target=self._answer_again,
+                    args=(loop, future, message_id, inbound.body),
+                    name="inbox-retry",
+                    daemon=True,
+                ).start()
+        if not fresh:
+            return outcomes
+        try:
+            handled: list[Handled] | BaseException = process(
+                self.engine,
+                self.protocol,
+                self.renderer,
+                [(message_id, inbound) for message_id, inbound, _ in fresh],
+                now,
+            )
+        except Exception as exc:
+            handled = exc
+        for index, (_, _, future) in enumerate(fresh):
+            outcomes.append(
+                (future, handled if isinstance(handled, BaseException) else handled[index])
+            )
+        return outcomes
+
+    def _answer_again(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        future: asyncio.Future[Handled],
+        message_id: int,
+        body: str,
+    ) -> None:
+        try:
+            outcome: Handled | BaseException = previous_answer(
+                self.engine, self.protocol, message_id, body
+            )
+        except Exception as exc:
+            outcome = exc
+        loop.call_soon_threadsafe(_settle, [(future, outcome)])
+
+
+def _settle(outcomes: list[_Outcome]) -> None:
+    """In the event loop: hand each webhook its answer, or its error."""
+    for future, outcome in outcomes:
+        if future.cancelled():  # the client went away
+            continue
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
