@@ -58,7 +58,9 @@ def _fold(text: str) -> str:
     """Casefold, strip accents and unify apostrophes to "'"."""
     folded = unicodedata.normalize("NFKD", text).casefold()
     folded = unicodedata.normalize("NFKD", folded.translate(_APOSTROPHES))
-    return "".join(ch for ch in folded if not unicodedata.combining(ch)).translate(_APOSTROPHES)
+    if not folded.isascii():  # most messages are plain ASCII, which has no combining marks
+        folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return folded.translate(_APOSTROPHES)
 
 
 def _with_apostrophes(text: str) -> str:
