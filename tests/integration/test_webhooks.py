@@ -136,6 +136,7 @@ def test_missing_or_wrong_signature_is_refused_and_nothing_is_stored(server: Ser
     params = {"MessageSid": "SM1", "From": ANA, "To": CLINIC, "Body": "hello"}
     assert server.post("/twilio/sms", params, signature=None)[0] == 403
     assert server.post("/twilio/sms", params, signature="bm90IGEgc2lnbmF0dXJl")[0] == 403
+    assert server.post("/twilio/sms", params, signature="sïgnätüre=")[0] == 403  # not ASCII
     signed_for_other_body = RequestValidator(TOKEN).compute_signature(
         PUBLIC + "/twilio/sms", {**params, "Body": "hi"}
     )
