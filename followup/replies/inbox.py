@@ -52,32 +52,37 @@ class Inbox:
 
     async def handle(self, inbound: Inbound) -> Handled:
         """Store and process one webhook's message with whatever else is waiting; its answer."""
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[Handled] = loop.create_future()
+        future: asyncio.Future[Handled] = asyncio.get_running_loop().create_future()
         with self._lock:
             self._waiting.append((inbound, future))
             if self._running < self.threads:
                 self._running += 1
-                threading.Thread(
-                    target=self._drain, args=(loop,), name="inbox", daemon=True
-                ).start()
+                threading.Thread(target=self._drain, name="inbox", daemon=True).start()
         return await future
 
-    def _drain(self, loop: asyncio.AbstractEventLoop) -> None:
-        while True:
+    def _drain(self) -> None:
+        try:
+            while batch := self._take():
+                # One wake-up of the event loop for the whole batch.
+                _send(self._handle(batch))
+                if len(self._waiting) < self.batch_size:
+                    time.sleep(GATHER_SECONDS)
+        except BaseException:
+            # Whatever went wrong, the next message must still find a thread to take it.
             with self._lock:
-                batch = self._waiting[: self.batch_size]
-                del self._waiting[: self.batch_size]
-                if not batch:
-                    self._running -= 1
-                    return
-            outcomes = self._handle(batch, loop)
-            # One wake-up of the event loop for the whole batch.
-            loop.call_soon_threadsafe(_settle, outcomes)
-            if len(self._waiting) < self.batch_size:
-                time.sleep(GATHER_SECONDS)
+                self._running -= 1
+            raise
 
-    def _handle(self, batch: list[_Waiting], loop: asyncio.AbstractEventLoop) -> list[_Outcome]:
+    def _take(self) -> list[_Waiting]:
+        """The next batch; when there is none, this thread is done (decided under the lock)."""
+        with self._lock:
+            batch = self._waiting[: self.batch_size]
+            del self._waiting[: self.batch_size]
+            if not batch:
+                self._running -= 1
+            return batch
+
+    def _handle(self, batch: list[_Waiting]) -> list[_Outcome]:
         now = clock.now()
         try:
             stored = store(self.engine, [inbound for inbound, _ in batch], now)
@@ -93,7 +98,7 @@ class Inbox:
                 # Twilio's retry may wait seconds for the first copy's answer: not in this thread.
                 threading.Thread(
                     target=self._answer_again,
-                    args=(loop, future, message_id, inbound.body),
+                    args=(future, message_id, inbound.body),
                     name="inbox-retry",
                     daemon=True,
                 ).start()
@@ -115,20 +120,26 @@ class Inbox:
             )
         return outcomes
 
-    def _answer_again(
-        self,
-        loop: asyncio.AbstractEventLoop,
-        future: asyncio.Future[Handled],
-        message_id: int,
-        body: str,
-    ) -> None:
+    def _answer_again(self, future: asyncio.Future[Handled], message_id: int, body: str) -> None:
         try:
             outcome: Handled | BaseException = previous_answer(
                 self.engine, self.protocol, message_id, body
             )
         except Exception as exc:
             outcome = exc
-        loop.call_soon_threadsafe(_settle, [(future, outcome)])
+        _send([(future, outcome)])
+
+
+def _send(outcomes: list[_Outcome]) -> None:
+    """Hand the outcomes to the event loops their webhooks wait in (one, in a web process)."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[_Outcome]] = {}
+    for future, outcome in outcomes:
+        by_loop.setdefault(future.get_loop(), []).append((future, outcome))
+    for loop, settled in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_settle, settled)
+        except RuntimeError:  # the web process stopped meanwhile: Twilio will retry
+            log.warning("%d inbound messages were handled after the web stopped", len(settled))
 
 
 def _settle(outcomes: list[_Outcome]) -> None:

@@ -7,12 +7,15 @@ messages in the same batch. One message failing must not cost the others their a
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from followup.db.engine import make_engine
@@ -30,8 +33,10 @@ from followup.importing import ImportWindow, import_files
 from followup.messages.render import Renderer
 from followup.protocol import Protocol
 from followup.replies import handle as handle_module
+from followup.replies import inbox as inbox_module
 from followup.replies.conversations import SurveyStart, start_conversations
-from followup.replies.handle import Inbound, crisis_fallback, handle, process, store
+from followup.replies.handle import Handled, Inbound, crisis_fallback, handle, process, store
+from followup.replies.inbox import Inbox
 from tests.conftest import ROOT
 
 CLINIC = "+14025550100"
@@ -211,3 +216,30 @@ def test_one_message_failing_in_a_batch_costs_the_others_nothing(
         ("SMf3", "crisis", True),
     ]
     assert [severity for severity, _ in after.alerts] == ["critical"]
+
+
+def test_the_inbox_answers_every_waiting_webhook_and_survives_a_database_failure(
+    engine: Engine, protocol: Protocol, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clinic(engine, protocol, tmp_path / "batch", datetime.now(UTC))
+    inbox = Inbox(engine, protocol, Renderer(ROOT / "templates"), threads=1)
+    real_store = inbox_module.store
+    failures = iter([OperationalError("INSERT", {}, Exception("database is locked"))])
+
+    def store_failing_once(*args: Any, **kwargs: Any) -> list[tuple[int, bool]]:
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        return real_store(*args, **kwargs)
+
+    monkeypatch.setattr(inbox_module, "store", store_failing_once)
+
+    async def webhooks(sids: range) -> list[Handled | BaseException]:
+        messages = [Inbound(f"SMi{n}", (ANA, BEN, CARA)[n % 3], CLINIC, "HELP") for n in sids]
+        return await asyncio.gather(*(inbox.handle(m) for m in messages), return_exceptions=True)
+
+    first = asyncio.run(webhooks(range(1)))
+    assert isinstance(first[0], OperationalError)  # a 500: Twilio will retry it
+    answers = asyncio.run(webhooks(range(1, 41)))
+    assert all(isinstance(a, Handled) and a.reply and "(402) 555-0100" in a.reply for a in answers)
+    assert len(outcome(engine).messages) == 40
