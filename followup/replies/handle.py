@@ -534,18 +534,24 @@ def _after_failure(
     engine: Engine, protocol: Protocol, message_id: int, body: str, exc: Exception, now: datetime
 ) -> Handled:
     """Flag the stored message for staff; a crisis still gets its answer and its alert."""
+    crisis = detect_crisis(body) is not None
     table = InboundMessage.__table__  # type: ignore[attr-defined]
-    with engine.begin() as connection:
-        connection.execute(
-            update(table)
-            .where(table.c.id == message_id)
-            .values(
-                needs_attention=True,
-                kind="error",
-                processing_error=f"{type(exc).__name__}: {exc}"[:300],
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                update(table)
+                .where(table.c.id == message_id)
+                .values(
+                    needs_attention=True,
+                    kind="error",
+                    processing_error=f"{type(exc).__name__}: {exc}"[:300],
+                )
             )
-        )
-    if detect_crisis(body) is None:
+    except Exception:
+        if not crisis:
+            raise  # a 500: the message stays stored, unprocessed
+        log.exception("inbound message %d: could not flag it for staff either", message_id)
+    if not crisis:
         return Handled()
     handled = Handled(reply=crisis_fallback(protocol))
     try:

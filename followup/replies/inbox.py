@@ -19,8 +19,17 @@ from sqlalchemy import Engine
 
 from followup import clock
 from followup.messages.render import Renderer
+from followup.phones import mask
 from followup.protocol import Protocol
-from followup.replies.handle import Handled, Inbound, previous_answer, process, store
+from followup.replies.handle import (
+    Handled,
+    Inbound,
+    crisis_fallback,
+    previous_answer,
+    process,
+    store,
+)
+from followup.replies.triage import detect_crisis
 
 log = logging.getLogger(__name__)
 # Enough to share the commits under a burst, few enough that one batch stays short.
@@ -86,9 +95,11 @@ class Inbox:
         now = clock.now()
         try:
             stored = store(self.engine, [inbound for inbound, _ in batch], now)
-        except Exception as exc:  # the database is down: each webhook fails, Twilio retries
+        except Exception as exc:
+            # The database is down: each webhook fails (Twilio may retry, or use the
+            # number's fallback URL), except that a crisis still gets the crisis line.
             log.exception("%d inbound messages could not be stored", len(batch))
-            return [(future, exc) for _, future in batch]
+            return [(future, self._unstored(inbound, exc)) for inbound, future in batch]
         fresh = []
         outcomes: list[_Outcome] = []
         for (inbound, future), (message_id, new) in zip(batch, stored, strict=True):
@@ -119,6 +130,15 @@ class Inbox:
                 (future, handled if isinstance(handled, BaseException) else handled[index])
             )
         return outcomes
+
+    def _unstored(self, inbound: Inbound, exc: Exception) -> Handled | BaseException:
+        if detect_crisis(inbound.body) is None:
+            return exc
+        log.error(
+            "a crisis message from %s was answered but could not be stored",
+            mask(inbound.from_number),
+        )
+        return Handled(reply=crisis_fallback(self.protocol))
 
     def _answer_again(self, future: asyncio.Future[Handled], message_id: int, body: str) -> None:
         try:

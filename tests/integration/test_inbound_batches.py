@@ -218,28 +218,32 @@ def test_one_message_failing_in_a_batch_costs_the_others_nothing(
     assert [severity for severity, _ in after.alerts] == ["critical"]
 
 
-def test_the_inbox_answers_every_waiting_webhook_and_survives_a_database_failure(
+def test_the_inbox_survives_a_database_failure_and_a_crisis_still_gets_the_crisis_line(
     engine: Engine, protocol: Protocol, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clinic(engine, protocol, tmp_path / "batch", datetime.now(UTC))
     inbox = Inbox(engine, protocol, Renderer(ROOT / "templates"), threads=1)
     real_store = inbox_module.store
-    failures = iter([OperationalError("INSERT", {}, Exception("database is locked"))])
+    failures = [OperationalError("INSERT", {}, Exception("database is locked"))] * 2
 
-    def store_failing_once(*args: Any, **kwargs: Any) -> list[tuple[int, bool]]:
-        failure = next(failures, None)
-        if failure is not None:
-            raise failure
+    def store_failing_twice(*args: Any, **kwargs: Any) -> list[tuple[int, bool]]:
+        if failures:
+            raise failures.pop()
         return real_store(*args, **kwargs)
 
-    monkeypatch.setattr(inbox_module, "store", store_failing_once)
+    monkeypatch.setattr(inbox_module, "store", store_failing_twice)
 
-    async def webhooks(sids: range) -> list[Handled | BaseException]:
-        messages = [Inbound(f"SMi{n}", (ANA, BEN, CARA)[n % 3], CLINIC, "HELP") for n in sids]
+    async def webhooks(*messages: Inbound) -> list[Handled | BaseException]:
         return await asyncio.gather(*(inbox.handle(m) for m in messages), return_exceptions=True)
 
-    first = asyncio.run(webhooks(range(1)))
-    assert isinstance(first[0], OperationalError)  # a 500: Twilio will retry it
-    answers = asyncio.run(webhooks(range(1, 41)))
+    [help_] = asyncio.run(webhooks(Inbound("SMi0", BEN, CLINIC, "HELP")))
+    assert isinstance(help_, OperationalError)  # a 500: Twilio may retry it
+    [crisis] = asyncio.run(webhooks(Inbound("SMi1", CARA, CLINIC, "I want to end my life")))
+    assert isinstance(crisis, Handled) and crisis.reply == crisis_fallback(protocol)
+    answers = asyncio.run(
+        webhooks(
+            *(Inbound(f"SMi{n}", (ANA, BEN, CARA)[n % 3], CLINIC, "HELP") for n in range(2, 42))
+        )
+    )
     assert all(isinstance(a, Handled) and a.reply and "(402) 555-0100" in a.reply for a in answers)
     assert len(outcome(engine).messages) == 40
