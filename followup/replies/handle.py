@@ -63,8 +63,8 @@ _STORE = insert(INBOUND).returning(INBOUND.c.id, sort_by_parameter_order=True)
 _STORED_IDS = select(INBOUND.c.provider_sid, INBOUND.c.id).where(
     INBOUND.c.provider_sid.in_(bindparam("sids", expanding=True))
 )
+# _RECORD leaves needs_attention alone, so a flag raised before is never cleared.
 _RECORD = update(INBOUND).where(INBOUND.c.id == bindparam("message_id"))
-# A flag raised before (by a failed attempt) is never cleared.
 _RECORD_FLAGGED = _RECORD.values(needs_attention=True)
 _ANSWER = insert(REPLY).returning(REPLY.c.id, sort_by_parameter_order=True)
 _SENDERS = (
@@ -129,6 +129,11 @@ class _Result:
     reply: str | None = None
     needs_attention: bool = False
     alert_ids: list[int] = field(default_factory=list)
+
+    @property
+    def answered(self) -> bool:
+        """Whether the patient gets an answer (stored, and sent back in the TwiML)."""
+        return self.reply is not None and self.reply_kind is not None
 
 
 def handle(
@@ -259,17 +264,16 @@ def _process(
                 "updated_at": now,
             }
             for inbound, outcome, result in results
-            if result.reply is not None and result.reply_kind is not None
+            if result.answered
         ]
         reply_ids = iter(connection.execute(_ANSWER, answers).scalars().all() if answers else [])
         session.commit()
     handled = []
     for (message_id, inbound), (_, _, result) in zip(messages, results, strict=True):
-        answered = result.reply is not None and result.reply_kind is not None
         handled.append(
             Handled(
-                reply=result.reply if answered else None,
-                reply_id=int(next(reply_ids)) if answered else None,
+                reply=result.reply if result.answered else None,
+                reply_id=int(next(reply_ids)) if result.answered else None,
                 alert_ids=result.alert_ids,
             )
         )
