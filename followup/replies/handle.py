@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, bindparam, insert, update
+from sqlalchemy import Connection, Engine, and_, bindparam, insert, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -59,14 +59,16 @@ REPLY = ReplyMessage.__table__  # type: ignore[attr-defined]
 
 # Built once: every webhook runs them, and a statement object made per call costs more
 # (construction and cache key) than SQLite takes to run it. Values come as parameters.
-_STORE = insert(INBOUND).returning(INBOUND.c.id, sort_by_parameter_order=True)
+# RETURNING names each row's key: asked for rows in parameter order instead, SQLAlchemy
+# inserts one row per statement on SQLite, which does not promise that order.
+_STORE = insert(INBOUND).returning(INBOUND.c.provider_sid, INBOUND.c.id)
 _STORED_IDS = select(INBOUND.c.provider_sid, INBOUND.c.id).where(
     INBOUND.c.provider_sid.in_(bindparam("sids", expanding=True))
 )
 # _RECORD leaves needs_attention alone, so a flag raised before is never cleared.
 _RECORD = update(INBOUND).where(INBOUND.c.id == bindparam("message_id"))
 _RECORD_FLAGGED = _RECORD.values(needs_attention=True)
-_ANSWER = insert(REPLY).returning(REPLY.c.id, sort_by_parameter_order=True)
+_ANSWER = insert(REPLY).returning(REPLY.c.inbound_message_id, REPLY.c.id)
 _SENDERS = (
     select(Patient, Conversation)
     .outerjoin(
@@ -80,16 +82,17 @@ _SENDERS = (
     .order_by(col(Patient.id))
 )
 APPOINTMENT = Appointment.__table__  # type: ignore[attr-defined]
-_NEXT_INFUSION = (
-    select(APPOINTMENT.c.id, APPOINTMENT.c.start_at)
+# The infusions YES and CALL may refer to, for every sender of a batch: the first per
+# patient is theirs. `or_`, not `in_`: a constant IN list is re-rendered at every execution.
+_NEXT_INFUSIONS = (
+    select(APPOINTMENT.c.patient_id, APPOINTMENT.c.id, APPOINTMENT.c.start_at)
     .where(
-        APPOINTMENT.c.patient_id == bindparam("patient_id"),
-        APPOINTMENT.c.status.in_(ACTIVE),
+        APPOINTMENT.c.patient_id.in_(bindparam("patient_ids", expanding=True)),
+        or_(*(APPOINTMENT.c.status == status for status in sorted(ACTIVE))),
         APPOINTMENT.c.start_at > bindparam("now"),
         APPOINTMENT.c.start_at <= bindparam("horizon"),
     )
-    .order_by(APPOINTMENT.c.start_at)
-    .limit(1)
+    .order_by(APPOINTMENT.c.patient_id, APPOINTMENT.c.start_at, APPOINTMENT.c.id)
 )
 _CONFIRM = (
     update(APPOINTMENT)
@@ -181,8 +184,7 @@ def _store(
             }
             for inbound in fresh.values()
         ]
-        new_ids = connection.execute(_STORE, rows).scalars().all()
-        known.update(zip(fresh, new_ids, strict=True))
+        known.update(connection.execute(_STORE, rows).all())
     results = []
     for sid in sids:
         results.append((int(known[sid]), sid in fresh))
@@ -227,6 +229,9 @@ def _process(
 ) -> list[Handled]:
     with Session(engine, expire_on_commit=False) as session:
         senders = _senders(session, [inbound.from_number for _, inbound in messages])
+        confirmations = _Confirmations(
+            session, [patient.id or 0 for rows in senders.values() for patient, _ in rows], now
+        )
         results: list[tuple[Inbound, dict[str, Any], _Result]] = []
         outcomes: list[dict[str, Any]] = []
         flagged: list[dict[str, Any]] = []  # the outcomes that need staff's attention
@@ -236,7 +241,15 @@ def _process(
             )
             replies = _Replies(renderer, protocol, patient)
             result = _understand(
-                session, protocol, replies, message_id, inbound.body, patient, conversation, now
+                session,
+                protocol,
+                replies,
+                confirmations,
+                message_id,
+                inbound.body,
+                patient,
+                conversation,
+                now,
             )
             outcome = {
                 "message_id": message_id,
@@ -249,6 +262,7 @@ def _process(
         session.flush()
         # Core statements on the session's own connection: same transaction, no ORM work.
         connection = session.connection()
+        confirmations.store(connection)
         for statement, rows in ((_RECORD, outcomes), (_RECORD_FLAGGED, flagged)):
             if rows:
                 connection.execute(statement, rows)
@@ -266,14 +280,16 @@ def _process(
             for inbound, outcome, result in results
             if result.answered
         ]
-        reply_ids = iter(connection.execute(_ANSWER, answers).scalars().all() if answers else [])
+        reply_ids: dict[int, int] = (
+            dict(connection.execute(_ANSWER, answers).all()) if answers else {}
+        )
         session.commit()
     handled = []
     for (message_id, inbound), (_, _, result) in zip(messages, results, strict=True):
         handled.append(
             Handled(
                 reply=result.reply if result.answered else None,
-                reply_id=int(next(reply_ids)) if result.answered else None,
+                reply_id=reply_ids.get(message_id),
                 alert_ids=result.alert_ids,
             )
         )
@@ -349,6 +365,7 @@ def _understand(
     session: Session,
     protocol: Protocol,
     replies: _Replies,
+    confirmations: _Confirmations,
     message_id: int,
     text: str,
     patient: Patient | None,
@@ -390,14 +407,14 @@ def _understand(
         return replies.result("help", "asked for help", "reply_help")
     confirmation = parse_confirmation(text)
     if confirmation == "call":
-        when = _confirm(session, patient, "call_requested", now) or "no upcoming infusion"
+        when = confirmations.confirm(patient, "call_requested") or "no upcoming infusion"
         return replies.result(
             "call_request", f"asked for a call ({when})", "reply_call_requested", True
         )
     if conversation is not None:
         return _survey_answer(session, protocol, message_id, text, patient, conversation, now)
     if confirmation == "yes":
-        confirmed = _confirm(session, patient, "confirmed", now)
+        confirmed = confirmations.confirm(patient, "confirmed")
         if confirmed is not None:
             return replies.result(
                 "confirmation", f"confirmed ride and fasting ({confirmed})", "reply_confirmed"
@@ -432,19 +449,39 @@ def _opt_in(session: Session, protocol: Protocol, patient: Patient, now: datetim
     replan_patients(session, [patient.id or 0], protocol, now)
 
 
-def _confirm(session: Session, patient: Patient, what: str, now: datetime) -> str | None:
-    """Store YES or CALL on the next infusion; its time, or None when there is none."""
-    # Core on the session's connection: no ORM object to load, no flush of the batch's work.
-    connection = session.connection()
-    found = connection.execute(
-        _NEXT_INFUSION,
-        {"patient_id": patient.id, "now": now, "horizon": now + CONFIRMATION_HORIZON},
-    ).first()
-    if found is None:
-        return None
-    appointment_id, start_at = found
-    connection.execute(_CONFIRM, {"appointment_id": appointment_id, "what": what, "now": now})
-    return f"infusion {start_at:%Y-%m-%d %H:%M}Z"
+class _Confirmations:
+    """YES and CALL within one batch: the next infusions are read in one query, when the
+    first is met, and the confirmations stored in one statement with the batch's outcomes."""
+
+    def __init__(self, session: Session, patient_ids: Sequence[int], now: datetime) -> None:
+        self.session, self.patient_ids, self.now = session, patient_ids, now
+        self._next: dict[int, tuple[int, datetime]] | None = None
+        self._stored: list[dict[str, Any]] = []
+
+    def confirm(self, patient: Patient, what: str) -> str | None:
+        """Mark the patient's next infusion; its time, or None when there is none within reach."""
+        if self._next is None:
+            self._next = {}
+            found = self.session.connection().execute(
+                _NEXT_INFUSIONS,
+                {
+                    "patient_ids": sorted(set(self.patient_ids)),
+                    "now": self.now,
+                    "horizon": self.now + CONFIRMATION_HORIZON,
+                },
+            )
+            for patient_id, appointment_id, start_at in found:
+                self._next.setdefault(patient_id, (appointment_id, start_at))
+        if patient.id not in self._next:
+            return None
+        appointment_id, start_at = self._next[patient.id]
+        self._stored.append({"appointment_id": appointment_id, "what": what, "now": self.now})
+        return f"infusion {start_at:%Y-%m-%d %H:%M}Z"
+
+    def store(self, connection: Connection) -> None:
+        """Write the batch's confirmations, in the order they came (a later one wins)."""
+        if self._stored:
+            connection.execute(_CONFIRM, self._stored)
 
 
 def _survey_answer(
