@@ -60,12 +60,16 @@ def normalise(text: str) -> str:
     tokens of their own ("1,3" -> "1 , 3"). Everything else (other punctuation, symbols,
     emoji, "_") separates tokens and is dropped.
     """
-    # NFKD before casefolding: compatibility forms can decompose to capitals ("\U0001f110").
-    folded = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES)).casefold()
-    folded = unicodedata.normalize("NFKD", folded).translate(_APOSTROPHES)
-    if not folded.isascii():  # most replies are plain ASCII, which has no combining marks
+    if text.isascii():
+        # Most replies: ASCII has no compatibility forms, accents or other dashes, and its
+        # casefold is lower().
+        folded = text.translate(_APOSTROPHES).lower()
+    else:
+        # NFKD before casefolding: compatibility forms can decompose to capitals ("\U0001f110").
+        folded = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES)).casefold()
+        folded = unicodedata.normalize("NFKD", folded).translate(_APOSTROPHES)
         folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    folded = folded.translate(_DASHES)
+        folded = folded.translate(_DASHES)
     # Only a range ("6 - 7") can hold spaces; the other tokens are kept as they are.
     return " ".join(
         _SPACE.sub("", token) if "-" in token else token

@@ -52,14 +52,16 @@ _STRETCHED = re.compile(r"([a-z])\1{2,}")
 # Digits written for letters inside a word ("su1c1de", "k1ll"); whole numbers stay numbers.
 _LEET_WORD = re.compile(r"\b(?=\w*[a-z])(?=\w*[0-9])\w+\b")
 _LEET = str.maketrans("013457", "oieast")
+_DIGIT = re.compile("[0-9]")
 
 
 def _fold(text: str) -> str:
     """Casefold, strip accents and unify apostrophes to "'"."""
+    if text.isascii():  # most messages: no accents, and casefold is lower()
+        return text.lower().translate(_APOSTROPHES)
     folded = unicodedata.normalize("NFKD", text).casefold()
     folded = unicodedata.normalize("NFKD", folded.translate(_APOSTROPHES))
-    if not folded.isascii():  # most messages are plain ASCII, which has no combining marks
-        folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
     return folded.translate(_APOSTROPHES)
 
 
@@ -74,12 +76,15 @@ def _variants(apostrophed: str) -> list[str]:
     two ("killlll" -> "kill") and to one ("diiie" -> "die")."""
     flat = " ".join(apostrophed.replace("'", "").split())
     variants = [flat]
-    unleet = _LEET_WORD.sub(lambda word: word.group().translate(_LEET), flat)
+    # Most messages have neither digits nor stretched letters: no substitution to try.
+    digits = _DIGIT.search(flat) is not None
+    unleet = _LEET_WORD.sub(lambda word: word.group().translate(_LEET), flat) if digits else flat
+    stretched = _STRETCHED.search(unleet) is not None or _STRETCHED.search(flat) is not None
     for base in (flat, unleet):
         for variant in (
-            base,
-            _STRETCHED.sub(r"\1\1", base),
-            _STRETCHED.sub(r"\1", base),
+            (base, _STRETCHED.sub(r"\1\1", base), _STRETCHED.sub(r"\1", base))
+            if stretched
+            else (base,)
         ):
             if variant not in variants:
                 variants.append(variant)

@@ -288,6 +288,12 @@ def test_normalising_twice_changes_nothing(text: str) -> None:
     assert normalise(once) == once
 
 
+@given(st.text(alphabet=st.characters(max_codepoint=127)))
+def test_plain_ascii_is_read_as_the_full_unicode_folding_reads_it(text: str) -> None:
+    # A trailing combining accent sends the text down the Unicode path, and folds to nothing.
+    assert normalise(text) == normalise(text + "\u0301")
+
+
 @given(st.integers(min_value=0, max_value=10))
 def test_every_number_of_the_scale_written_in_digits_is_read_back(number: int) -> None:
     assert parse_scale(str(number)) == number

@@ -211,6 +211,25 @@ def test_no_text_makes_the_check_raise(text: str) -> None:
     assert finding is None or 0 < len(finding.phrase) <= 60
 
 
+ASCII = st.text(alphabet=st.characters(max_codepoint=127), max_size=80)
+# Each needs one of the ASCII path's shortcuts: digits for letters, stretched letters, "'".
+ASCII_CRISIS = ["I want to k1ll myself", "su1c1de", "I want to diiiie", "I'm gonna OD", "kys"]
+
+
+@settings(deadline=None)
+@given(ASCII, st.sampled_from(["", *ASCII_CRISIS]), ASCII)
+def test_plain_ascii_is_checked_as_the_full_unicode_folding_checks_it(
+    before: str, statement: str, after: str
+) -> None:
+    text = f"{before} {statement} {after}"
+    # A trailing combining accent sends the text down the Unicode path, and folds to nothing.
+    assert detect_crisis(text) == detect_crisis(text + "\u0301")
+
+
+def test_the_ascii_crisis_examples_alert() -> None:
+    assert all(detect_crisis(statement) is not None for statement in ASCII_CRISIS)
+
+
 @settings(deadline=None)
 @given(st.text(max_size=200), st.sampled_from(["I want to kill myself", "quiero morir"]))
 def test_a_crisis_statement_alerts_whatever_surrounds_it(text: str, statement: str) -> None:
