@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hmac
 import logging
 from collections.abc import Mapping
@@ -27,10 +28,13 @@ from followup.replies.handle import Inbound
 from followup.replies.inbox import Inbox
 from followup.replies.status import record_status
 from followup.settings import Settings
-from followup.web.forms import form_fields
+from followup.web.forms import FormTooLarge, form_fields
 
 log = logging.getLogger(__name__)
 TWIML = "application/xml"
+# Twilio's forms are a few kilobytes (an SMS is at most 1,600 characters). The body is read
+# before the signature can be checked, so anyone may send one: past this it is refused.
+MAX_FORM_BYTES = 64 * 1024
 
 
 def signed_url(public_url: str, path: str, query: str) -> str:
@@ -98,14 +102,18 @@ class TwilioWebhooks:
             return _text(
                 "Twilio webhooks need FOLLOWUP_TWILIO_AUTH_TOKEN and FOLLOWUP_PUBLIC_URL", 503
             )
-        params = await form_fields(request)
+        try:
+            params = await form_fields(request, MAX_FORM_BYTES)
+        except FormTooLarge:
+            log.warning("refused a %s webhook over %d bytes", request.scope["path"], MAX_FORM_BYTES)
+            return _text(f"a Twilio webhook is under {MAX_FORM_BYTES // 1024} KiB", 413)
         # Twilio signs the address it called, which behind a proxy is the public one.
         path, query = request.scope["path"], request.scope["query_string"].decode("latin-1")
         url = signed_url(self.settings.public_url, path, query)
         signature = request.headers.get("X-Twilio-Signature", "")
         # The SDK's check signs the address both with and without a port: the address as
         # configured, which is what Twilio signs, first costs one signature, not two.
-        exact = self.validator.compute_signature(url, params).encode()
+        exact = signature_of(self.validator.token, url, params)
         if not (
             hmac.compare_digest(exact, signature.encode())  # bytes: a header may be any text
             or self.validator.validate(url, params, signature)
@@ -154,6 +162,13 @@ class TwilioWebhooks:
             limiter=self.limiter,
         )
         return Response(twiml(), media_type=TWIML)
+
+
+def signature_of(key: bytes, url: str, params: Mapping[str, str]) -> bytes:
+    """Twilio's X-Twilio-Signature for a form of single values, as the SDK's
+    `compute_signature` gives it, for a fraction of its cost (one join, one-shot HMAC)."""
+    data = url + "".join(name + params[name] for name in sorted(params))
+    return base64.b64encode(hmac.digest(key, data.encode(), "sha1"))
 
 
 def twiml(reply: str | None = None, status_callback: str | None = None) -> str:

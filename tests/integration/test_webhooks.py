@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import time
 import urllib.error
 import urllib.parse
@@ -142,6 +143,26 @@ def test_missing_or_wrong_signature_is_refused_and_nothing_is_stored(server: Ser
     )
     assert server.post("/twilio/sms", params, signature=signed_for_other_body)[0] == 403
     assert server.inbound() == []
+
+
+def test_a_body_too_large_for_twilio_is_refused_unread_and_nothing_is_stored(
+    server: Server,
+) -> None:
+    # The form is read before its signature can be checked: anyone can send one.
+    params = {"MessageSid": "SMbig", "From": ANA, "To": CLINIC, "Body": "x" * 70_000}
+    status, text = server.post("/twilio/sms", params)
+    assert (status, text) == (413, "a Twilio webhook is under 64 KiB")
+    # Sent in chunks, with no length announced: refused once past the limit.
+    host, port = urllib.parse.urlsplit(server.base).netloc.split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=15)
+    body = urllib.parse.urlencode(params).encode()
+    chunks = (body[at : at + 8192] for at in range(0, len(body), 8192))
+    connection.request("POST", "/twilio/sms", body=chunks, encode_chunked=True)
+    assert connection.getresponse().status == 413
+    connection.close()
+    assert server.inbound() == []
+    # The longest real SMS, with room to spare, still goes through.
+    assert server.sms("y" * 1600, "SMlong")[0] == 200
 
 
 def test_help_is_answered_in_twiml_with_the_clinics_phone(server: Server) -> None:
