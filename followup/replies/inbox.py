@@ -35,9 +35,11 @@ log = logging.getLogger(__name__)
 # Enough to share the commits under a burst, few enough that one batch stays short.
 BATCH_SIZE = 64
 # After a batch, a thread waits this long for the next one to fill (PostgreSQL's
-# commit_delay, in effect): the event loop gets the GIL to read requests, and the next
-# batch is bigger. Only under load: a message that finds the thread idle goes at once.
-GATHER_SECONDS = 0.002
+# commit_delay, in effect): the event loop, alone with the GIL, reads every request that
+# came meanwhile, and the next batch is bigger. Under load 10 ms gave a tenth more
+# throughput than 2 ms (docs/benchmarks.md). A message that finds no thread at work
+# goes at once.
+GATHER_SECONDS = 0.01
 
 _Waiting = tuple[Inbound, "asyncio.Future[Handled]"]
 _Outcome = tuple["asyncio.Future[Handled]", Handled | BaseException]
