@@ -9,7 +9,10 @@ same form and answers empty TwiML. Target: ours >= 0.35x the baseline's requests
 Ours and bare alternate for `--rounds` rounds, and the claim is the median of the rounds'
 ratios: on two cores shared with wrk, one round's baseline alone can swing by half.
 
-    python -m benchmarks.bench_webhook [--seconds 15] [--connections 64] [--rounds 3]
+On a machine of two or more cores the server runs on the first and wrk on the others
+(`taskset`), as if on two machines; `--no-pin` leaves the placement to the scheduler.
+
+    python -m benchmarks.bench_webhook [--seconds 15] [--connections 64] [--rounds 3] [--no-pin]
 """
 
 from __future__ import annotations
@@ -98,11 +101,29 @@ def serve(command: list[str], env: dict[str, str], port: int) -> subprocess.Pope
     raise SystemExit(f"{' '.join(command)} did not start")
 
 
-def load(port: int, requests: Path, seconds: int, connections: int) -> dict[str, float]:
+def pinning(pin: bool) -> tuple[list[str], list[str]]:
+    """Command prefixes that put the server on the first core and wrk on the others.
+
+    Both servers get the same: one core of their own, as on a machine apart from the load
+    generator. Unpinned, the figures depend on where the scheduler puts each thread; ours,
+    with a second thread handing the GIL back and forth with the event loop, loses most
+    when the two land on different cores (docs/benchmarks.md has both runs).
+    """
+    cores = sorted(os.sched_getaffinity(0))
+    if not pin or len(cores) < 2 or shutil.which("taskset") is None:
+        return [], []
+    rest = ",".join(str(core) for core in cores[1:])
+    return ["taskset", "-c", str(cores[0])], ["taskset", "-c", rest]
+
+
+def load(
+    port: int, requests: Path, seconds: int, connections: int, prefix: list[str]
+) -> dict[str, float]:
     """Run wrk; requests/s, p50 and p99 in ms, and how many answers were not 2xx."""
     threads = min(2, os.cpu_count() or 1)
     out = subprocess.run(
         [
+            *prefix,
             "wrk",
             f"-t{threads}",
             f"-c{connections}",
@@ -132,13 +153,25 @@ def main() -> None:
     parser.add_argument(
         "--requests", type=int, default=60_000, help="distinct signed requests per round"
     )
+    parser.add_argument(
+        "--no-pin",
+        dest="pin",
+        action="store_false",
+        help="let the scheduler place server and wrk (default: server on core 0, wrk on the rest)",
+    )
     args = parser.parse_args()
     header("inbound SMS webhook: uvicorn, wrk")
     if shutil.which("wrk") is None:
         raise SystemExit("wrk not found: apt-get install wrk (make bench does this as root)")
+    server_cores, wrk_cores = pinning(args.pin)
+    placement = (
+        f"server on core {server_cores[-1]}, wrk on {wrk_cores[-1]}"
+        if server_cores
+        else "server and wrk unpinned"
+    )
     print(
         f"  {args.connections} connections, {args.seconds} s each, {args.rounds} rounds; "
-        f"SQLite; {PATIENTS} patients"
+        f"SQLite; {PATIENTS} patients; {placement}"
     )
     with tempfile.TemporaryDirectory(prefix="bench-webhook-") as tmp:
         directory = Path(tmp)
@@ -165,7 +198,9 @@ def main() -> None:
             requests = directory / f"requests-{round_}.tsv"  # new MessageSids: no retries
             write_requests(requests, args.requests, f"r{round_}")
             for name in ("ours", "bare"):
-                runs[name].append(measure(name, commands[name], env, requests, args))
+                runs[name].append(
+                    measure(name, server_cores + commands[name], env, requests, args, wrk_cores)
+                )
             ours, bare = runs["ours"][-1], runs["bare"][-1]
             print(
                 f"  round {round_}: ours {ours['rps']:,.1f}, bare {bare['rps']:,.1f} req/s, "
@@ -194,6 +229,7 @@ def measure(
     env: dict[str, str],
     requests: Path,
     args: argparse.Namespace,
+    wrk_prefix: list[str],
 ) -> dict[str, float]:
     """Start one server, load it with wrk, stop it."""
     port = free_port()
@@ -201,7 +237,7 @@ def measure(
     extra = ["--log-level", "warning"] if name == "bare" else []
     server = serve([*command, *flags, *extra], env, port)
     try:
-        return load(port, requests, args.seconds, args.connections)
+        return load(port, requests, args.seconds, args.connections, wrk_prefix)
     finally:
         server.terminate()
         try:
