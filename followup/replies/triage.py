@@ -81,11 +81,8 @@ def _variants(apostrophed: str) -> list[str]:
     unleet = _LEET_WORD.sub(lambda word: word.group().translate(_LEET), flat) if digits else flat
     stretched = _STRETCHED.search(unleet) is not None or _STRETCHED.search(flat) is not None
     for base in (flat, unleet):
-        for variant in (
-            (base, _STRETCHED.sub(r"\1\1", base), _STRETCHED.sub(r"\1", base))
-            if stretched
-            else (base,)
-        ):
+        cut = (_STRETCHED.sub(r"\1\1", base), _STRETCHED.sub(r"\1", base)) if stretched else ()
+        for variant in (base, *cut):
             if variant not in variants:
                 variants.append(variant)
     return variants
