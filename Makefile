@@ -10,7 +10,7 @@ export FOLLOWUP_ROSTER_FILE ?= config/sample/patients.csv
 export FOLLOWUP_CALENDAR_SOURCES ?= config/sample/infusions.ics
 export FOLLOWUP_SYNC_INTERVAL_SECONDS ?= 60
 
-.PHONY: run test lint install clean bench
+.PHONY: run test test-deep lint install clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/pytest
+
+# Property tests with random seeds and ten times the examples: run before touching time code.
+test-deep: $(STAMP)
+	HYPOTHESIS_PROFILE=deep $(BIN)/pytest tests/unit
 
 # Every benchmarks/bench_*.py, figures and ratios printed; see docs/benchmarks.md.
 # wrk (the webhook's load generator) is installed when missing and we are root.

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from followup.clock import require_aware
+from followup.clock import first_local_moment, resolve_local
 from followup.protocol import Protocol, QuietHours, Step
 
 # How long a message stays worth sending when its step sets no expires_after.
@@ -58,60 +58,24 @@ class PlannedMessage:
     skip_reason: str | None = None
 
 
-def resolve_local(day: date, wall: time, tz: ZoneInfo) -> datetime:
-    """The UTC instant of a wall-clock time on a day in a zone.
-
-    A time in a spring-forward gap moves forward by the gap (02:30 becomes 03:30); a
-    time that happens twice at fall-back takes the first occurrence. zoneinfo's fold=0
-    does both, by reading the wall time with the offset in force before the transition.
-    """
-    return datetime.combine(day, wall, tzinfo=tz).replace(fold=0).astimezone(UTC)
-
-
 def next_allowed(instant: datetime, tz: ZoneInfo, quiet: QuietHours) -> datetime:
-    """The instant itself if it is outside quiet hours in `tz`, else the end of the window."""
-    local = require_aware(instant).astimezone(tz)
-    if not quiet.contains(local.time()):
-        return instant.astimezone(UTC)
-    day = local.date() if local.time() < quiet.end else local.date() + timedelta(days=1)
-    return resolve_local(day, quiet.end, tz)
+    """The instant itself if it is outside quiet hours in `tz`, else when they next end.
+
+    Quiet hours end when the wall clock leaves them, by reaching their end or by a DST
+    change that jumps past it; a fall-back hour that repeats quiet time is quiet again.
+    """
+    return first_local_moment(instant, tz, lambda wall: not quiet.contains(wall), quiet.end)
 
 
 def next_quiet_start(instant: datetime, tz: ZoneInfo, quiet: QuietHours) -> datetime | None:
     """The first instant from `instant` on that falls in quiet hours in `tz` (None: never).
 
-    What a message found sendable at `instant` must go out before.
+    What a message found sendable at `instant` must go out before. Both occurrences of a
+    repeated hour count, and a window that starts inside a skipped hour starts at the jump.
     """
-    local = require_aware(instant).astimezone(tz)
     if quiet.start == quiet.end:
         return None
-    if quiet.contains(local.time()):
-        return instant.astimezone(UTC)
-    today = _first_at_or_after(local.date(), quiet.start, tz)
-    if today > instant:
-        return today
-    return _first_at_or_after(local.date() + timedelta(days=1), quiet.start, tz)
-
-
-def _first_at_or_after(day: date, wall: time, tz: ZoneInfo) -> datetime:
-    """The first instant of `day` whose wall-clock time in `tz` is `wall` or later.
-
-    Unlike resolve_local, a time inside a spring-forward gap gives the transition itself:
-    a quiet window starting at 02:30 starts when the clocks jump from 02:00 to 03:00.
-    """
-    exact = resolve_local(day, wall, tz)
-    if exact.astimezone(tz).time() == wall:
-        return exact
-    target = datetime.combine(day, wall)
-    before = datetime.combine(day, wall, tzinfo=tz).replace(fold=1).astimezone(UTC)
-    after = exact
-    while after - before > timedelta(microseconds=1):
-        middle = before + (after - before) / 2
-        if middle.astimezone(tz).replace(tzinfo=None) >= target:
-            after = middle
-        else:
-            before = middle
-    return after
+    return first_local_moment(instant, tz, quiet.contains, quiet.start)
 
 
 def nominal_due(step: Step, appt: AppointmentFacts, tz: ZoneInfo) -> datetime:

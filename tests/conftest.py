@@ -13,12 +13,32 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import Engine, text
 
 from followup.db.engine import make_engine
 from followup.db.migrate import upgrade
 from followup.protocol import Protocol, load_protocol
 from followup.testing.postgres import TemporaryPostgres, find_binaries
+
+# `make test` runs the "ci" profile: the same examples on every run, so the suite never
+# goes red by chance. `make test-deep` runs "deep": new random examples, ten times as
+# many, to find the counter-examples that become @example lines.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile(
+    "deep",
+    max_examples=1000,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def examples(n: int) -> int:
+    """`n` examples under the "ci" profile, scaled as the loaded profile scales its default."""
+    return max(1, n * settings.default.max_examples // 100)
+
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "config" / "sample"

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from html import escape
 
-from followup.clock import require_aware
+from followup.clock import day_start, require_aware
 
 __all__ = [
     "HEIGHT",
@@ -204,7 +204,7 @@ def _x_axis(lo: datetime, hi: datetime, tz: tzinfo, x_of: _XScale) -> list[str]:
     day = first_day
     while day <= last_day:
         # Local midnight in the clinic's zone: the tick sits where that date begins there.
-        midnight = datetime.combine(day, time(0), tzinfo=tz)
+        midnight = day_start(day, tz)
         if lo <= midnight <= hi:
             ticks.append((midnight, f"{day.day} {day:%b}" + (f" {day.year}" if with_year else "")))
         day += timedelta(days=step)

@@ -8,13 +8,14 @@ where to go back to, but only somewhere inside the staff pages.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from followup.clock import day_start
 from followup.protocol import Protocol
 from followup.web.auth import Staff, check_csrf
 from followup.web.forms import form_fields
@@ -99,9 +100,7 @@ class ClinicClock:
         hours long, as it is on the wall.
         """
         today = now.astimezone(self.tz).date()
-        start = datetime.combine(today, time(0), tzinfo=self.tz)
-        end = datetime.combine(today + timedelta(days=1), time(0), tzinfo=self.tz)
-        return start, end
+        return day_start(today, self.tz), day_start(today + timedelta(days=1), self.tz)
 
 
 def clinic_clock(request: Request) -> ClinicClock:
