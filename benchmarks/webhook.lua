@@ -1,6 +1,7 @@
 -- wrk script for bench_webhook.py: POST pre-signed Twilio webhook requests, each once.
 -- Arguments after "--": the requests file (signature TAB form body per line), the number
--- of wrk threads. Thread i takes lines i, i+n, i+2n, ... so no two threads send the same
+-- of wrk threads, and optionally a pause in ms before each request of a connection (paced
+-- load: connections / pause requests a second in all; 0 or absent: as fast as answered). Thread i takes lines i, i+n, i+2n, ... so no two threads send the same
 -- MessageSid; it wraps around only if the file runs out (bench_webhook.py warns then).
 
 local counter = 0
@@ -11,7 +12,9 @@ function setup(thread)
 end
 
 function init(args)
+  math.randomseed(os.time() + id)
   local path, threads = args[1], tonumber(args[2])
+  pause = tonumber(args[3] or "0")
   requests, position = {}, 0
   local line_number = 0
   for line in io.lines(path) do
@@ -24,6 +27,15 @@ function init(args)
     end
     line_number = line_number + 1
   end
+end
+
+-- A random pause averaging `pause`, so that the connections do not move in step: all 64
+-- sending at once every `pause` ms would be a burst, not a steady load.
+function delay()
+  if pause <= 0 then
+    return 0
+  end
+  return math.random(0, 2 * pause)
 end
 
 function request()

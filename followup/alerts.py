@@ -22,7 +22,12 @@ from followup.protocol import Protocol
 
 log = logging.getLogger(__name__)
 
-CRITICAL, HIGH = "critical", "high"
+EMERGENCY, CRITICAL, URGENT, HIGH = "emergency", "critical", "urgent", "high"
+# Most urgent first: a medical emergency, a crisis, a problem for a nurse today, and an
+# answer past a survey threshold.
+SEVERITIES = (EMERGENCY, CRITICAL, URGENT, HIGH)
+# An open alert of these holds the patient's automated messages until staff look.
+PAUSING = frozenset({EMERGENCY, CRITICAL})
 # A notification stuck in "sending" this long belongs to a process that died.
 STALE_SENDING = timedelta(minutes=5)
 MAX_ATTEMPTS = 10
@@ -54,7 +59,7 @@ def raise_alert(
     session.add(alert)
     session.flush()
     _queue(session, alert, 0, protocol, now)
-    if severity == CRITICAL and patient is not None and patient.paused_at is None:
+    if severity in PAUSING and patient is not None and patient.paused_at is None:
         patient.paused_at = now
         patient.updated_at = now
     log.warning("alert %d raised: %s (%s)", alert.id, severity, reason)
@@ -96,7 +101,7 @@ class AlertView:
 
 
 def list_alerts(engine: Engine, include_acknowledged: bool = False) -> list[AlertView]:
-    """Open alerts first, critical on top, newest first within each."""
+    """Open alerts first, the most urgent severity on top, newest first within each."""
     query = select(Alert, Patient).join(Patient, col(Alert.patient_id) == Patient.id, isouter=True)
     if not include_acknowledged:
         query = query.where(col(Alert.acknowledged_at).is_(None))
@@ -106,11 +111,16 @@ def list_alerts(engine: Engine, include_acknowledged: bool = False) -> list[Aler
     views.sort(
         key=lambda v: (
             v.acknowledged_at is not None,
-            v.severity != CRITICAL,
+            severity_rank(v.severity),
             -v.created_at.timestamp(),
         )
     )
     return views
+
+
+def severity_rank(severity: str) -> int:
+    """0 for the most urgent severity; unknown ones sort last."""
+    return SEVERITIES.index(severity) if severity in SEVERITIES else len(SEVERITIES)
 
 
 def _view(alert: Alert, patient: Patient | None) -> AlertView:
@@ -254,7 +264,7 @@ def escalate_due(engine: Engine, protocol: Protocol, now: datetime) -> list[int]
 def acknowledge(
     engine: Engine, alert_id: int, by: str, note: str | None, now: datetime
 ) -> AlertView:
-    """Record who took the alert; the last open crisis alert of a patient lifts their pause."""
+    """Record who took the alert; the last open pausing alert of a patient lifts their pause."""
     with Session(engine) as session:
         alert = session.get(Alert, alert_id)
         if alert is None:
@@ -268,7 +278,7 @@ def acknowledge(
             if (
                 patient is not None
                 and patient.paused_at is not None
-                and not _open_critical(session, patient.id or 0)
+                and not _open_pausing(session, patient.id or 0)
             ):
                 patient.paused_at = None
                 patient.updated_at = now
@@ -278,12 +288,12 @@ def acknowledge(
         return _view(alert, patient)
 
 
-def _open_critical(session: Session, patient_id: int) -> bool:
+def _open_pausing(session: Session, patient_id: int) -> bool:
     return (
         session.exec(
             select(Alert.id).where(
                 Alert.patient_id == patient_id,
-                Alert.severity == CRITICAL,
+                col(Alert.severity).in_(sorted(PAUSING)),
                 col(Alert.acknowledged_at).is_(None),
             )
         ).first()

@@ -44,6 +44,8 @@ reports_app = typer.Typer(no_args_is_help=True, help="Symptom reports.")
 app.add_typer(reports_app, name="reports")
 staff_app = typer.Typer(no_args_is_help=True, help="Staff accounts for the web pages.")
 app.add_typer(staff_app, name="staff")
+triage_app = typer.Typer(no_args_is_help=True, help="Triage of patients' replies.")
+app.add_typer(triage_app, name="triage")
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 # Piped output (scripts, logs) gets wide tables instead of ones folded to 80 columns.
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
@@ -529,13 +531,21 @@ def inbox_command(
         bool, typer.Option(help="Show what patients wrote (patient information).")
     ] = False,
 ) -> None:
-    """Every reply, newest first, with what the pipeline made of it."""
+    """Every reply, most urgent first, with what the pipeline made of it."""
     from followup.reports import inbox
 
     with _database() as (_, protocol, engine):
         rows = inbox(engine, attention_only=attention, limit=limit)
     table = Table(title=f"{len(rows)} messages", show_lines=bodies)
-    for column in ("id", "received (clinic time)", "patient", "kind", "what it said", "!"):
+    for column in (
+        "id",
+        "received (clinic time)",
+        "patient",
+        "urgency",
+        "kind",
+        "what it said",
+        "!",
+    ):
         table.add_column(column, overflow="fold")
     if bodies:
         table.add_column("message", overflow="fold")
@@ -544,12 +554,62 @@ def inbox_command(
             str(row.id),
             _local(row.received_at, protocol),
             row.patient or "unknown sender",
+            "" if row.urgency == "ordinary" else row.urgency,
             row.kind,
             row.summary,
             "!" if row.needs_attention else "",
         ]
         table.add_row(*cells, *([row.body] if bodies else []))
     out.print(table)
+
+
+@triage_app.command("check")
+@friendly
+def triage_check(
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="Labelled files: one message a line, 'label<TAB>text'."),
+    ],
+    min_recall: Annotated[
+        float, typer.Option(help="Exit 1 below this crisis or medical recall (0 to 1).")
+    ] = 1.0,
+    max_false_alarms: Annotated[
+        float, typer.Option(help="Exit 1 above this share of false alarms (0 to 1).")
+    ] = 0.05,
+) -> None:
+    """Score triage on labelled messages: recall and false alarms per label, every miss.
+
+    Labels: crisis, medical (an emergency), urgent, review, ordinary. Lines starting with
+    "#" are comments. The output quotes the messages: use it on test sets, not on replies.
+    """
+    from followup.replies.triage.check import ALARMS, LABELS, false_alarm_rate, parse, report
+    from followup.replies.triage.check import score as score_all
+
+    messages = []
+    for path in files:
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise FollowupError(
+                f"{path}: cannot read it ({exc.__class__.__name__}: {exc})"
+            ) from None
+        messages += parse(lines, str(path))
+    if not messages:
+        raise FollowupError(f"no labelled lines in {', '.join(map(str, files))}")
+    scores = score_all(messages)
+    for line in report(scores):
+        out.print(line, markup=False)
+    low = [
+        s.label
+        for s in scores.values()
+        if LABELS[s.label] in ALARMS and s.total and s.recall < min_recall
+    ]
+    noisy = false_alarm_rate(scores) > max_false_alarms
+    if low or noisy:
+        why = [f"{label} recall below {min_recall:.0%}" for label in low]
+        why += [f"false alarms above {max_false_alarms:.0%}"] if noisy else []
+        err.print(f"triage check failed: {'; '.join(why)}", markup=False)
+        raise typer.Exit(1)
 
 
 @staff_app.command("add")

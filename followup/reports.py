@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, case
 from sqlmodel import Session, col, select
 
 from followup.db.models import Appointment, InboundMessage, Patient, ScheduledMessage, SymptomReport
 from followup.protocol import Protocol
+from followup.replies.triage import Level
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,13 +144,25 @@ class InboxRow:
     received_at: datetime
     patient: str | None
     kind: str
+    urgency: str
     summary: str
     needs_attention: bool
     body: str
 
 
+def most_urgent_first() -> tuple[Any, ...]:
+    """ORDER BY for inbound messages: unhandled ones by urgency (emergency, crisis, urgent,
+    needs review, ordinary), then handled ones; newest first within each."""
+    rank = case(
+        (col(InboundMessage.handled_at).is_not(None), len(Level)),
+        *((col(InboundMessage.urgency) == level.value, level.rank) for level in Level),
+        else_=Level.ORDINARY.rank,
+    )
+    return rank, col(InboundMessage.received_at).desc(), col(InboundMessage.id).desc()
+
+
 def inbox(engine: Engine, *, attention_only: bool = False, limit: int = 50) -> list[InboxRow]:
-    """Every inbound message, newest first; what the pipeline made of it."""
+    """Inbound messages, most urgent first; what the pipeline made of each."""
     query = select(InboundMessage, Patient.external_id).join(
         Patient, col(InboundMessage.patient_id) == Patient.id, isouter=True
     )
@@ -156,9 +170,7 @@ def inbox(engine: Engine, *, attention_only: bool = False, limit: int = 50) -> l
         query = query.where(
             col(InboundMessage.needs_attention), col(InboundMessage.handled_at).is_(None)
         )
-    query = query.order_by(
-        col(InboundMessage.received_at).desc(), col(InboundMessage.id).desc()
-    ).limit(limit)
+    query = query.order_by(*most_urgent_first()).limit(limit)
     with Session(engine) as session:
         return [
             InboxRow(
@@ -166,6 +178,7 @@ def inbox(engine: Engine, *, attention_only: bool = False, limit: int = 50) -> l
                 m.received_at,
                 external_id,
                 m.kind,
+                m.urgency,
                 m.summary or m.processing_error or "",
                 m.needs_attention,
                 m.body,

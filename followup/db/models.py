@@ -150,6 +150,15 @@ class InboundMessage(SQLModel, table=True):
     kind: str = Field(default="received", max_length=32)  # what the pipeline made of it
     summary: str | None = Field(default=None, max_length=300)
     needs_attention: bool = False  # processing failed, or a person should read it
+    # How soon a person must read it (followup.replies.triage.Level), and why: each
+    # finding's rule and the words that matched.
+    urgency: str = Field(
+        default="ordinary",
+        max_length=16,
+        index=True,
+        sa_column_kwargs={"server_default": "ordinary"},
+    )
+    triage: str | None = Field(default=None, max_length=500)
     processing_error: str | None = Field(default=None, max_length=300)
     handled_at: datetime | None = Field(default=None, sa_column=_utc())
     handled_by: str | None = Field(default=None, max_length=254)
@@ -217,7 +226,9 @@ class Alert(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     patient_id: int | None = Field(default=None, foreign_key="patient.id", index=True)
     inbound_message_id: int | None = Field(default=None, foreign_key="inbound_message.id")
-    severity: str = Field(max_length=16)  # critical | high
+    # emergency (medical) | critical (crisis) | urgent (a nurse today) | high (an answer past
+    # a survey threshold): followup.alerts.SEVERITIES, most urgent first.
+    severity: str = Field(max_length=16)
     reason: str = Field(max_length=300)
     created_at: datetime = Field(sa_column=_utc(nullable=False, index=True))
     # Which on-call person was last notified, and when the next one is if nobody answers.

@@ -38,6 +38,8 @@ REPLY_TEMPLATES = (
     "reply_help",
     "reply_unknown_sender",
     "reply_crisis",
+    "reply_emergency",
+    "reply_urgent",
     "reply_confirmed",
     "reply_call_requested",
     "reply_received",
@@ -148,26 +150,49 @@ def _check_reply_candidate(
     return sorted(problems)
 
 
-def reply_rules(protocol: Protocol, template: str, language: str, text: str) -> list[str]:
-    """What a rendered reply must say whatever staff write: the crisis reply's numbers.
+# The numbers each alarm reply must give whatever staff write, and to whom it goes.
+REQUIRED_NUMBERS: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
+    "reply_crisis": (
+        "people in crisis",
+        (("the crisis line", "crisis_line"), ("the on-call phone", "on_call_phone")),
+    ),
+    "reply_emergency": (
+        "people with a medical emergency",
+        (("the emergency number", "emergency_number"), ("the on-call phone", "on_call_phone")),
+    ),
+    "reply_urgent": ("people with an urgent problem", (("the on-call phone", "on_call_phone"),)),
+}
 
-    People in crisis must always be given the crisis line and the on-call phone, so an
-    edit of the crisis reply that loses either is refused (the on-call phone as the
-    reply's own context formats it). Other replies have no such rule: [].
-    """
-    if template != "reply_crisis":
+
+# The replies that go with an alert: their delivery failures are written on the alert.
+ALARM_REPLIES = frozenset(REQUIRED_NUMBERS)
+
+
+def required_numbers(protocol: Protocol, template: str, language: str) -> list[tuple[str, str]]:
+    """(what, number) an alarm reply must give, formatted as its context formats them."""
+    if template not in REQUIRED_NUMBERS:
         return []
     context = reply_context(protocol, language)
-    wanted = (
-        ("the crisis line", str(context["crisis_line"])),
-        ("the on-call phone", str(context["on_call_phone"])),
-    )
+    return [(what, str(context[key])) for what, key in REQUIRED_NUMBERS[template][1]]
+
+
+def reply_rules(protocol: Protocol, template: str, language: str, text: str) -> list[str]:
+    """What a rendered reply must say whatever staff write: an alarm reply's numbers.
+
+    People in crisis must always be given the crisis line and the on-call phone, people
+    with a medical emergency the emergency number and the on-call phone, people with an
+    urgent problem the on-call phone; an edit that loses one is refused. Other replies
+    have no such rule: [].
+    """
+    wanted = required_numbers(protocol, template, language)
     missing = [f"{what} {number}" for what, number in wanted if not _gives(text, number)]
     if not missing:
         return []
+    who = REQUIRED_NUMBERS[template][0]
+    kind = template.removeprefix("reply_")
     return [
-        f"{language}/{template}/{REPLY_PART}.j2: the crisis reply must give "
-        f"{' and '.join(missing)}: people in crisis must always get them"
+        f"{language}/{template}/{REPLY_PART}.j2: the {kind} reply must give "
+        f"{' and '.join(missing)}: {who} must always get them"
     ]
 
 

@@ -1,4 +1,4 @@
-"""The inbound pipeline: store first, then crisis triage, keywords, confirmations, surveys.
+"""The inbound pipeline: store first, then triage, keywords, confirmations, surveys.
 
 `handle` is what the Twilio webhook calls. The message is committed on its own before any
 processing, so nothing a patient wrote is lost to a bug further down; if processing fails
@@ -25,7 +25,7 @@ from sqlalchemy import Connection, Engine, and_, bindparam, insert, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from followup.alerts import CRITICAL, raise_alert
+from followup.alerts import CRITICAL, EMERGENCY, HIGH, URGENT, raise_alert
 from followup.db.models import (
     Appointment,
     Conversation,
@@ -43,8 +43,8 @@ from followup.phones import mask
 from followup.protocol import Protocol
 from followup.replies.conversations import end_conversation
 from followup.replies.parse import Keyword, keyword, parse_confirmation
-from followup.replies.survey import SurveyState, answer
-from followup.replies.triage import detect_crisis
+from followup.replies.survey import SurveyState, answer, read_reply
+from followup.replies.triage import Level, Triage, triage
 from followup.scheduling import ACTIVE, replan_patients
 
 log = logging.getLogger(__name__)
@@ -124,6 +124,37 @@ class Handled:
     alert_ids: list[int] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class Alarm:
+    """What a triage level calls for: the alert's severity, the answer, the message's kind."""
+
+    severity: str
+    template: str
+    kind: str
+
+
+# Most urgent first: the first level a message's findings reach decides.
+ALARMS = {
+    Level.CRISIS: Alarm(CRITICAL, "reply_crisis", "crisis"),
+    Level.EMERGENCY: Alarm(EMERGENCY, "reply_emergency", "emergency"),
+    Level.URGENT: Alarm(URGENT, "reply_urgent", "urgent"),
+}
+# The inbox urgency of a message whose survey answer raised an alert of this severity.
+_URGENCY_OF_SEVERITY = {
+    EMERGENCY: Level.EMERGENCY,
+    CRITICAL: Level.CRISIS,
+    URGENT: Level.URGENT,
+    HIGH: Level.URGENT,
+}
+
+
+def alarm(found: Triage) -> Alarm | None:
+    """The alarm a triage calls for, or None. A crisis comes first even beside an emergency:
+    its answer gives the emergency number too, and it pauses the patient's messages."""
+    levels = {finding.level for finding in found.findings}
+    return next((alarm for level, alarm in ALARMS.items() if level in levels), None)
+
+
 @dataclass(slots=True)
 class _Result:
     kind: str
@@ -132,6 +163,13 @@ class _Result:
     reply: str | None = None
     needs_attention: bool = False
     alert_ids: list[int] = field(default_factory=list)
+    urgency: Level = Level.ORDINARY
+    triage: str | None = None
+
+    def at_least(self, level: Level) -> None:
+        """Raise the message's urgency to `level` if it is lower."""
+        if level.rank < self.urgency.rank:
+            self.urgency = level
 
     @property
     def answered(self) -> bool:
@@ -256,6 +294,8 @@ def _process(
                 "patient_id": patient.id if patient else None,
                 "kind": result.kind,
                 "summary": result.summary[:300],
+                "urgency": result.urgency.value,
+                "triage": result.triage[:500] if result.triage else None,
             }
             (flagged if result.needs_attention else outcomes).append(outcome)
             results.append((inbound, outcome, result))
@@ -342,23 +382,49 @@ class _Replies:
         try:
             text = self.renderer.render(template, self.language, "sms", context).text
         except RenderError:
-            if template != "reply_crisis":
+            if template not in _FALLBACKS:
                 raise
-            log.exception("the crisis reply template failed; sending the built-in text")
-            text = crisis_fallback(self.protocol)
+            log.exception("the %s template failed; sending the built-in text", template)
+            text = alarm_fallback(self.protocol, template)
         return _Result(kind, summary, template, text, attention)
 
 
-def crisis_fallback(protocol: Protocol) -> str:
-    """The crisis answer that needs no template, for when the template or the database fails."""
+def alarm_fallback(protocol: Protocol, template: str = "reply_crisis") -> str:
+    """The answer to an alarm that needs no template, for when the template or the database
+    fails: the crisis line, the emergency number and the on-call line, as the alarm needs."""
     clinic = protocol.clinic
-    return (
-        f"If you are thinking of harming yourself, call or text {clinic.crisis_line} now "
-        f"(Suicide & Crisis Lifeline), or call our on-call line "
-        f"{display_phone(clinic.on_call_phone, clinic.country)}. "
-        f"If you are in immediate danger, call {clinic.emergency_number}. "
-        f"Someone from {clinic.name} will contact you."
+    on_call = display_phone(clinic.on_call_phone, clinic.country)
+    return _FALLBACKS[template].format(
+        crisis_line=clinic.crisis_line,
+        emergency_number=clinic.emergency_number,
+        on_call=on_call,
+        clinic=clinic.name,
     )
+
+
+_FALLBACKS = {
+    "reply_crisis": (
+        "If you are thinking of harming yourself, call or text {crisis_line} now "
+        "(Suicide & Crisis Lifeline), or call our on-call line {on_call}. "
+        "If you are in immediate danger, call {emergency_number}. "
+        "Someone from {clinic} will contact you."
+    ),
+    "reply_emergency": (
+        "What you describe can be a medical emergency. Call {emergency_number} now, then our "
+        "on-call line {on_call}. Someone from {clinic} has been alerted."
+    ),
+    "reply_urgent": (
+        "A nurse from {clinic} has been alerted and will call you today. If it gets worse, "
+        "call our on-call line {on_call} now, or {emergency_number} in an emergency."
+    ),
+}
+
+
+def fallback_for(body: str) -> str | None:
+    """The built-in answer to a message that calls for an alarm, or None: for when nothing
+    could be stored or processed and the patient must still be told where to turn."""
+    found = alarm(triage(body))
+    return found.template if found is not None else None
 
 
 def _understand(
@@ -372,25 +438,70 @@ def _understand(
     conversation: Conversation | None,
     now: datetime,
 ) -> _Result:
-    finding = detect_crisis(text)
-    if finding is not None:
-        # Before everything else, whoever sent it, opted out or not.
-        alert = raise_alert(
-            session,
-            protocol,
-            patient=patient,
-            inbound_message_id=message_id,
-            severity=CRITICAL,
-            reason=f"crisis language ({finding.category})",
-            now=now,
-        )
-        summary = f"crisis: {finding.category} ({finding.phrase})"
-        if patient is not None and keyword(text) is Keyword.STOP:
-            # A revocation counts whatever else the message says.
-            summary += f"; {_opt_out(session, patient, now)}"
-        result = replies.result("crisis", summary, "reply_crisis", True)
-        result.alert_ids.append(alert.id or 0)
+    found = triage(text)
+    raised = alarm(found)
+    if raised is not None:
+        result = _raise(session, protocol, replies, message_id, text, patient, found, raised, now)
+        if conversation is not None and patient is not None:
+            # What the answer says is kept; the survey ends, as a person now calls.
+            result.summary += f"; {_close_survey(session, protocol, message_id, text, patient, conversation, now)}"
         return result
+    result = _understand_ordinary(
+        session, protocol, replies, confirmations, message_id, text, patient, conversation, now
+    )
+    if found.level is Level.REVIEW:
+        # A denial or recovery, or distress: read soon, but no crisis line and no page.
+        result.at_least(Level.REVIEW)
+        result.needs_attention = True
+    if found.findings:
+        result.triage = found.explain()
+    return result
+
+
+def _raise(
+    session: Session,
+    protocol: Protocol,
+    replies: _Replies,
+    message_id: int,
+    text: str,
+    patient: Patient | None,
+    found: Triage,
+    raised: Alarm,
+    now: datetime,
+) -> _Result:
+    """Alert on-call and answer with the alarm's numbers: before everything else, whoever
+    sent the message, opted out or not."""
+    rules = "; ".join(dict.fromkeys(f.rule for f in found.findings if f.level is not Level.REVIEW))
+    alert = raise_alert(
+        session,
+        protocol,
+        patient=patient,
+        inbound_message_id=message_id,
+        severity=raised.severity,
+        reason=f"{raised.kind}: {rules}",
+        now=now,
+    )
+    summary = f"{raised.kind}: {found.explain()}"
+    if patient is not None and keyword(text) is Keyword.STOP:
+        # A revocation counts whatever else the message says.
+        summary += f"; {_opt_out(session, patient, now)}"
+    result = replies.result(raised.kind, summary, raised.template, True)
+    result.alert_ids.append(alert.id or 0)
+    result.urgency, result.triage = found.level, found.explain()
+    return result
+
+
+def _understand_ordinary(
+    session: Session,
+    protocol: Protocol,
+    replies: _Replies,
+    confirmations: _Confirmations,
+    message_id: int,
+    text: str,
+    patient: Patient | None,
+    conversation: Conversation | None,
+    now: datetime,
+) -> _Result:
     if patient is None:
         return replies.result(
             "unknown_sender", "from a number not in the roster", "reply_unknown_sender", True
@@ -525,6 +636,11 @@ def _survey_answer(
         shown = turn.answer.value if turn.answer.value is not None else turn.answer.text
         summary = f"{turn.answer.question}: {'not understood' if reasked else shown}"
     result = _Result("survey_answer", summary, "survey", turn.reply)
+    if not turn.understood or turn.note:
+        # An answer the survey could not read, or one that tells the team something: a
+        # person reads every one of them.
+        result.needs_attention = True
+        result.at_least(Level.REVIEW if not turn.understood else Level.ORDINARY)
     for flag in turn.flags:
         alert = raise_alert(
             session,
@@ -537,6 +653,7 @@ def _survey_answer(
         )
         result.alert_ids.append(alert.id or 0)
         result.needs_attention = True
+        result.at_least(_URGENCY_OF_SEVERITY.get(flag.severity, Level.REVIEW))
     if turn.next_state is None:
         conversation.ended_at = now
     else:
@@ -546,12 +663,54 @@ def _survey_answer(
     return result
 
 
+def _close_survey(
+    session: Session,
+    protocol: Protocol,
+    message_id: int,
+    text: str,
+    patient: Patient,
+    conversation: Conversation,
+    now: datetime,
+) -> str:
+    """Keep what a message that raised an alarm says as an answer, and end the survey: the
+    alarm's alert already pages on-call, so the answer's own flags raise nothing more."""
+    appointment = (
+        session.get(Appointment, conversation.appointment_id)
+        if conversation.appointment_id
+        else None
+    )
+    state = SurveyState(conversation.survey, conversation.question_index, conversation.reasked)
+    read = read_reply(protocol, state, text, appointment.treatment if appointment else None)
+    conversation.ended_at = now
+    session.add(conversation)
+    if read is None:
+        return "survey ended"
+    recorded, flags, understood = read
+    session.add(
+        SymptomReport(
+            patient_id=patient.id or 0,
+            appointment_id=conversation.appointment_id,
+            inbound_message_id=message_id,
+            survey=conversation.survey,
+            question=recorded.question,
+            value=recorded.value,
+            text=recorded.text,
+            reported_at=now,
+        )
+    )
+    shown = recorded.value if recorded.value is not None else recorded.text
+    said = shown if understood else "not understood"
+    over = f" ({'; '.join(flag.reason for flag in flags)})" if flags else ""
+    return f"survey ended; {recorded.question}: {said}{over}"
+
+
 def previous_answer(engine: Engine, protocol: Protocol, message_id: int, body: str) -> Handled:
     """Twilio retried a webhook we already stored: the first answer again, nothing done twice.
 
     The first copy may still be at work (on PostgreSQL two copies can arrive together), so
-    its answer is waited for a moment. A crisis message is never left without the crisis
-    line: if no answer was stored, it gets the fallback, a second text being the lesser harm.
+    its answer is waited for a moment. An alarm (crisis, emergency, urgent) is never left
+    without its numbers: if no answer was stored, it gets the built-in one, a second text
+    being the lesser harm.
     """
     deadline = time.monotonic() + RETRY_WAIT_SECONDS
     while True:
@@ -568,14 +727,16 @@ def previous_answer(engine: Engine, protocol: Protocol, message_id: int, body: s
         if not still_at_work or time.monotonic() >= deadline:
             break
         time.sleep(0.1)
-    return Handled(reply=crisis_fallback(protocol)) if detect_crisis(body) else Handled()
+    template = fallback_for(body)
+    return Handled(reply=alarm_fallback(protocol, template)) if template else Handled()
 
 
 def _after_failure(
     engine: Engine, protocol: Protocol, message_id: int, body: str, exc: Exception, now: datetime
 ) -> Handled:
-    """Flag the stored message for staff; a crisis still gets its answer and its alert."""
-    crisis = detect_crisis(body) is not None
+    """Flag the stored message for staff; an alarm still gets its answer and its alert."""
+    found = triage(body)
+    raised = alarm(found)
     table = InboundMessage.__table__  # type: ignore[attr-defined]
     try:
         with engine.begin() as connection:
@@ -585,16 +746,18 @@ def _after_failure(
                 .values(
                     needs_attention=True,
                     kind="error",
+                    urgency=found.level.value,
+                    triage=found.explain()[:500] or None,
                     processing_error=f"{type(exc).__name__}: {exc}"[:300],
                 )
             )
     except Exception:
-        if not crisis:
+        if raised is None:
             raise  # a 500: the message stays stored, unprocessed
         log.exception("inbound message %d: could not flag it for staff either", message_id)
-    if not crisis:
+    if raised is None:
         return Handled()
-    handled = Handled(reply=crisis_fallback(protocol))
+    handled = Handled(reply=alarm_fallback(protocol, raised.template))
     try:
         with Session(engine) as session:
             message = session.get(InboundMessage, message_id)
@@ -606,12 +769,14 @@ def _after_failure(
                 protocol,
                 patient=patient,
                 inbound_message_id=message_id,
-                severity=CRITICAL,
-                reason="crisis language (message could not be fully processed)",
+                severity=raised.severity,
+                reason=f"{raised.kind} (message could not be fully processed)",
                 now=now,
             )
             session.commit()
             handled.alert_ids.append(alert.id or 0)
     except Exception:
-        log.exception("inbound message %d: could not record the crisis alert either", message_id)
+        log.exception(
+            "inbound message %d: could not record the %s alert either", message_id, raised.kind
+        )
     return handled

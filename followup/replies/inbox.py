@@ -24,21 +24,21 @@ from followup.protocol import Protocol
 from followup.replies.handle import (
     Handled,
     Inbound,
-    crisis_fallback,
+    alarm_fallback,
+    fallback_for,
     previous_answer,
     process,
     store,
 )
-from followup.replies.triage import detect_crisis
 
 log = logging.getLogger(__name__)
 # Enough to share the commits under a burst, few enough that one batch stays short.
 BATCH_SIZE = 64
-# After a batch, a thread waits this long for the next one to fill (PostgreSQL's
-# commit_delay, in effect): the event loop, alone with the GIL, reads every request that
-# came meanwhile, and the next batch is bigger. Under load 10 ms gave a tenth more
-# throughput than 2 ms (docs/benchmarks.md). A message that finds no thread at work
-# goes at once.
+# After a batch of more than one, a thread waits this long for the next one to fill
+# (PostgreSQL's commit_delay, in effect): the event loop, alone with the GIL, reads every
+# request that came meanwhile, and the next batch is bigger. Under load 10 ms gave a tenth
+# more throughput than 2 ms (docs/benchmarks.md). A batch of one means no load: nobody
+# is kept waiting for company, and a message that finds no thread at work goes at once.
 GATHER_SECONDS = 0.01
 
 _Waiting = tuple[Inbound, "asyncio.Future[Handled]"]
@@ -134,13 +134,15 @@ class Inbox:
         return outcomes
 
     def _unstored(self, inbound: Inbound, exc: Exception) -> Handled | BaseException:
-        if detect_crisis(inbound.body) is None:
+        template = fallback_for(inbound.body)
+        if template is None:
             return exc
         log.error(
-            "a crisis message from %s was answered but could not be stored",
+            "a message from %s calling for %s was answered but could not be stored",
             mask(inbound.from_number),
+            template,
         )
-        return Handled(reply=crisis_fallback(self.protocol))
+        return Handled(reply=alarm_fallback(self.protocol, template))
 
     def _answer_again(self, future: asyncio.Future[Handled], message_id: int, body: str) -> None:
         try:

@@ -17,6 +17,7 @@ from followup.db.models import (
     ScheduledMessage,
 )
 from followup.dispatch.send import UNSUBSCRIBED
+from followup.messages.check import ALARM_REPLIES
 
 log = logging.getLogger(__name__)
 
@@ -106,14 +107,15 @@ def _reply_status(
         return
     if code == UNSUBSCRIBED and reply.patient_id:
         _opted_out(session, reply.patient_id, now)
-    if reply.kind == "reply_crisis":
+    if reply.kind in ALARM_REPLIES:
         # The alert went out regardless; staff must know the patient did not get our answer.
         for alert in session.exec(
             select(Alert).where(Alert.inbound_message_id == reply.inbound_message_id)
         ):
-            alert.reply_error = f"crisis reply {status} ({code or 'no code'})"
+            kind = reply.kind.removeprefix("reply_")
+            alert.reply_error = f"{kind} reply {status} ({code or 'no code'})"
             session.add(alert)
-        log.error("crisis reply %d was %s (%s)", reply.id, status, code)
+        log.error("%s %d was %s (%s)", reply.kind, reply.id, status, code)
 
 
 def _opted_out(session: Session, patient_id: int, now: datetime) -> None:

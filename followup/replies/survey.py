@@ -89,13 +89,17 @@ class Flag:
 class SurveyTurn:
     """What one reply did: the answer to store, its flags, the next state and our reply.
 
-    `next_state` is None when the survey is over (or no longer exists).
+    `next_state` is None when the survey is over (or no longer exists). `understood` is
+    False when the reply could not be read as an answer, and `note` is True for a free-text
+    answer that says something: a person must read either.
     """
 
     answer: Answer | None
     flags: tuple[Flag, ...]
     next_state: SurveyState | None
     reply: str
+    understood: bool = True
+    note: bool = False
 
 
 def questions_for(survey: Survey, treatment: str | None) -> tuple[Question, ...]:
@@ -134,14 +138,16 @@ def answer(
         return SurveyTurn(None, (), None, _say(lang, "thanks"))
     question = questions[state.question_index]
     read = _read(question, text)
+    understood = read is not None
     if read is None:
         unread = Answer(question.key, None, text)
         if not state.reasked:
             again = SurveyState(state.survey, state.question_index, reasked=True)
             reply = f"{_say(lang, 'not_understood')} {question.text_in(lang)}"
-            return SurveyTurn(unread, (), again, reply)
+            return SurveyTurn(unread, (), again, reply, understood=False)
         read = (unread, ())
     recorded, flags = read
+    note = understood and question.type == "text" and recorded.text != NOTHING
     following = state.question_index + 1
     if following < len(questions):
         return SurveyTurn(
@@ -149,8 +155,26 @@ def answer(
             flags,
             SurveyState(state.survey, following),
             questions[following].text_in(lang),
+            understood,
+            note,
         )
-    return SurveyTurn(recorded, flags, None, _say(lang, "thanks"))
+    return SurveyTurn(recorded, flags, None, _say(lang, "thanks"), understood, note)
+
+
+def read_reply(
+    protocol: Protocol, state: SurveyState, text: str, treatment: str | None
+) -> tuple[Answer, tuple[Flag, ...], bool] | None:
+    """What a reply says as an answer to the current question, with its flags and whether it
+    could be read (unread, it is kept as text); None when the survey has no such question."""
+    survey = protocol.surveys.get(state.survey)
+    questions = questions_for(survey, _treatment(protocol, treatment)) if survey else ()
+    if not 0 <= state.question_index < len(questions):
+        return None
+    question = questions[state.question_index]
+    read = _read(question, text)
+    if read is None:
+        return Answer(question.key, None, text), (), False
+    return read[0], read[1], True
 
 
 def _read(question: Question, text: str) -> tuple[Answer, tuple[Flag, ...]] | None:

@@ -189,7 +189,7 @@ class AlertOut(BaseModel):
     """An alert raised by a reply, and whether somebody took it."""
 
     id: int
-    severity: str = Field(description="critical | high")
+    severity: str = Field(description="emergency | critical | urgent | high, most urgent first")
     reason: str
     created_at: datetime
     patient_id: str | None

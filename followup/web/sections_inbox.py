@@ -26,6 +26,8 @@ from followup.db.models import InboundMessage, Patient
 from followup.messages.context import display_phone
 from followup.phones import mask
 from followup.protocol import Protocol, reveals_treatment
+from followup.replies.triage import Level
+from followup.reports import most_urgent_first
 from followup.staff import audit
 from followup.web.auth import Staff, require_staff
 from followup.web.sections_common import checked_form, flash, go_back, section_page
@@ -38,7 +40,9 @@ MAX_REPLY = 1600  # Twilio refuses longer bodies
 
 # What the pipeline made of a message (InboundMessage.kind), in words staff use.
 KIND_LABELS = {
+    "emergency": "medical emergency",
     "crisis": "crisis",
+    "urgent": "urgent: nurse to call",
     "call_request": "call request",
     "free_text": "unparsed (free text)",
     "unknown_sender": "unknown sender",
@@ -49,6 +53,16 @@ KIND_LABELS = {
     "opt_in": "keyword: opt-in (START)",
     "help": "keyword: help",
     "received": "received, not processed yet",
+}
+
+
+# How soon a person must read a message (InboundMessage.urgency), in words staff use.
+URGENCY_LABELS: dict[str, str] = {
+    Level.EMERGENCY: "emergency",
+    Level.CRISIS: "crisis",
+    Level.URGENT: "urgent",
+    Level.REVIEW: "needs review",
+    Level.ORDINARY: "",
 }
 
 
@@ -80,6 +94,9 @@ class InboxItem:
     sender: str
     kind: str
     kind_label: str
+    urgency: str
+    urgency_label: str
+    triage: str  # each finding's rule and the patient's words that matched
     summary: str
     body: str
     needs_attention: bool
@@ -91,7 +108,8 @@ class InboxItem:
 def inbox_items(
     engine: Engine, filters: InboxFilters, country: str, limit: int = SHOWN
 ) -> list[InboxItem]:
-    """Inbound messages, newest first, narrowed by the filters."""
+    """Inbound messages, most urgent first (emergency, crisis, urgent, needs review,
+    ordinary; handled ones last), newest first within each, narrowed by the filters."""
     query = select(InboundMessage, Patient).join(
         Patient, col(InboundMessage.patient_id) == Patient.id, isouter=True
     )
@@ -103,9 +121,7 @@ def inbox_items(
         )
     if filters.patient:
         query = query.where(Patient.external_id == filters.patient)
-    query = query.order_by(
-        col(InboundMessage.received_at).desc(), col(InboundMessage.id).desc()
-    ).limit(limit)
+    query = query.order_by(*most_urgent_first()).limit(limit)
     with Session(engine) as session:
         rows = session.exec(query).all()
     return [
@@ -117,6 +133,9 @@ def inbox_items(
             sender=readable_phone(m.from_number, country),
             kind=m.kind,
             kind_label=KIND_LABELS.get(m.kind, m.kind),
+            urgency=m.urgency,
+            urgency_label=URGENCY_LABELS.get(m.urgency, m.urgency),
+            triage=m.triage or "",
             summary=m.summary or m.processing_error or "",
             body=m.body,
             needs_attention=m.needs_attention,

@@ -8,7 +8,8 @@ reach past the sandbox is refused with its line before any patient depends on it
 The replies to patients' texts (`reply_*`, SMS only) are edited here too: the web process
 answers texts through a Renderer that reads the same edits. They are rendered with the
 reply context (a sample first name, and none as for an unknown sender) instead of a step's,
-and the crisis reply must keep the crisis line and the on-call phone (`reply_rules`).
+and the alarm replies must keep their numbers: the crisis line, the emergency number and the
+on-call phone (`reply_rules`).
 
 Template bodies are patient-facing text and may be half-written: they are never logged.
 """
@@ -39,6 +40,7 @@ from followup.messages.check import (
     check_candidate,
     languages,
     reply_rules,
+    required_numbers,
 )
 from followup.messages.context import message_context, reply_context, sample_context
 from followup.messages.render import Channel, Renderer
@@ -79,6 +81,10 @@ REPLY_WHEN = {
     "reply_help": "HELP",
     "reply_unknown_sender": "Any text from a number that matches no patient",
     "reply_crisis": "Crisis language, from anyone, before anything else",
+    "reply_emergency": "A medical emergency (chest pain, trouble breathing, a blood pressure"
+    " of 180/120 or more ...), from anyone",
+    "reply_urgent": "An urgent problem for a nurse today (urinary pain or blood, an IV site,"
+    " a blood pressure of 160/100 or more)",
     "reply_confirmed": "YES confirming the ride and fasting for the next infusion",
     "reply_call_requested": "CALL: the patient asks to be called",
     "reply_received": "Anything else: passed on to the care team",
@@ -396,12 +402,9 @@ def _is_reply(key: PartKey) -> bool:
 
 def _must_give(protocol: Protocol, key: PartKey) -> list[str]:
     """The numbers a part must keep, as the editor names them ([] for most parts)."""
-    if key.template != "reply_crisis":
-        return []
-    context = reply_context(protocol, key.language)
     return [
-        f"the crisis line {context['crisis_line']}",
-        f"the on-call phone {context['on_call_phone']}",
+        f"{what} {number}"
+        for what, number in required_numbers(protocol, key.template, key.language)
     ]
 
 

@@ -134,6 +134,51 @@ def test_pressing_discharged_sends_the_discharge_message_now(page: Page, clinic:
     screenshot(page, "today")
 
 
+def test_chest_pain_and_a_crisis_sit_above_older_and_newer_ordinary_replies(
+    page: Page, clinic: Clinic
+) -> None:
+    renderer = Renderer(ROOT / "templates")
+    now = datetime.now(UTC)
+    ana, luis = patient(clinic, "P001"), patient(clinic, "P002")
+    assert ana.phone is not None and luis.phone is not None
+    for sid, sender, body, minutes in [
+        ("SMo1", ana.phone, "Where do I park on Thursday?", 1),
+        ("SMo2", luis.phone, "BP is 192 over 118 and I have a pounding headache", 120),
+        ("SMo3", ana.phone, "I have the pills counted out for tonight", 60),
+        ("SMo4", luis.phone, "Haven't thought about suicide in three weeks", 30),
+        ("SMo5", luis.phone, "It burns when I pee and there's blood", 90),
+    ]:
+        handle(
+            clinic.engine,
+            clinic.protocol,
+            renderer,
+            Inbound(sid, sender, CLINIC_NUMBER, body),
+            now - timedelta(minutes=minutes),
+        )
+    page.goto(f"{clinic.base}/staff/inbox")
+    bodies = page.locator("table.inbox tbody td.body")
+    expect(bodies).to_have_text(
+        [
+            "BP is 192 over 118 and I have a pounding headache",
+            "I have the pills counted out for tonight",
+            "It burns when I pee and there's blood",
+            "Haven't thought about suicide in three weeks",
+            "Where do I park on Thursday?",
+        ]
+    )
+    badges = page.locator("table.inbox tbody .badge.urgency")
+    expect(badges).to_have_text(["emergency", "crisis", "urgent", "needs review"])
+    expect(page.locator("table.inbox tbody tr").first).to_contain_text('("192 over 118")')  # why
+
+    page.goto(f"{clinic.base}/staff/alerts")
+    cards = page.locator("section.alert")
+    expect(cards).to_have_count(3)  # no alert for the recovery, none for parking
+    expect(cards.first).to_have_class("card alert open severity-emergency")
+    expect(cards.first).to_contain_text("blood pressure")
+    expect(cards.first.get_by_role("link", name="(402) 555-0147")).to_be_visible()
+    screenshot(page, "alerts-emergency")
+
+
 def test_the_inbox_and_upcoming_pages(page: Page, clinic: Clinic) -> None:
     renderer = Renderer(ROOT / "templates")
     now = datetime.now(UTC)

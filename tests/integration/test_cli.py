@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -459,3 +460,19 @@ def test_simulate_reports_a_broken_template_and_sends_nothing_half_rendered(
         m["step"] == "discharge" and m["channel"] == "sms" and m["patient_id"] in ("P001", "P003")
         for m in sent
     )
+
+
+def test_triage_check_scores_the_projects_corpus_and_fails_on_a_miss(tmp_path: Path) -> None:
+    corpus = sorted(str(p) for p in (ROOT / "tests" / "fixtures" / "triage").glob("*.tsv"))
+    run = [*FOLLOWUP, "triage", "check"]
+    passed = subprocess.run([*run, *corpus], capture_output=True, text=True, timeout=120)
+    assert passed.returncode == 0, passed.stdout[-3000:] + passed.stderr
+    for label in ("crisis", "medical"):
+        assert re.search(rf"^{label}\s+\d+\s+\d+\s+100\.0%", passed.stdout, re.M), passed.stdout
+    (tmp_path / "missed.tsv").write_text("crisis\tthe weather is lovely\n", encoding="utf-8")
+    missed = subprocess.run([*run, str(tmp_path / "missed.tsv")], capture_output=True, text=True)
+    assert missed.returncode == 1
+    assert "MISS crisis (got ordinary)" in missed.stdout and "missed.tsv:1" in missed.stdout
+    (tmp_path / "typo.tsv").write_text("crisi\tI want to die\n", encoding="utf-8")
+    typo = subprocess.run([*run, str(tmp_path / "typo.tsv")], capture_output=True, text=True)
+    assert typo.returncode == 2 and "typo.tsv:1: unknown label 'crisi'" in typo.stderr

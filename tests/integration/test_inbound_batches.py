@@ -36,7 +36,7 @@ from followup.protocol import Protocol
 from followup.replies import handle as handle_module
 from followup.replies import inbox as inbox_module
 from followup.replies.conversations import SurveyStart, start_conversations
-from followup.replies.handle import Handled, Inbound, crisis_fallback, handle, process, store
+from followup.replies.handle import Handled, Inbound, alarm_fallback, handle, process, store
 from followup.replies.inbox import Inbox
 from tests.conftest import ROOT
 
@@ -209,7 +209,7 @@ def test_one_message_failing_in_a_batch_costs_the_others_nothing(
     assert help_.reply is not None and "(402) 555-0100" in help_.reply
     assert failed.reply is None
     assert crisis.reply is not None and "988" in crisis.reply
-    assert crisis.reply != crisis_fallback(protocol)  # its own template, not the fallback
+    assert crisis.reply != alarm_fallback(protocol)  # its own template, not the fallback
     after = outcome(engine)
     assert [(sid, kind, flagged) for sid, _, kind, flagged, _ in after.messages] == [
         ("SMf1", "help", False),
@@ -248,7 +248,7 @@ def test_the_inbox_survives_a_database_failure_and_a_crisis_still_gets_the_crisi
     [help_] = webhooks(Inbound("SMi0", BEN, CLINIC, "HELP"))
     assert isinstance(help_, OperationalError)  # a 500: Twilio may retry it
     [crisis] = webhooks(Inbound("SMi1", CARA, CLINIC, "I want to end my life"))
-    assert isinstance(crisis, Handled) and crisis.reply == crisis_fallback(protocol)
+    assert isinstance(crisis, Handled) and crisis.reply == alarm_fallback(protocol)
     answers = webhooks(
         *(Inbound(f"SMi{n}", (ANA, BEN, CARA)[n % 3], CLINIC, "HELP") for n in range(2, 42))
     )

@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from followup.alerts import CRITICAL, HIGH, acknowledge, raise_alert
+from followup.alerts import CRITICAL, EMERGENCY, HIGH, acknowledge, raise_alert
 from followup.db.models import (
     Alert,
     Appointment,
@@ -197,10 +197,12 @@ def seed(engine: Engine, protocol: Protocol, now: datetime) -> dict[str, int]:
     renderer = Renderer(ROOT / "templates")
     for key, sender, body, minutes in [
         ("crisis", BEA, f"I want to kill myself {HTML}", 50),
+        ("emergency", GRACE, "Chest pain since I got home and my heart won't slow down", 55),
         ("call", ANA, "CALL", 40),
         ("stranger", STRANGER, "Hi, is this the clinic?", 30),
         ("stop", OMAR, "STOP", 20),
         ("free", ANA, f"Feeling odd today {HTML}", 10),
+        ("review", GRACE, "No thoughts of hurting myself this week, much better", 5),
     ]:
         handle(
             engine,
@@ -214,6 +216,8 @@ def seed(engine: Engine, protocol: Protocol, now: datetime) -> dict[str, int]:
             ids[f"in_{message.provider_sid[2:]}"] = message.id or 0
         crisis = session.exec(select(Alert).where(Alert.patient_id == ids["bea"])).one()
         ids["crisis"] = crisis.id or 0
+        emergency = session.exec(select(Alert).where(Alert.severity == EMERGENCY)).one()
+        ids["emergency"] = emergency.id or 0
     return ids
 
 
@@ -245,13 +249,26 @@ def rows(page: str) -> list[str]:
     return re.findall(r'<tr id="message-(\d+)"', page)
 
 
-def test_inbox_lists_every_message_newest_first_with_what_it_was(clinic: Clinic) -> None:
+def test_inbox_lists_the_most_urgent_first_then_newest_with_what_it_was(clinic: Clinic) -> None:
     page = clinic.get(clinic.nurse(), "/staff/inbox")
     ids = clinic.ids
+    # Emergency (the oldest message), crisis, needs review, then the rest newest first:
+    # "chest pain" is never buried under "where do I park?".
     assert rows(page) == [
-        str(ids[k]) for k in ("in_free", "in_stop", "in_stranger", "in_call", "in_crisis")
+        str(ids[k])
+        for k in (
+            "in_emergency",
+            "in_crisis",
+            "in_review",
+            "in_free",
+            "in_stop",
+            "in_stranger",
+            "in_call",
+        )
     ]
     for label in (
+        "medical emergency",
+        "needs review",
         "crisis",
         "call request",
         "unknown sender",
@@ -263,6 +280,21 @@ def test_inbox_lists_every_message_newest_first_with_what_it_was(clinic: Clinic)
     assert "(212) 555-0199" in page  # an unknown sender shows the number to call back
     # Times are in clinic time (Chicago: CST or CDT).
     assert re.search(r"\d\d:\d\d C[SD]T", page)
+
+
+def test_each_finding_shows_the_words_that_triggered_it_and_handled_ones_sink(
+    clinic: Clinic,
+) -> None:
+    nurse, ids = clinic.nurse(), clinic.ids
+    page = clinic.get(nurse, "/staff/inbox")
+    emergency = page[page.index(f'id="message-{ids["in_emergency"]}"') :]
+    emergency = emergency[: emergency.index("</tr>")]
+    assert "urgency-emergency" in emergency
+    assert "chest pain (&#34;chest pain&#34;)" in emergency  # the rule, then their words
+    review = page[page.index(f'id="message-{ids["in_review"]}"') :]
+    assert "needs review" in review[: review.index("</tr>")]
+    clinic.post(nurse, f"/staff/inbox/{ids['in_emergency']}/handled", {}, "/staff/inbox")
+    assert rows(clinic.get(nurse, "/staff/inbox"))[-1] == str(ids["in_emergency"])
 
 
 def test_html_in_a_reply_is_escaped_on_the_inbox_and_alerts_pages(clinic: Clinic) -> None:
@@ -283,9 +315,8 @@ def test_inbox_filters_by_kind_attention_and_patient(clinic: Clinic) -> None:
     ]
     attention = rows(clinic.get(nurse, "/staff/inbox?attention=1"))
     assert str(ids["in_stop"]) not in attention  # STOP is handled by itself
-    assert {str(ids[k]) for k in ("in_crisis", "in_call", "in_stranger", "in_free")} == set(
-        attention
-    )
+    needing = ("in_emergency", "in_crisis", "in_review", "in_call", "in_stranger", "in_free")
+    assert {str(ids[k]) for k in needing} == set(attention)
     page = clinic.get(nurse, "/staff/inbox?kind=crisis&patient=P1")
     assert rows(page) == [] and "No message matches" in page
 
@@ -365,13 +396,19 @@ def test_a_reply_naming_the_treatment_is_refused(clinic: Clinic) -> None:
 # -- alerts ----------------------------------------------------------------------------
 
 
-def test_alerts_open_critical_first_with_message_answers_phone_and_escalation(
+def test_alerts_open_most_severe_first_with_message_answers_phone_and_escalation(
     clinic: Clinic,
 ) -> None:
     page = clinic.get(clinic.nurse(), "/staff/alerts")
     order = re.findall(r'<section id="alert-(\d+)"', page)
     ids = clinic.ids
-    assert order == [str(ids["crisis"]), str(ids["high"]), str(ids["done"])]
+    # The medical emergency is older than the crisis and still goes on top.
+    assert order == [str(ids[k]) for k in ("emergency", "crisis", "high", "done")]
+    emergency = page[
+        page.index(f'id="alert-{ids["emergency"]}"') : page.index(f'id="alert-{ids["crisis"]}"')
+    ]
+    assert "severity-emergency" in emergency and "chest pain" in emergency
+    assert 'href="tel:+14025550181"' in emergency  # Grace, to call back
     crisis = page[
         page.index(f'id="alert-{ids["crisis"]}"') : page.index(f'id="alert-{ids["high"]}"')
     ]

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from followup.errors import ProtocolError
+from followup.messages.check import REPLY_TEMPLATES
 from followup.messages.context import reply_context, sample_context
 from followup.messages.render import Renderer
 from followup.messages.segments import GSM7, count_segments
@@ -22,16 +23,6 @@ from tests.conftest import ROOT
 SHIPPED = (ROOT / "config" / "protocol.toml").read_text()
 TEMPLATES_DIR = ROOT / "templates"
 LANGUAGES = ("en", "es")
-REPLY_TEMPLATES = (
-    "reply_stop",
-    "reply_start",
-    "reply_help",
-    "reply_unknown_sender",
-    "reply_crisis",
-    "reply_confirmed",
-    "reply_call_requested",
-    "reply_received",
-)
 REPLY_CONTEXT_KEYS = {
     "clinic_name",
     "clinic_phone",
@@ -419,6 +410,27 @@ def test_the_crisis_reply_gives_the_crisis_line_and_on_call_phone_in_its_first_1
     assert context["on_call_phone"] in first_line[:160]
     assert context["emergency_number"] in text
     assert context["clinic_name"] in text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_emergency_reply_gives_the_emergency_number_and_on_call_phone_in_its_first_sms(
+    renderer: Renderer, protocol: Protocol, language: str
+) -> None:
+    context = {**reply_context(protocol, language, "Ana"), "emergency_number": "112"}
+    text = renderer.render("reply_emergency", language, "sms", context).text
+    assert "112" in text.splitlines()[0][:160]
+    assert context["on_call_phone"] in text[:320]
+    assert context["crisis_line"] not in text  # a chest pain is not a suicide crisis
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_urgent_reply_gives_the_on_call_phone_and_says_a_nurse_calls_today(
+    renderer: Renderer, protocol: Protocol, language: str
+) -> None:
+    context = reply_context(protocol, language, "Ana")
+    text = renderer.render("reply_urgent", language, "sms", context).text
+    assert context["on_call_phone"] in text.splitlines()[0]
+    assert ("today" if language == "en" else "hoy") in text.splitlines()[0]
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -68,7 +68,11 @@ def test_a_whole_conversation_records_each_answer_and_ends_with_thanks(
     assert side_effects.next_state is not None
     notes = reply(protocol, side_effects.next_state, "slept a lot")
     assert notes == SurveyTurn(
-        answer=Answer("anything_else", None, "slept a lot"), flags=(), next_state=None, reply=THANKS
+        answer=Answer("anything_else", None, "slept a lot"),
+        flags=(),
+        next_state=None,
+        reply=THANKS,
+        note=True,  # free text that says something: a person reads it
     )
 
 
@@ -151,6 +155,7 @@ def test_a_reply_not_understood_once_is_kept_as_text_and_the_question_asked_agai
         flags=(),
         next_state=SurveyState(SURVEY, 0, reasked=True),
         reply=f"Sorry, I didn't catch that. {question_text(protocol, 'mood')}",
+        understood=False,  # a person must read it
     )
     assert turn.reply.endswith("Reply with a number from 0 to 10.")
 
@@ -164,6 +169,7 @@ def test_a_reply_not_understood_twice_is_kept_as_text_and_the_survey_moves_on(
         flags=(),
         next_state=SurveyState(SURVEY, 1),
         reply=question_text(protocol, "side_effects"),
+        understood=False,  # a person must read it
     )
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from followup.messages.check import REPLY_TEMPLATES  # SMS only, checked in test_protocol_replies
 from followup.messages.context import sample_context
 from followup.messages.render import Renderer
 from followup.protocol import load_protocol
@@ -25,17 +26,6 @@ LANGUAGES = ("en", "es")
 TEMPLATES = ("preparation", "reminder", "discharge", "checkin", "next_infusion")
 PARTS = ("sms.txt", "email_subject.txt", "email_body.txt", "email_body.html")
 CHECKIN_DAYS = (1, 3, 7)
-# Answers to a patient's text: SMS only, checked in test_protocol_replies.py.
-REPLY_TEMPLATES = (
-    "reply_stop",
-    "reply_start",
-    "reply_help",
-    "reply_unknown_sender",
-    "reply_crisis",
-    "reply_confirmed",
-    "reply_call_requested",
-    "reply_received",
-)
 
 # The first name in the SMS of these templates; the others stay short and leave it out.
 SMS_WITH_NAME = frozenset({"preparation", "discharge", "checkin"})
