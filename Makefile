@@ -10,7 +10,12 @@ export FOLLOWUP_ROSTER_FILE ?= config/sample/patients.csv
 export FOLLOWUP_CALENDAR_SOURCES ?= config/sample/infusions.ics
 export FOLLOWUP_SYNC_INTERVAL_SECONDS ?= 60
 
-.PHONY: run test test-deep lint install clean bench
+# The suite runs in parallel: two workers a core, since most tests wait on processes,
+# sockets and databases rather than compute. Each worker starts its own PostgreSQL and
+# Chromium. TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
+
+.PHONY: run test test-fast test-deep lint install clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +34,11 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
+
+# The unit tier only (pure functions, no processes or databases), for the edit loop: ~20 s.
+test-fast: $(STAMP)
+	$(BIN)/pytest tests/unit -q
 
 # Property tests with random seeds and ten times the examples: run before touching time code.
 test-deep: $(STAMP)

@@ -8,6 +8,7 @@ the reason, only where its binaries are absent, and never in CI.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -42,8 +43,16 @@ def examples(n: int) -> int:
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "config" / "sample"
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"  # browser tests' pages, for people
 DATABASES = ["sqlite", "postgresql"]
 TEMPLATE = "followup_template"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Clear the last run's screenshots once: in the controller when the suite runs in
+    parallel (`pytest -n`), never in a worker, which would delete the others' pages."""
+    if not hasattr(session.config, "workerinput"):
+        shutil.rmtree(SCREENSHOTS, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

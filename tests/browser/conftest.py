@@ -7,7 +7,6 @@ page land in test-artifacts/screenshots/ for people to look at.
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -23,10 +22,9 @@ from followup.settings import Settings
 from followup.staff import add_staff
 from followup.testing.web import serving
 from followup.web.app import create_app
-from tests.conftest import ROOT, SAMPLE, url_of
+from tests.conftest import ROOT, SAMPLE, SCREENSHOTS, url_of
 
 CHROMIUM = Path(os.environ.get("FOLLOWUP_CHROMIUM", "/usr/bin/chromium"))
-SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 ADMIN, CLINICIAN, PASSWORD = "admin@example.org", "nurse@example.org", "correct horse battery"
 # Flags a closed network needs: without them Chromium keeps dialling Google's services.
 FLAGS = [
@@ -113,8 +111,3 @@ def screenshot(page: Page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _fresh_screenshots() -> None:
-    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
