@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from followup.calendar.addresses import check_source
 from followup.errors import ConfigError
 
 ENV_PREFIX = "FOLLOWUP_"
@@ -83,9 +84,6 @@ class Settings(BaseSettings):
     @field_validator("calendar_sources")
     @classmethod
     def _safe_feeds(cls, value: list[str]) -> list[str]:
-        # Imported here: settings must not pull in the calendar package at import time.
-        from followup.calendar.feeds import check_source
-
         for number, entry in enumerate(value, start=1):
             problem = check_source(entry)
             if problem:

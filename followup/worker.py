@@ -22,7 +22,8 @@ from sqlalchemy import Engine
 
 from followup import clock
 from followup.alerts import deliver_pending, escalate_due
-from followup.calendar.feeds import Feed, FeedOptions, is_feed
+from followup.calendar.addresses import is_feed
+from followup.calendar.feeds import Feed, FeedOptions
 from followup.channels.base import Channel
 from followup.channels.registry import build_channels
 from followup.db.engine import make_engine
@@ -62,12 +63,23 @@ def sync_sources(
             engine, protocol, window, settings.roster_file, files, absent_reads=absent_reads
         )
     if feeds:
-        options = FeedOptions.from_settings(settings)
-        reports += sync_feeds(engine, protocol, window, feeds, options, absent_reads)
+        reports += sync_feeds(engine, protocol, window, feeds, feed_options(settings), absent_reads)
     for report in reports:
         if isinstance(report, FileReport) and report.error:
             log.warning("sync of %s failed: %s", report.path.name, report.error)
     return reports
+
+
+def feed_options(settings: Settings) -> FeedOptions:
+    """How feeds are fetched, as the settings ask; the backoff starts at the sync interval."""
+    return FeedOptions(
+        connect_timeout=settings.calendar_feed_connect_timeout_seconds,
+        read_timeout=settings.calendar_feed_read_timeout_seconds,
+        max_bytes=settings.calendar_feed_max_bytes,
+        backoff_base=timedelta(seconds=settings.sync_interval_seconds),
+        backoff_cap=timedelta(seconds=settings.calendar_feed_backoff_max_seconds),
+        ca_bundle=settings.calendar_feed_ca_bundle,
+    )
 
 
 def alert_job(engine: Engine, channels: Mapping[str, Channel], protocol: Protocol) -> None:

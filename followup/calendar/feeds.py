@@ -11,21 +11,17 @@ This module only speaks HTTP; what a read changes in the database is `followup.i
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import logging
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 import requests
 
+from followup.calendar.addresses import check_feed_url
 from followup.errors import SourceError
-
-if TYPE_CHECKING:
-    from followup.settings import Settings
 
 MAX_REDIRECTS = 5
 # A slow server could drip bytes just inside the read timeout forever: the whole download
@@ -34,50 +30,6 @@ TOTAL_READ_TIMEOUTS = 4
 _CHUNK = 64 * 1024
 _HOST_LIMIT = 150  # the identity must fit appointment.source (200)
 _USER_AGENT = "followup calendar sync"
-
-
-def is_feed(entry: str) -> bool:
-    """True for an entry of FOLLOWUP_CALENDAR_SOURCES that is an address, not a file."""
-    return "://" in entry
-
-
-def check_source(entry: str) -> str | None:
-    """Why a calendar source entry is refused, or None; the reason never quotes it."""
-    if not is_feed(entry):
-        return None
-    return check_feed_url(entry.strip())
-
-
-def check_feed_url(url: str) -> str | None:
-    """Why a feed (or redirect) address is refused: only https, plain http on loopback."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-        parts.port  # noqa: B018 (a bad port raises ValueError here)
-    except ValueError:
-        return "is not a valid address"
-    scheme = parts.scheme.lower()
-    if scheme in ("webcal", "webcals"):
-        return "webcal:// addresses: write the same address with https://"
-    if scheme not in ("https", "http"):
-        return f"{scheme}:// is not supported: use an https:// address or a file path"
-    if not host:
-        return "the address has no host"
-    if scheme == "http" and not _loopback(host):
-        return (
-            "plain http:// is refused because calendars carry patient information: "
-            "use https:// (http:// is allowed only for localhost)"
-        )
-    return None
-
-
-def _loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,18 +69,6 @@ class FeedOptions:
     backoff_base: timedelta = timedelta(minutes=5)
     backoff_cap: timedelta = timedelta(hours=1)
     ca_bundle: Path | None = None
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> FeedOptions:
-        """The options the settings ask for; the backoff starts at the sync interval."""
-        return cls(
-            connect_timeout=settings.calendar_feed_connect_timeout_seconds,
-            read_timeout=settings.calendar_feed_read_timeout_seconds,
-            max_bytes=settings.calendar_feed_max_bytes,
-            backoff_base=timedelta(seconds=settings.sync_interval_seconds),
-            backoff_cap=timedelta(seconds=settings.calendar_feed_backoff_max_seconds),
-            ca_bundle=settings.calendar_feed_ca_bundle,
-        )
 
 
 def backoff(failures: int, options: FeedOptions) -> timedelta:

@@ -40,7 +40,7 @@ from followup.staff import (
     unlock_staff,
 )
 from followup.web.auth import Staff, require_admin
-from followup.web.sections_common import checked_form, flash, section_page
+from followup.web.sections.common import checked_form, flash, section_page
 
 __all__ = ["staff_admin_router"]
 

@@ -12,7 +12,7 @@ from followup.db.models import Alert, Appointment, MessageStatus, Patient, Sched
 from followup.messages.render import Renderer
 from followup.replies.handle import Inbound, handle
 from followup.scheduling import replan_patients
-from followup.web.sections_common import ClinicClock
+from followup.web.sections.common import ClinicClock
 from tests.browser.conftest import CLINICIAN, Clinic, screenshot, sign_in
 from tests.conftest import ROOT
 

@@ -40,7 +40,7 @@ from followup.staff import add_staff, create_token
 from followup.testing.fake_twilio import FakeTwilio
 from followup.testing.web import serving
 from followup.web.app import create_app
-from followup.web.sections_common import ClinicClock
+from followup.web.sections.common import ClinicClock
 from tests.conftest import ROOT
 from tests.integration.test_staff_web import PASSWORD, Browser
 

@@ -28,14 +28,14 @@ from followup.staff import audit
 from followup.web.api import Problem
 from followup.web.auth import Staff, check_csrf, require_staff
 from followup.web.forms import form_fields
-from followup.web.sections_common import (
+from followup.web.sections.common import (
     ClinicClock,
     checked_form,
     flash,
     go_back,
     section_page,
 )
-from followup.web.sections_inbox import readable_phone
+from followup.web.sections.inbox import readable_phone
 
 log = logging.getLogger(__name__)
 

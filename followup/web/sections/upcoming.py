@@ -25,7 +25,7 @@ from followup.protocol import Protocol
 from followup.scheduling import staff_cancel_reason
 from followup.staff import audit
 from followup.web.auth import Staff, require_staff
-from followup.web.sections_common import (
+from followup.web.sections.common import (
     ClinicClock,
     checked_form,
     flash,

@@ -30,7 +30,7 @@ from followup.replies.triage import Level
 from followup.reports import most_urgent_first
 from followup.staff import audit
 from followup.web.auth import Staff, require_staff
-from followup.web.sections_common import checked_form, flash, go_back, section_page
+from followup.web.sections.common import checked_form, flash, go_back, section_page
 
 log = logging.getLogger(__name__)
 

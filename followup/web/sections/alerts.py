@@ -23,8 +23,8 @@ from followup.db.models import Alert, InboundMessage, SymptomReport
 from followup.protocol import Protocol
 from followup.staff import audit
 from followup.web.auth import Staff, require_staff
-from followup.web.sections_common import checked_form, flash, go_back, section_page
-from followup.web.sections_inbox import readable_phone
+from followup.web.sections.common import checked_form, flash, go_back, section_page
+from followup.web.sections.inbox import readable_phone
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """The staff sections behind the nav: inbox, alerts, today, upcoming.
 
-Each section lives in its own module (`sections_inbox`, `sections_alerts`,
-`sections_today`, `sections_upcoming`); this one router is what the app includes. Every
+Each section lives in its own module (`inbox`, `alerts`,
+`today`, `upcoming`, `sync`); this one router is what the app includes. Every
 route depends on `require_staff`, and every form post checks the CSRF token.
 """
 
@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from followup.web.sections_alerts import alerts_router
-from followup.web.sections_inbox import inbox_router
-from followup.web.sections_sync import sync_router
-from followup.web.sections_today import today_router
-from followup.web.sections_upcoming import upcoming_router
+from followup.web.sections.alerts import alerts_router
+from followup.web.sections.inbox import inbox_router
+from followup.web.sections.sync import sync_router
+from followup.web.sections.today import today_router
+from followup.web.sections.upcoming import upcoming_router
 
 
 def sections_router() -> APIRouter:

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from followup.db.models import FeedState, SyncRun
 from followup.web.auth import Staff, require_staff
-from followup.web.sections_common import section_page
+from followup.web.sections.common import section_page
 
 SYNCS = "/staff/syncs"
 HISTORY = 100  # recent runs listed under the sources; older ones stay in the database
