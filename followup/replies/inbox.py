@@ -21,15 +21,10 @@ from followup import clock
 from followup.messages.render import Renderer
 from followup.phones import mask
 from followup.protocol import Protocol
-from followup.replies.handle import (
-    Handled,
-    Inbound,
-    alarm_fallback,
-    fallback_for,
-    previous_answer,
-    process,
-    store,
-)
+from followup.replies.alarms import alarm_fallback, fallback_for
+from followup.replies.handle import Inbound, process, store
+from followup.replies.outcome import Handled
+from followup.replies.recovery import previous_answer
 
 log = logging.getLogger(__name__)
 # Enough to share the commits under a burst, few enough that one batch stays short.

@@ -440,6 +440,7 @@ def test_replies_are_returned_as_received_with_our_answer(api_site: ApiSite) -> 
     assert page["total"] == 3
     seven, html, stranger = page["items"]
     assert seven["body"] == "7" and seven["patient_id"] == "P001"
+    assert seven["urgency"] == "ordinary" and seven["triage"] is None
     assert seven["answer"]["body"] == "Thanks. Any side effects?"
     assert seven["answer"]["status"] == "delivered"
     # JSON carries the text as it came; escaping is the job of whatever shows it.

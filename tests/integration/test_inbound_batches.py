@@ -33,11 +33,13 @@ from followup.db.models import (
 from followup.importing import ImportWindow, import_files
 from followup.messages.render import Renderer
 from followup.protocol import Protocol
-from followup.replies import handle as handle_module
+from followup.replies import answers
 from followup.replies import inbox as inbox_module
+from followup.replies.alarms import alarm_fallback
 from followup.replies.conversations import SurveyStart, start_conversations
-from followup.replies.handle import Handled, Inbound, alarm_fallback, handle, process, store
+from followup.replies.handle import Inbound, handle, process, store
 from followup.replies.inbox import Inbox
+from followup.replies.outcome import Handled
 from tests.conftest import ROOT
 
 CLINIC = "+14025550100"
@@ -189,7 +191,7 @@ def test_one_message_failing_in_a_batch_costs_the_others_nothing(
     def broken_survey(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("survey code bug")
 
-    monkeypatch.setattr(handle_module, "answer", broken_survey)
+    monkeypatch.setattr(answers, "answer", broken_survey)
     script = [
         Inbound("SMf1", BEN, CLINIC, "HELP"),
         Inbound("SMf2", ANA, CLINIC, "about a 6"),  # the survey code fails on this one

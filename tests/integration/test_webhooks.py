@@ -33,8 +33,10 @@ from followup.db.models import (
 from followup.importing import ImportWindow, import_files
 from followup.messages.render import Renderer
 from followup.protocol import Protocol
-from followup.replies import handle as handle_module
-from followup.replies.handle import Handled, Inbound, alarm_fallback, handle, process, store
+from followup.replies import recovery
+from followup.replies.alarms import alarm_fallback
+from followup.replies.handle import Inbound, handle, process, store
+from followup.replies.outcome import Handled
 from followup.replies.triage import Level, triage
 from followup.replies.triage.check import parse
 from followup.settings import Settings
@@ -773,7 +775,7 @@ def test_a_retry_whose_first_copy_never_answered_still_gives_a_crisis_the_crisis
     body: str,
     gets_the_crisis_line: bool,
 ) -> None:
-    monkeypatch.setattr(handle_module, "RETRY_WAIT_SECONDS", 0.3)
+    monkeypatch.setattr(recovery, "RETRY_WAIT_SECONDS", 0.3)
     inbound = Inbound("SMlost", STRANGER, CLINIC, body)
     store(engine, [inbound], datetime.now(UTC))  # the first copy died before answering
 

@@ -25,7 +25,7 @@ from followup.protocol import Protocol
 from followup.reports import WorkItem, worklist
 from followup.scheduling import ACTIVE, replan_patients
 from followup.staff import audit
-from followup.web.api import Problem
+from followup.web.api.models import Problem
 from followup.web.auth import Staff, check_csrf, require_staff
 from followup.web.forms import form_fields
 from followup.web.sections.common import (

@@ -1,0 +1,103 @@
+"""When processing cannot finish: a retried webhook's first answer, a failed message flagged.
+
+A message that calls for an alarm (crisis, emergency, urgent) is never left without its
+numbers: it gets the built-in answer, and its alert if the database takes it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime
+
+from sqlalchemy import Engine, update
+from sqlmodel import Session, select
+
+from followup.alerts import raise_alert
+from followup.db.models import InboundMessage, Patient, ReplyMessage
+from followup.protocol import Protocol
+from followup.replies.alarms import alarm, alarm_fallback, fallback_for
+from followup.replies.outcome import Handled
+from followup.replies.triage import triage
+
+log = logging.getLogger(__name__)
+# How long a retried webhook waits for the first copy's answer; Twilio gives up at 15 s.
+RETRY_WAIT_SECONDS = 5.0
+
+
+def previous_answer(engine: Engine, protocol: Protocol, message_id: int, body: str) -> Handled:
+    """Twilio retried a webhook we already stored: the first answer again, nothing done twice.
+
+    The first copy may still be at work (on PostgreSQL two copies can arrive together), so
+    its answer is waited for a moment. An alarm (crisis, emergency, urgent) is never left
+    without its numbers: if no answer was stored, it gets the built-in one, a second text
+    being the lesser harm.
+    """
+    deadline = time.monotonic() + RETRY_WAIT_SECONDS
+    while True:
+        with Session(engine) as session:
+            # The message first: once its processing shows, the answer committed with it does
+            # (read the other way round, PostgreSQL could show neither the answer nor work).
+            message = session.get(InboundMessage, message_id)
+            reply = session.exec(
+                select(ReplyMessage).where(ReplyMessage.inbound_message_id == message_id)
+            ).first()
+        if reply is not None:
+            return Handled(reply=reply.body, reply_id=reply.id)
+        still_at_work = message is not None and message.kind == "received"
+        if not still_at_work or time.monotonic() >= deadline:
+            break
+        time.sleep(0.1)
+    template = fallback_for(body)
+    return Handled(reply=alarm_fallback(protocol, template)) if template else Handled()
+
+
+def after_failure(
+    engine: Engine, protocol: Protocol, message_id: int, body: str, exc: Exception, now: datetime
+) -> Handled:
+    """Flag the stored message for staff; an alarm still gets its answer and its alert."""
+    found = triage(body)
+    raised = alarm(found)
+    table = InboundMessage.__table__  # type: ignore[attr-defined]
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                update(table)
+                .where(table.c.id == message_id)
+                .values(
+                    needs_attention=True,
+                    kind="error",
+                    urgency=found.level.value,
+                    triage=found.explain()[:500] or None,
+                    processing_error=f"{type(exc).__name__}: {exc}"[:300],
+                )
+            )
+    except Exception:
+        if raised is None:
+            raise  # a 500: the message stays stored, unprocessed
+        log.exception("inbound message %d: could not flag it for staff either", message_id)
+    if raised is None:
+        return Handled()
+    handled = Handled(reply=alarm_fallback(protocol, raised.template))
+    try:
+        with Session(engine) as session:
+            message = session.get(InboundMessage, message_id)
+            patient = (
+                session.get(Patient, message.patient_id) if message and message.patient_id else None
+            )
+            alert = raise_alert(
+                session,
+                protocol,
+                patient=patient,
+                inbound_message_id=message_id,
+                severity=raised.severity,
+                reason=f"{raised.kind} (message could not be fully processed)",
+                now=now,
+            )
+            session.commit()
+            handled.alert_ids.append(alert.id or 0)
+    except Exception:
+        log.exception(
+            "inbound message %d: could not record the %s alert either", message_id, raised.kind
+        )
+    return handled

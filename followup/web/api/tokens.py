@@ -1,0 +1,96 @@
+"""The admin page that issues and revokes API tokens (/staff/tokens)."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from followup import clock
+from followup.db.models import ApiToken
+from followup.protocol import Protocol
+from followup.staff import StaffError, create_token, revoke_token
+from followup.web.auth import Staff, check_csrf, require_admin
+from followup.web.forms import form_fields
+from followup.web.patients import clinic_time
+from followup.web.staff_pages import render_page
+
+TOKEN_NAME_MAX = 100
+
+
+def _token_rows(engine: Engine) -> list[ApiToken]:
+    with Session(engine) as session:
+        return list(session.exec(select(ApiToken).order_by(col(ApiToken.id).desc())).all())
+
+
+def _tokens_page(
+    request: Request,
+    staff: Staff,
+    status_code: int = 200,
+    *,
+    new_token: str | None = None,
+    new_name: str = "",
+    error: str | None = None,
+) -> HTMLResponse:
+    protocol: Protocol = request.app.state.protocol
+    tz = protocol.clinic.tz
+    response = render_page(
+        request,
+        "tokens.html",
+        staff,
+        status_code,
+        tokens=_token_rows(request.app.state.engine),
+        new_token=new_token,
+        new_name=new_name,
+        error=error,
+        clinic_tz=protocol.clinic.timezone,
+        when=partial(clinic_time, tz=tz),
+    )
+    if new_token is not None:
+        # The one page that ever shows the token: keep it out of every cache.
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def token_pages_router() -> APIRouter:
+    """Admins list, create and revoke API tokens at /staff/tokens."""
+    router = APIRouter(prefix="/staff")
+
+    @router.get("/tokens", response_class=HTMLResponse)
+    def tokens_page(request: Request, staff: Staff = Depends(require_admin)) -> HTMLResponse:
+        return _tokens_page(request, staff)
+
+    @router.post("/tokens", response_class=HTMLResponse)
+    async def create(request: Request, staff: Staff = Depends(require_admin)) -> HTMLResponse:
+        form = await form_fields(request)
+        check_csrf(request, form)
+        name = " ".join(form.get("name", "").split())
+        if not name or len(name) > TOKEN_NAME_MAX:
+            error = f"Give the token a name of 1 to {TOKEN_NAME_MAX} characters."
+            return _tokens_page(request, staff, 400, new_name=name, error=error)
+        engine: Engine = request.app.state.engine
+        # Audit rows name a token's actor "token:<name>": two live tokens with one name
+        # could not be told apart there.
+        if any(t.name == name and t.revoked_at is None for t in _token_rows(engine)):
+            error = f"A token named {name!r} is already in use: revoke it or pick another name."
+            return _tokens_page(request, staff, 400, new_name=name, error=error)
+        # The page is rendered straight from this POST (no redirect): the token must not
+        # travel in the session cookie, which is signed but readable.
+        token = create_token(engine, name, staff.email, clock.now())
+        return _tokens_page(request, staff, 201, new_token=token, new_name=name)
+
+    @router.post("/tokens/{token_id}/revoke", response_model=None)
+    async def revoke(
+        request: Request, token_id: int, staff: Staff = Depends(require_admin)
+    ) -> Response:
+        check_csrf(request, await form_fields(request))
+        try:
+            revoke_token(request.app.state.engine, token_id, staff.email, clock.now())
+        except StaffError:
+            return _tokens_page(request, staff, 404, error=f"No API token has id {token_id}.")
+        return RedirectResponse("/staff/tokens", status_code=303)
+
+    return router
