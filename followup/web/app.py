@@ -25,7 +25,7 @@ from followup.web.patients import patients_router
 from followup.web.sections import sections_router
 from followup.web.staff_admin import staff_admin_router
 from followup.web.staff_pages import staff_router
-from followup.web.templates_pages import templates_router
+from followup.web.template_editor import templates_router
 from followup.web.twilio import TwilioWebhooks
 
 log = logging.getLogger(__name__)

@@ -578,8 +578,10 @@ def twiml_text(body: str) -> str:
 
 
 def test_the_reply_templates_are_the_ones_the_inbound_pipeline_renders() -> None:
-    handle_source = (ROOT / "followup" / "replies" / "handle.py").read_text()
-    assert set(re.findall(r'"(reply_[a-z_]+)"', handle_source)) == set(REPLY_TEMPLATES)
+    pipeline = "".join(
+        (ROOT / "followup" / "replies" / name).read_text() for name in ("handle.py", "alarms.py")
+    )
+    assert set(re.findall(r'"(reply_[a-z_]+)"', pipeline)) == set(REPLY_TEMPLATES)
     for language in ("en", "es"):
         folder = ROOT / "templates" / language
         assert {p.parent.name for p in folder.glob("reply_*/*.j2")} == set(REPLY_TEMPLATES)
