@@ -1,0 +1,170 @@
+"""The clinic's protocol: `config/protocol.toml` read into validated, typed objects.
+
+The parts: `fields` (types and checks), `clinic`, `steps`, `surveys`; `Protocol` puts them
+together and `load_protocol` reads the file.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import timedelta
+from pathlib import Path
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+
+from followup.errors import ProtocolError
+from followup.phones import InvalidPhone, to_e164
+from followup.protocol.clinic import Clinic, OnCallPerson, QuietHours, Replies
+from followup.protocol.fields import (
+    Duration,
+    Slug,
+    Strict,
+    check_timezone,
+    parse_duration,
+    reveals_treatment,
+)
+from followup.protocol.steps import Step, TreatmentOverride, check_unique_keys, merge_steps
+from followup.protocol.surveys import Question, Survey
+
+__all__ = [
+    "Clinic",
+    "OnCallPerson",
+    "Protocol",
+    "Question",
+    "QuietHours",
+    "Replies",
+    "Step",
+    "Survey",
+    "check_timezone",
+    "describe_protocol_error",
+    "load_protocol",
+    "parse_duration",
+    "parse_protocol",
+    "reveals_treatment",
+]
+
+
+class Protocol(Strict):
+    clinic: Clinic
+    quiet_hours: QuietHours = QuietHours()
+    default_treatment: str = Field(default="depression", pattern=r"^[a-z][a-z0-9_-]*$")
+    default_duration: Duration = timedelta(minutes=90)
+    fasting_hours: int = Field(default=6, ge=0, le=24)
+    steps: list[Step] = Field(min_length=1)
+    treatments: dict[str, TreatmentOverride] = Field(default_factory=dict)
+    replies: Replies = Replies()
+    on_call: list[OnCallPerson] = Field(default_factory=list, validate_default=True)
+    surveys: dict[Slug, Survey] = Field(default_factory=dict)
+    resolved: dict[str, tuple[Step, ...]] = Field(default_factory=dict, exclude=True)
+
+    @field_validator("on_call")
+    @classmethod
+    def _somebody_on_call(cls, value: list[OnCallPerson]) -> list[OnCallPerson]:
+        if not value:
+            raise ValueError(
+                "a clinic must have someone on call: add at least one [[on_call]] person "
+                "with a name and a phone or an email, to be told about alerts"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _resolve_treatments(self) -> Protocol:
+        check_unique_keys(self.steps, "steps")
+        resolved = {self.default_treatment: tuple(s for s in self.steps if s.enabled)}
+        for name, override in self.treatments.items():
+            resolved[name] = merge_steps(self.steps, override.steps, f"treatments.{name}.steps")
+        object.__setattr__(self, "resolved", resolved)
+        return self
+
+    @model_validator(mode="after")
+    def _on_call_phones(self) -> Protocol:
+        for index, person in enumerate(self.on_call):
+            if person.phone is None:
+                continue
+            try:
+                object.__setattr__(person, "phone", to_e164(person.phone, self.clinic.country))
+            except InvalidPhone as exc:
+                raise ValueError(f"on_call[{index}].phone: {exc}") from None
+        return self
+
+    @model_validator(mode="after")
+    def _check_surveys(self) -> Protocol:
+        known = self.treatments_known
+        for key, survey in self.surveys.items():
+            for index, question in enumerate(survey.questions):
+                for treatment in question.only_for_treatments or []:
+                    if treatment not in known:
+                        raise ValueError(
+                            f"surveys.{key}.questions[{index}].only_for_treatments: "
+                            f"{treatment!r} is not a treatment ({', '.join(sorted(known))})"
+                        )
+        defined = ", ".join(sorted(self.surveys)) or "none"
+        for index, step in enumerate(self.steps):
+            if step.survey is not None and step.survey not in self.surveys:
+                raise ValueError(
+                    f"steps[{index}].survey: no survey {step.survey!r} is defined under "
+                    f"[surveys] (defined: {defined})"
+                )
+        for treatment, steps in self.resolved.items():
+            for step in steps:
+                if step.survey is None:
+                    continue
+                if step.survey not in self.surveys:
+                    raise ValueError(
+                        f"treatments.{treatment}.steps (step {step.key!r}).survey: no survey "
+                        f"{step.survey!r} is defined under [surveys] (defined: {defined})"
+                    )
+                if not self.surveys[step.survey].questions_for(treatment):
+                    raise ValueError(
+                        f"surveys.{step.survey}: no question is asked for treatment "
+                        f"{treatment!r}, whose step {step.key!r} starts this survey "
+                        "(see only_for_treatments)"
+                    )
+        return self
+
+    @property
+    def treatments_known(self) -> frozenset[str]:
+        return frozenset(self.resolved)
+
+    def steps_for(self, treatment: str | None) -> tuple[Step, ...]:
+        """The enabled steps for a treatment; unknown treatments follow the default protocol."""
+        return self.resolved.get(treatment or "", self.resolved[self.default_treatment])
+
+    def fasting_hours_for(self, treatment: str | None) -> int:
+        override = self.treatments.get(treatment or "")
+        if override and override.fasting_hours is not None:
+            return override.fasting_hours
+        return self.fasting_hours
+
+
+def describe_protocol_error(exc: ValidationError) -> str:
+    """Name each failing key the way it is written in the TOML file."""
+    problems = []
+    for error in exc.errors():
+        loc = ""
+        for part in error["loc"]:
+            loc += f"[{part}]" if isinstance(part, int) else (f".{part}" if loc else str(part))
+        message = str(error["msg"]).removeprefix("Value error, ")
+        problems.append(f"{loc}: {message}" if loc else message)
+    return "; ".join(problems)
+
+
+def parse_protocol(text: str, source: str = "protocol.toml") -> Protocol:
+    """Parse and validate protocol TOML text; errors name the file and the key."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProtocolError(f"{source}: {exc}") from None
+    try:
+        return Protocol.model_validate(data)
+    except ValidationError as exc:
+        raise ProtocolError(f"{source}: {describe_protocol_error(exc)}") from None
+
+
+def load_protocol(path: Path) -> Protocol:
+    """Read the protocol file named by FOLLOWUP_PROTOCOL_FILE."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ProtocolError(f"{path}: cannot read the protocol file ({exc.strerror})") from None
+    return parse_protocol(text, str(path))
