@@ -3,7 +3,7 @@
 10,000 patients with 10 weekly infusions each, planned with the shipped protocol
 (config/protocol.toml) into an empty `scheduled_message` table:
 
-- ours: `followup.scheduling.replan_patients` (Core reads, the pure planner, executemany
+- ours: `followup.planning.scheduling.replan_patients` (Core reads, the pure planner, executemany
   inserts, one transaction);
 - baseline: the same reads and planner, written the way an ORM does it: one
   `ScheduledMessage` object per message, `session.add_all`, a commit per 500 patients.
@@ -55,15 +55,15 @@ from benchmarks.seed import FIRST_NAMES, ROOT, phone
 from followup.db.engine import make_engine
 from followup.db.migrate import upgrade
 from followup.db.models import REPLANNABLE, Appointment, Patient, ScheduledMessage
-from followup.planner import (
+from followup.planning.planner import (
     AppointmentFacts,
     ExistingMessage,
     plan_appointment,
     reconcile,
     target_state,
 )
+from followup.planning.scheduling import ACTIVE, PATIENT_CHUNK, patient_facts, replan_patients
 from followup.protocol import Protocol, load_protocol
-from followup.scheduling import ACTIVE, PATIENT_CHUNK, patient_facts, replan_patients
 from followup.testing.postgres import TemporaryPostgres, find_binaries
 
 # Planning happens before the first infusion, so every message is planned as pending.

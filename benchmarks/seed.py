@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, insert
 
 from followup.db.models import Appointment, MessageStatus, Patient, ScheduledMessage
-from followup.planner import AppointmentFacts, PatientFacts, plan_appointment
+from followup.planning.planner import AppointmentFacts, PatientFacts, plan_appointment
 from followup.protocol import Protocol, parse_protocol
 
 ROOT = Path(__file__).resolve().parent.parent

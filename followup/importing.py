@@ -33,8 +33,8 @@ from followup.calendar.sync import (
 )
 from followup.db.models import Appointment, AppointmentStatus, FeedState, SyncRun
 from followup.errors import SourceError
+from followup.planning.scheduling import PlanCounts, replan_patients
 from followup.protocol import Protocol
-from followup.scheduling import PlanCounts, replan_patients
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from followup.planner import PatientFacts, channel_skip_reason, next_allowed, next_quiet_start
+from followup.planning.planner import (
+    PatientFacts,
+    channel_skip_reason,
+    next_allowed,
+    next_quiet_start,
+)
 from followup.protocol import QuietHours
 
 # How often a message held for a paused patient looks again.

@@ -36,10 +36,10 @@ from followup.messages.context import message_context
 from followup.messages.render import Renderer
 from followup.metrics import observe_lateness, observe_send
 from followup.phones import mask
-from followup.planner import PatientFacts
+from followup.planning.planner import PatientFacts
+from followup.planning.scheduling import ACTIVE, FACT_COLUMNS, patient_facts
 from followup.protocol import Protocol, Step
 from followup.replies.conversations import SurveyStart, start_conversations
-from followup.scheduling import ACTIVE, FACT_COLUMNS, patient_facts
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, bindparam, or_, update
 from sqlmodel import Session, select
 
 from followup.db.models import Appointment, Patient
-from followup.scheduling import ACTIVE
+from followup.planning.scheduling import ACTIVE
 
 # YES and CALL refer to the next infusion when it is this close.
 CONFIRMATION_HORIZON = timedelta(days=7)

@@ -8,9 +8,9 @@ from sqlalchemy import update
 from sqlmodel import Session
 
 from followup.db.models import MessageStatus, Patient, ScheduledMessage
+from followup.planning.scheduling import replan_patients
 from followup.protocol import Protocol
 from followup.replies.conversations import end_conversation
-from followup.scheduling import replan_patients
 
 
 def opt_out(session: Session, patient: Patient, now: datetime) -> str:

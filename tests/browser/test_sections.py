@@ -10,8 +10,8 @@ from sqlmodel import Session, col, select
 from followup.alerts import CRITICAL, HIGH, raise_alert
 from followup.db.models import Alert, Appointment, MessageStatus, Patient, ScheduledMessage
 from followup.messages.render import Renderer
+from followup.planning.scheduling import replan_patients
 from followup.replies.handle import Inbound, handle
-from followup.scheduling import replan_patients
 from followup.web.sections.common import ClinicClock
 from tests.browser.conftest import CLINICIAN, Clinic, screenshot, sign_in
 from tests.conftest import ROOT

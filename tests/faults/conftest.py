@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from followup.db.engine import make_engine
-from followup.planner import AppointmentFacts, PatientFacts, plan_appointment
+from followup.planning.planner import AppointmentFacts, PatientFacts, plan_appointment
 from followup.protocol import Protocol, parse_protocol
 from followup.testing.fake_twilio import FakeTwilio
 from followup.testing.postgres import TemporaryPostgres

@@ -393,7 +393,7 @@ def test_series_rejected_as_a_whole_keeps_its_stored_occurrences(
 def test_a_message_a_person_cancelled_stays_cancelled_through_re_planning(
     engine: Engine, protocol: Protocol, tmp_path: Path
 ) -> None:
-    from followup.scheduling import staff_cancel_reason
+    from followup.planning.scheduling import staff_cancel_reason
 
     cal = write(tmp_path, "room.ics", ics(event("a1", "20260310T140000Z", "20260310T153000Z")))
     run(engine, protocol, write(tmp_path, "roster.csv", ROSTER), cal)

@@ -9,8 +9,8 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session, select
 
 from followup.db.models import Appointment, MessageStatus, Patient, ScheduledMessage
+from followup.planning.scheduling import PATIENT_CHUNK, replan_patients
 from followup.protocol import Protocol
-from followup.scheduling import PATIENT_CHUNK, replan_patients
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 FIRST = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)

@@ -32,9 +32,9 @@ from followup.db.models import (
     SymptomReport,
 )
 from followup.messages.render import Renderer
+from followup.planning.scheduling import replan_patients
 from followup.protocol import Protocol
 from followup.replies.handle import Inbound, handle
-from followup.scheduling import replan_patients
 from followup.settings import Settings
 from followup.staff import add_staff, create_token
 from followup.testing.fake_twilio import FakeTwilio

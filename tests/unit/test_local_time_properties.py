@@ -12,7 +12,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from followup.clock import day_start, first_instant_of, next_offset_change, resolve_local
-from followup.planner import next_allowed, next_quiet_start
+from followup.planning.planner import next_allowed, next_quiet_start
 from followup.protocol import QuietHours
 from tests.conftest import examples
 from tests.unit.zones import (

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from followup.planner import (
+from followup.planning.planner import (
     PAST_WHEN_PLANNED,
     AppointmentFacts,
     ExistingMessage,

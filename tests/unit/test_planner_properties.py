@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from followup.clock import resolve_local
-from followup.planner import AppointmentFacts, PatientFacts, next_allowed, plan_appointment
+from followup.planning.planner import AppointmentFacts, PatientFacts, next_allowed, plan_appointment
 from followup.protocol import Protocol, QuietHours, Step, load_protocol
 from tests.conftest import ROOT, examples
 from tests.unit.zones import exists, quarter_hours, quiet_windows, zoned_instants

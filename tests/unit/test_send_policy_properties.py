@@ -10,7 +10,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from followup.dispatch.policy import decide
-from followup.planner import PatientFacts
+from followup.planning.planner import PatientFacts
 from followup.protocol import QuietHours
 from tests.conftest import examples
 from tests.unit.zones import quiet_windows, zoned_instants

@@ -21,9 +21,9 @@ from starlette.concurrency import run_in_threadpool
 
 from followup import clock
 from followup.db.models import Appointment, InboundMessage, MessageStatus, Patient, ScheduledMessage
+from followup.planning.scheduling import ACTIVE, replan_patients
 from followup.protocol import Protocol
 from followup.reports import WorkItem, worklist
-from followup.scheduling import ACTIVE, replan_patients
 from followup.staff import audit
 from followup.web.api.models import Problem
 from followup.web.auth import Staff, check_csrf, require_staff

@@ -21,8 +21,8 @@ from starlette.concurrency import run_in_threadpool
 
 from followup import clock
 from followup.db.models import MessageStatus, Patient, ScheduledMessage
+from followup.planning.scheduling import staff_cancel_reason
 from followup.protocol import Protocol
-from followup.scheduling import staff_cancel_reason
 from followup.staff import audit
 from followup.web.auth import Staff, require_staff
 from followup.web.sections.common import (

@@ -13,8 +13,8 @@ from followup.errors import RenderError
 from followup.messages.check import REPLY_FIRST_NAMES
 from followup.messages.context import message_context, reply_context, sample_context
 from followup.messages.revisions import PartKey
+from followup.planning.scheduling import ACTIVE, next_start, patient_facts
 from followup.protocol import Protocol
-from followup.scheduling import ACTIVE, next_start, patient_facts
 from followup.web.template_editor.parts import channel_of, is_reply, local, protocol_templates
 
 # How many upcoming appointments the context chooser offers.

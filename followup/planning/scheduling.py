@@ -1,6 +1,6 @@
 """Keep the stored message plan in step with appointments, patients and the protocol.
 
-Planning reads row tuples with Core selects, plans in pure Python (`followup.planner`)
+Planning reads row tuples with Core selects, plans in pure Python (`followup.planning.planner`)
 and writes the difference with a few bulk statements per chunk of patients: one
 executemany INSERT, one executemany UPDATE and one UPDATE … WHERE id IN (…) per cancel
 reason. 100,000 appointments cost a few hundred statements, not a million ORM objects.
@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 
 from followup.calendar.events import EventStatus
 from followup.db.models import REPLANNABLE, Appointment, MessageStatus, Patient, ScheduledMessage
-from followup.planner import (
+from followup.planning.planner import (
     AppointmentFacts,
     ExistingMessage,
     PatientFacts,

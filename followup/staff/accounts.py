@@ -1,43 +1,24 @@
-"""Staff accounts: Argon2 password hashes, sign-in with lockout, API tokens, the audit log."""
+"""Staff accounts as an admin manages them: add, list, change role, disable, enable,
+unlock, set a password; the last enabled admin is never lost."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-import secrets
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from followup.db.models import ApiToken, AuditEvent, StaffUser
-from followup.errors import FollowupError
-
-ROLES = ("admin", "clinician")
-MIN_PASSWORD = 12
-# After this many wrong passwords in a row the account waits; each further one doubles it.
-LOCK_AFTER = 5
-LOCK_FOR = timedelta(minutes=1)
-MAX_LOCK = timedelta(hours=1)
-_hasher = PasswordHasher()
-# Verified against when the email is unknown, so a wrong email costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("not-a-real-password-for-timing")
-
-
-class StaffError(FollowupError):
-    """The staff account request was refused."""
-
-
-class SignInRefused(StaffError):
-    """Wrong email or password."""
-
-
-class LockedOut(StaffError):
-    """Too many wrong passwords; try again later."""
+from followup.db.models import StaffUser
+from followup.staff.audit import audit
+from followup.staff.passwords import (
+    HASHER,
+    MIN_PASSWORD,
+    ROLES,
+    StaffError,
+    StaffNotFound,
+)
 
 
 def add_staff(
@@ -51,7 +32,7 @@ def add_staff(
         raise StaffError(f"{email!r} is not an email address")
     if len(password) < MIN_PASSWORD:
         raise StaffError(f"the password must be at least {MIN_PASSWORD} characters")
-    user = StaffUser(email=email, role=role, password_hash=_hasher.hash(password), created_at=now)
+    user = StaffUser(email=email, role=role, password_hash=HASHER.hash(password), created_at=now)
     with Session(engine, expire_on_commit=False) as session:
         session.add(user)
         try:
@@ -70,155 +51,6 @@ def add_staff(
         )
         session.commit()
     return user
-
-
-def authenticate(engine: Engine, email: str, password: str, now: datetime) -> StaffUser:
-    """The account for this email and password, counting failures towards a lockout."""
-    with Session(engine, expire_on_commit=False) as session:
-        user = session.exec(
-            select(StaffUser).where(StaffUser.email == email.strip().lower())
-        ).first()
-        if user is None or user.disabled_at is not None:
-            _verify(_DUMMY_HASH, password)
-            raise SignInRefused()
-        if user.locked_until is not None and user.locked_until > now:
-            raise LockedOut(
-                f"too many wrong passwords; try again after {user.locked_until:%H:%M} UTC"
-            )
-        if not _verify(user.password_hash, password):
-            user.failed_sign_ins += 1
-            if user.failed_sign_ins >= LOCK_AFTER:
-                wait = min(LOCK_FOR * 2 ** (user.failed_sign_ins - LOCK_AFTER), MAX_LOCK)
-                user.locked_until = now + wait
-            session.add(user)
-            session.commit()
-            raise SignInRefused()
-        user.failed_sign_ins, user.locked_until, user.last_sign_in_at = 0, None, now
-        if _hasher.check_needs_rehash(user.password_hash):
-            user.password_hash = _hasher.hash(password)
-        session.add(user)
-        session.commit()
-        return user
-
-
-def _verify(hashed: str, password: str) -> bool:
-    try:
-        return _hasher.verify(hashed, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
-
-
-def audit(
-    session: Session,
-    actor: str,
-    action: str,
-    record_type: str,
-    record_id: object,
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
-    now: datetime,
-) -> None:
-    """Add an audit row in the caller's transaction, so the change and its record commit together."""
-    session.add(
-        AuditEvent(
-            at=now,
-            actor=actor,
-            action=action,
-            record_type=record_type,
-            record_id=str(record_id),
-            before=json.dumps(before, default=str, sort_keys=True) if before is not None else None,
-            after=json.dumps(after, default=str, sort_keys=True) if after is not None else None,
-        )
-    )
-
-
-def create_token(engine: Engine, name: str, actor: str, now: datetime) -> str:
-    """A new bearer token, shown once; only its SHA-256 is stored."""
-    token = "fu_" + secrets.token_urlsafe(32)
-    with Session(engine) as session:
-        row = ApiToken(name=name, token_hash=_token_hash(token), created_by=actor, created_at=now)
-        session.add(row)
-        session.flush()
-        audit(session, actor, "token.create", "api_token", row.id, None, {"name": name}, now)
-        session.commit()
-    return token
-
-
-def revoke_token(engine: Engine, token_id: int, actor: str, now: datetime) -> None:
-    """Stop a token working at once."""
-    with Session(engine) as session:
-        row = session.get(ApiToken, token_id)
-        if row is None:
-            raise StaffError(f"no API token has id {token_id}")
-        if row.revoked_at is None:
-            row.revoked_at = now
-            session.add(row)
-            audit(
-                session,
-                actor,
-                "token.revoke",
-                "api_token",
-                token_id,
-                {"revoked": False},
-                {"revoked": True},
-                now,
-            )
-            session.commit()
-
-
-def token_owner(engine: Engine, token: str, now: datetime) -> str | None:
-    """Who a bearer token acts for ("token:<name>"), or None if it is unknown or revoked."""
-    with Session(engine) as session:
-        row = session.exec(
-            select(ApiToken).where(
-                ApiToken.token_hash == _token_hash(token), col(ApiToken.revoked_at).is_(None)
-            )
-        ).first()
-        if row is None:
-            return None
-        row.last_used_at = now
-        session.add(row)
-        session.commit()
-        return f"token:{row.name}"
-
-
-def _token_hash(token: str) -> str:
-    # Tokens are long random strings, so a plain SHA-256 is enough; no salt or stretching needed.
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-# -- Admins manage staff: the web page (/staff/people) and the CLI share these. -----------
-
-
-class StaffNotFound(StaffError):
-    """No staff account has that id or email."""
-
-
-def check_email(email: str) -> str:
-    """The email as stored (trimmed, lower-cased), or StaffError if it cannot be an address.
-
-    Stricter than `add_staff`'s own check: no spaces, no markup characters, a dotted domain.
-    """
-    email = email.strip().lower()
-    local, at, domain = email.rpartition("@")
-    if (
-        not at
-        or not local
-        or "." not in domain.strip(".")
-        or len(email) > 254
-        or any(c.isspace() or c in '<>"(),;:[]\\' for c in email)
-    ):
-        raise StaffError(f"{email!r} is not an email address")
-    return email
-
-
-def generate_password() -> str:
-    """A random password an admin can read out or copy: four groups of four, ~78 bits.
-
-    Lower-case letters and digits without look-alikes (0/o, 1/l/i), e.g. "k7mq-3xrt-p9wd-hn4c".
-    """
-    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
-    return "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(4))
 
 
 def list_staff(engine: Engine) -> list[StaffUser]:
@@ -322,7 +154,7 @@ def set_password(
     with Session(engine, expire_on_commit=False) as session:
         user = _staff_for_update(session, who)
         before = _lock_state(user)
-        user.password_hash = _hasher.hash(password)
+        user.password_hash = HASHER.hash(password)
         user.failed_sign_ins, user.locked_until = 0, None
         session.add(user)
         audit(

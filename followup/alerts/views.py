@@ -1,0 +1,109 @@
+"""Alerts as staff see them (open first, most severe on top), and acknowledging one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from followup.alerts.raising import PAUSING, SEVERITIES, AlertNotFound
+from followup.db.models import Alert, Patient
+
+
+@dataclass(frozen=True, slots=True)
+class AlertView:
+    """An alert with what staff need to act on it."""
+
+    id: int
+    severity: str
+    reason: str
+    created_at: datetime
+    patient_id: str | None
+    patient_name: str
+    patient_phone: str | None
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    escalation_level: int
+    reply_error: str | None
+
+
+def list_alerts(engine: Engine, include_acknowledged: bool = False) -> list[AlertView]:
+    """Open alerts first, the most urgent severity on top, newest first within each."""
+    query = select(Alert, Patient).join(Patient, col(Alert.patient_id) == Patient.id, isouter=True)
+    if not include_acknowledged:
+        query = query.where(col(Alert.acknowledged_at).is_(None))
+    with Session(engine) as session:
+        rows = session.exec(query).all()
+    views = [view_of(alert, patient) for alert, patient in rows]
+    views.sort(
+        key=lambda v: (
+            v.acknowledged_at is not None,
+            severity_rank(v.severity),
+            -v.created_at.timestamp(),
+        )
+    )
+    return views
+
+
+def severity_rank(severity: str) -> int:
+    """0 for the most urgent severity; unknown ones sort last."""
+    return SEVERITIES.index(severity) if severity in SEVERITIES else len(SEVERITIES)
+
+
+def view_of(alert: Alert, patient: Patient | None) -> AlertView:
+    name = f"{patient.first_name} {patient.last_name[:1]}.".strip() if patient else "unknown sender"
+    return AlertView(
+        id=alert.id or 0,
+        severity=alert.severity,
+        reason=alert.reason,
+        created_at=alert.created_at,
+        patient_id=patient.external_id if patient else None,
+        patient_name=name,
+        patient_phone=patient.phone if patient else None,
+        acknowledged_at=alert.acknowledged_at,
+        acknowledged_by=alert.acknowledged_by,
+        escalation_level=alert.escalation_level,
+        reply_error=alert.reply_error,
+    )
+
+
+def acknowledge(
+    engine: Engine, alert_id: int, by: str, note: str | None, now: datetime
+) -> AlertView:
+    """Record who took the alert; the last open pausing alert of a patient lifts their pause."""
+    with Session(engine) as session:
+        alert = session.get(Alert, alert_id)
+        if alert is None:
+            raise AlertNotFound(f"no alert has id {alert_id}")
+        if alert.acknowledged_at is None:
+            alert.acknowledged_at, alert.acknowledged_by, alert.acknowledgement_note = now, by, note
+            alert.next_escalation_at = None
+            session.add(alert)
+            session.flush()
+            patient = session.get(Patient, alert.patient_id) if alert.patient_id else None
+            if (
+                patient is not None
+                and patient.paused_at is not None
+                and not open_pausing(session, patient.id or 0)
+            ):
+                patient.paused_at = None
+                patient.updated_at = now
+                session.add(patient)
+            session.commit()
+        patient = session.get(Patient, alert.patient_id) if alert.patient_id else None
+        return view_of(alert, patient)
+
+
+def open_pausing(session: Session, patient_id: int) -> bool:
+    return (
+        session.exec(
+            select(Alert.id).where(
+                Alert.patient_id == patient_id,
+                col(Alert.severity).in_(sorted(PAUSING)),
+                col(Alert.acknowledged_at).is_(None),
+            )
+        ).first()
+        is not None
+    )
