@@ -20,6 +20,8 @@ from collections.abc import Set as AbstractSet
 
 from followup.replies.triage import (
     crisis_en,
+    crisis_en_harm,
+    crisis_en_indirect,
     crisis_es,
     cues,
     emoji,
@@ -37,14 +39,15 @@ from followup.replies.triage.text import Prepared, Span, first_unmasked, prepare
 _MEDICAL: tuple[Rule, ...] = (*medical_en.RULES, *medical_es.RULES)
 _CRISIS: tuple[Rule, ...] = (
     *crisis_en.RULES,
-    *crisis_en.MORE,
-    *crisis_en.MORE_PLAIN,
-    *crisis_en.MORE_OUTSIDE,
-    *crisis_en.METAPHORS,
+    *crisis_en_harm.HARM,
+    *crisis_en_indirect.MORE,
+    *crisis_en_indirect.MORE_PLAIN,
+    *crisis_en_indirect.MORE_OUTSIDE,
+    *crisis_en_indirect.METAPHORS,
     *crisis_es.RULES,
     *crisis_es.MORE,
 )
-_DISTRESS: tuple[Rule, ...] = (*crisis_en.DISTRESS, *crisis_es.DISTRESS)
+_DISTRESS: tuple[Rule, ...] = (*crisis_en_indirect.DISTRESS, *crisis_es.DISTRESS)
 Patterns = AbstractSet[int]  # ids of the patterns the prefilter lets through
 Masks = dict[int, re.Pattern[str]]  # patterns whose matches hide rule matches, by id
 
@@ -141,7 +144,7 @@ def _crisis(
         found.append(signal)
     variants = prepared.variants
     moment = frames.Moment(variants)
-    od = crisis_en.OD.search(prepared.apostrophed)
+    od = crisis_en_indirect.OD.search(prepared.apostrophed)
     if od is not None:
         kind = frames.frame(prepared.apostrophed, *od.span(), moment)
         if kind is None:
