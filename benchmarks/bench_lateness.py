@@ -38,8 +38,8 @@ from sqlalchemy import Engine, insert, text
 
 from benchmarks.common import figure, header, percentile, reset_peak_rss, rss_mib, stopwatch
 from benchmarks.seed import FIRST_NAMES, ROOT, TEMPLATES, benchmark_protocol, phone
-from followup import clock
 from followup.channels.base import ChannelName, Envelope, Receipt
+from followup.core import clock
 from followup.db.engine import make_engine
 from followup.db.migrate import upgrade
 from followup.db.models import Appointment, MessageStatus, Patient, ScheduledMessage

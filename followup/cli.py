@@ -18,17 +18,17 @@ from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 from sqlalchemy import Engine
 
-from followup import clock
 from followup.calendar.events import Rejected
+from followup.calendar.importing import FileReport, ImportWindow, import_files
+from followup.core import clock
+from followup.core.errors import ConfigError, FollowupError
 from followup.db.engine import make_engine
 from followup.db.migrate import pending_revisions, upgrade
-from followup.errors import ConfigError, FollowupError
-from followup.importing import FileReport, ImportWindow, import_files
-from followup.logs import configure_logging
 from followup.messages.render import Renderer
+from followup.ops.logs import configure_logging
+from followup.planning.simulate import iter_json, simulate
 from followup.protocol import Protocol, load_protocol
 from followup.settings import Settings, load_settings
-from followup.simulate import iter_json, simulate
 
 # No local variables in crash output: they may hold phone numbers or message bodies.
 app = typer.Typer(
@@ -395,7 +395,7 @@ def messages_command(
     bodies: Annotated[bool, typer.Option(help="Show what was sent (patient information).")] = False,
 ) -> None:
     """List planned and sent messages: the plan, the outbox, and why any did not go."""
-    from followup.reports import list_messages
+    from followup.ops.reports import list_messages
 
     with _database() as (_, protocol, engine):
         rows = list_messages(engine, status=status, patient=patient, limit=limit)
@@ -492,7 +492,7 @@ def reports_export(
     """Write every symptom report to standard output."""
     import csv
 
-    from followup.reports import symptom_reports
+    from followup.ops.reports import symptom_reports
 
     if format not in ("csv", "json"):
         raise ConfigError(f"--format {format!r}: use csv or json")
@@ -532,7 +532,7 @@ def inbox_command(
     ] = False,
 ) -> None:
     """Every reply, most urgent first, with what the pipeline made of it."""
-    from followup.reports import inbox
+    from followup.ops.reports import inbox
 
     with _database() as (_, protocol, engine):
         rows = inbox(engine, attention_only=attention, limit=limit)
@@ -640,7 +640,7 @@ def staff_add(
 @friendly
 def worklist_command() -> None:
     """Call-back requests and unconfirmed infusions, for the staff on shift."""
-    from followup.reports import worklist
+    from followup.ops.reports import worklist
 
     with _database() as (_, protocol, engine):
         items = worklist(engine, protocol, clock.now())

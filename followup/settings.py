@@ -13,7 +13,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from followup.calendar.addresses import check_source
-from followup.errors import ConfigError
+from followup.core.errors import ConfigError
 
 ENV_PREFIX = "FOLLOWUP_"
 _PLACEHOLDER_SECRETS = {"changeme", "change-me", "change_me", "secret", "xxx", "todo"}

@@ -20,22 +20,28 @@ from types import FrameType
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine
 
-from followup import clock
 from followup.alerts import deliver_pending, escalate_due
 from followup.calendar.addresses import is_feed
 from followup.calendar.feeds import Feed, FeedOptions
+from followup.calendar.importing import (
+    FeedReport,
+    FileReport,
+    ImportWindow,
+    import_files,
+    sync_feeds,
+)
 from followup.channels.base import Channel
 from followup.channels.registry import build_channels
+from followup.core import clock
 from followup.db.engine import make_engine
 from followup.dispatch.retry import RetryPolicy
 from followup.dispatch.runner import DispatchRunner, Lane
 from followup.dispatch.send import Dispatcher
-from followup.importing import FeedReport, FileReport, ImportWindow, import_files, sync_feeds
 from followup.messages.revisions import service_renderer
-from followup.outages import OutageGuard
+from followup.ops.outages import OutageGuard
+from followup.ops.worker_http import serve_worker_http
 from followup.protocol import Protocol
 from followup.settings import Settings
-from followup.worker_http import serve_worker_http
 
 log = logging.getLogger(__name__)
 ALERT_INTERVAL_SECONDS = 15

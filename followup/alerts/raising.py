@@ -8,8 +8,8 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from followup.core.errors import FollowupError
 from followup.db.models import Alert, AlertNotification, Patient
-from followup.errors import FollowupError
 from followup.protocol import Protocol
 
 log = logging.getLogger(__name__)

@@ -16,8 +16,8 @@ from followup.calendar.events import (
     Rejected,
     SourceRead,
 )
-from followup.clock import require_aware
-from followup.errors import SourceError
+from followup.core.clock import require_aware
+from followup.core.errors import SourceError
 
 COLUMNS = ("appointment_id", "patient_id", "start", "end", "treatment", "status")
 

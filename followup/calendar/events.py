@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from followup.clock import require_aware
+from followup.core.clock import require_aware
 
 
 class EventStatus(StrEnum):

@@ -5,7 +5,7 @@ token in the path), so a feed is known everywhere by `feed:<host>/<hash prefix>`
 while the address stays the same, and saying nothing about the secret. The address itself
 is never logged, stored or shown.
 
-This module only speaks HTTP; what a read changes in the database is `followup.importing`'s.
+This module only speaks HTTP; what a read changes in the database is `followup.calendar.importing`'s.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from followup.calendar.addresses import check_feed_url
-from followup.errors import SourceError
+from followup.core.errors import SourceError
 
 MAX_REDIRECTS = 5
 # A slow server could drip bytes just inside the read timeout forever: the whole download

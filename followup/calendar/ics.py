@@ -19,8 +19,8 @@ from followup.calendar.events import (
     Rejected,
     SourceRead,
 )
-from followup.clock import require_aware
-from followup.errors import SourceError
+from followup.core.clock import require_aware
+from followup.core.errors import SourceError
 
 # Time-valued properties: a TZID on any of them must resolve, or the hour is a guess.
 _TIME_PROPERTIES = ("DTSTART", "DTEND", "RECURRENCE-ID", "EXDATE", "RDATE")

@@ -8,8 +8,8 @@ import re
 from dataclasses import dataclass
 
 from followup.calendar.events import Rejected
-from followup.errors import SourceError
-from followup.phones import InvalidPhone, to_e164
+from followup.core.errors import SourceError
+from followup.core.phones import InvalidPhone, to_e164
 from followup.protocol import check_timezone
 
 COLUMNS = (

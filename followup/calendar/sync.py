@@ -24,8 +24,8 @@ from sqlmodel import Session, col, select
 
 from followup.calendar.events import AppointmentEvent, EventStatus, PatientRef, Rejected, SourceRead
 from followup.calendar.roster import RosterRow
+from followup.core.phones import InvalidPhone, to_e164
 from followup.db.models import Appointment, Patient
-from followup.phones import InvalidPhone, to_e164
 
 log = logging.getLogger(__name__)
 

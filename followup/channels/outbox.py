@@ -10,7 +10,7 @@ import logging
 from uuid import uuid4
 
 from followup.channels.base import ChannelName, Envelope, Receipt
-from followup.phones import mask
+from followup.core.phones import mask
 
 logger = logging.getLogger(__name__)
 

@@ -17,10 +17,10 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from typing import Literal
 
-from followup import clock
 from followup.channels.base import ChannelError, ChannelName, Envelope, Receipt
-from followup.errors import ConfigError
-from followup.phones import mask
+from followup.core import clock
+from followup.core.errors import ConfigError
+from followup.core.phones import mask
 from followup.settings import Settings
 
 logger = logging.getLogger(__name__)

@@ -22,10 +22,10 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, ProxyError, SSLError
 
-from followup import clock
 from followup.channels.base import ChannelError, ChannelName, Envelope, Receipt
-from followup.errors import ConfigError
-from followup.phones import mask
+from followup.core import clock
+from followup.core.errors import ConfigError
+from followup.core.phones import mask
 from followup.settings import Settings
 
 logger = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
-from followup.clock import require_aware
+from followup.core.clock import require_aware
 
 
 class UTCDateTime(TypeDecorator[datetime]):

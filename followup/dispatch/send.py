@@ -19,7 +19,6 @@ from typing import Any, Literal
 from sqlalchemy import Connection, Engine, Row, Table, and_, bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from followup import clock
 from followup.channels.base import (
     Channel,
     ChannelError,
@@ -28,14 +27,15 @@ from followup.channels.base import (
     LookupChannel,
     Receipt,
 )
+from followup.core import clock
+from followup.core.errors import RenderError
+from followup.core.phones import mask
 from followup.db.models import Appointment, MessageStatus, Patient, ScheduledMessage
 from followup.dispatch.policy import decide
 from followup.dispatch.retry import RetryPolicy
-from followup.errors import RenderError
 from followup.messages.context import message_context
 from followup.messages.render import Renderer
-from followup.metrics import observe_lateness, observe_send
-from followup.phones import mask
+from followup.ops.metrics import observe_lateness, observe_send
 from followup.planning.planner import PatientFacts
 from followup.planning.scheduling import ACTIVE, FACT_COLUMNS, patient_facts
 from followup.protocol import Protocol, Step

@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from followup.errors import RenderError
+from followup.core.errors import RenderError
 from followup.messages.context import reply_context, sample_context
 from followup.messages.render import FALLBACK_LANGUAGE, Channel, Renderer
 from followup.messages.segments import SegmentCount, count_segments

@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 
-from followup.clock import resolve_local
+from followup.core.clock import resolve_local
 from followup.protocol import Clinic, Protocol, Step
 from followup.replies.survey import first_question
 

@@ -20,7 +20,7 @@ from typing import Any, Literal
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from followup.errors import RenderError
+from followup.core.errors import RenderError
 
 Channel = Literal["sms", "email"]
 # Returns the current staff edits as {loader name: body}; called whenever a template is

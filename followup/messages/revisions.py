@@ -22,9 +22,9 @@ from sqlalchemy import Engine, func
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, col, select
 
+from followup.core.errors import FollowupError
 from followup.db.engine import make_engine
 from followup.db.models import TemplateRevision
-from followup.errors import FollowupError
 from followup.messages.render import FILE_CHECK_SECONDS, Renderer
 from followup.staff import audit
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from followup.clock import first_local_moment, resolve_local
+from followup.core.clock import first_local_moment, resolve_local
 from followup.protocol import Protocol, QuietHours, Step
 
 # How long a message stays worth sending when its step sets no expires_after.

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from followup.errors import ProtocolError
-from followup.phones import InvalidPhone, to_e164
+from followup.core.errors import ProtocolError
+from followup.core.phones import InvalidPhone, to_e164
 from followup.protocol.clinic import Clinic, OnCallPerson, QuietHours, Replies
 from followup.protocol.fields import (
     Duration,

@@ -13,7 +13,7 @@ from pydantic import (
     model_validator,
 )
 
-from followup.phones import InvalidPhone, to_e164
+from followup.core.phones import InvalidPhone, to_e164
 from followup.protocol.fields import (
     EMAIL,
     Duration,

@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from followup.alerts import raise_alert
+from followup.core.phones import mask
 from followup.db.models import (
     Conversation,
     InboundMessage,
@@ -33,7 +34,6 @@ from followup.db.models import (
     ReplyMessage,
 )
 from followup.messages.render import Renderer
-from followup.phones import mask
 from followup.protocol import Protocol
 from followup.replies.alarms import Alarm, alarm
 from followup.replies.answers import close_survey, survey_answer

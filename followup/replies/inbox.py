@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
-from followup import clock
+from followup.core import clock
+from followup.core.phones import mask
 from followup.messages.render import Renderer
-from followup.phones import mask
 from followup.protocol import Protocol
 from followup.replies.alarms import alarm_fallback, fallback_for
 from followup.replies.handle import Inbound, process, store

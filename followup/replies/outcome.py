@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from followup.core.errors import RenderError
 from followup.db.models import Patient
-from followup.errors import RenderError
 from followup.messages.context import reply_context
 from followup.messages.render import Renderer
 from followup.protocol import Protocol

@@ -11,8 +11,8 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from followup.core.errors import FollowupError
 from followup.db.models import StaffUser
-from followup.errors import FollowupError
 
 ROLES = ("admin", "clinician")
 

@@ -33,7 +33,7 @@ from typing import Any, Self
 from urllib.parse import parse_qs, urlencode, urlsplit
 from uuid import uuid4
 
-from followup.phones import mask
+from followup.core.phones import mask
 
 logger = logging.getLogger(__name__)
 

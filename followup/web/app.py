@@ -15,9 +15,9 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from followup.channels.registry import build_channels
 from followup.messages.revisions import service_renderer
-from followup.metrics import CONTENT_TYPE, build_registry, exposition, metrics_allowed
+from followup.ops.metrics import CONTENT_TYPE, build_registry, exposition, metrics_allowed
+from followup.ops.readiness import Readiness
 from followup.protocol import Protocol, load_protocol
-from followup.readiness import Readiness
 from followup.settings import Settings
 from followup.web.api import api_router, token_pages_router
 from followup.web.auth import SignInRequired

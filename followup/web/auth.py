@@ -14,7 +14,7 @@ from fastapi import Depends, HTTPException, Request
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from followup import clock
+from followup.core import clock
 from followup.db.models import StaffUser
 from followup.staff import token_owner
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, tzinfo
 from html import escape
 
-from followup.clock import day_start, require_aware
+from followup.core.clock import day_start, require_aware
 
 __all__ = [
     "HEIGHT",

@@ -19,7 +19,7 @@ from markupsafe import Markup
 from sqlalchemy import Engine, Subquery, func
 from sqlmodel import Session, col, select
 
-from followup import clock
+from followup.core import clock
 from followup.db.models import (
     Appointment,
     AppointmentStatus,

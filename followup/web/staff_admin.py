@@ -24,7 +24,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Engine
 
-from followup import clock
+from followup.core import clock
 from followup.staff import (
     ROLES,
     StaffError,

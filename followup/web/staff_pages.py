@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from followup import clock
+from followup.core import clock
 from followup.db.models import Alert, InboundMessage, MessageStatus, ScheduledMessage
 from followup.protocol import Protocol
 from followup.staff import LockedOut, SignInRefused, authenticate

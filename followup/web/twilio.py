@@ -19,9 +19,9 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 from twilio.request_validator import RequestValidator
 
-from followup import clock
 from followup.alerts import deliver_pending
 from followup.channels.base import Channel
+from followup.core import clock
 from followup.messages.render import Renderer
 from followup.protocol import Protocol
 from followup.replies.handle import Inbound

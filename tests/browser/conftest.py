@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 from sqlalchemy import Engine
 
-from followup.importing import ImportWindow, import_files
+from followup.calendar.importing import ImportWindow, import_files
 from followup.protocol import Protocol
 from followup.settings import Settings
 from followup.staff import add_staff

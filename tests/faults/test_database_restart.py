@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from followup import clock
+from followup.core import clock
 from followup.db.engine import make_engine
 from followup.db.migrate import upgrade
 from followup.protocol import Protocol

@@ -10,7 +10,7 @@ import os
 import pytest
 from sqlalchemy import text
 
-from followup import clock
+from followup.core import clock
 from followup.protocol import Protocol
 from followup.testing.fake_twilio import FakeTwilio
 from followup.testing.processes import wait_for

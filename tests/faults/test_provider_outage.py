@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from followup import clock
+from followup.core import clock
 from followup.protocol import Protocol
 from followup.testing.fake_twilio import FakeTwilio
 from followup.testing.processes import wait_for

@@ -24,6 +24,7 @@ import pytest
 from sqlalchemy import Engine, event
 from sqlmodel import Session, col, select
 
+from followup.calendar.importing import ImportWindow, import_files
 from followup.channels.base import Channel, ChannelName, Envelope, Receipt
 from followup.channels.outbox import OutboxChannel
 from followup.channels.twilio_sms import TwilioSMSChannel
@@ -38,7 +39,6 @@ from followup.dispatch.claim import claim_due
 from followup.dispatch.retry import RetryPolicy
 from followup.dispatch.runner import DispatchRunner, Lane
 from followup.dispatch.send import Dispatcher, Outcome
-from followup.importing import ImportWindow, import_files
 from followup.messages.render import Renderer
 from followup.protocol import Protocol, reveals_treatment
 from followup.replies.status import record_status

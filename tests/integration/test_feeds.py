@@ -13,9 +13,9 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session, col, select
 
 from followup.calendar.feeds import Feed, FeedOptions
+from followup.calendar.importing import FeedReport, ImportWindow, import_files, sync_feeds
 from followup.calendar.sync import SyncStatus, lock_key
 from followup.db.models import Appointment, FeedState, MessageStatus, ScheduledMessage, SyncRun
-from followup.importing import FeedReport, ImportWindow, import_files, sync_feeds
 from followup.protocol import Protocol
 from followup.settings import Settings
 from followup.testing.feed_server import Answer, FeedServer, feed_server

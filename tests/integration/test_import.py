@@ -8,8 +8,8 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from followup.calendar.importing import ImportWindow, import_files
 from followup.db.models import Appointment, MessageStatus, Patient, ScheduledMessage
-from followup.importing import ImportWindow, import_files
 from followup.protocol import Protocol
 from tests.conftest import SAMPLE
 

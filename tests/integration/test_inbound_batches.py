@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
+from followup.calendar.importing import ImportWindow, import_files
 from followup.db.engine import make_engine
 from followup.db.migrate import upgrade
 from followup.db.models import (
@@ -30,7 +31,6 @@ from followup.db.models import (
     ScheduledMessage,
     SymptomReport,
 )
-from followup.importing import ImportWindow, import_files
 from followup.messages.render import Renderer
 from followup.protocol import Protocol
 from followup.replies import answers

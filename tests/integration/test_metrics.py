@@ -21,9 +21,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from twilio.request_validator import RequestValidator
 
+from followup.calendar.importing import ImportWindow, import_files
 from followup.db.models import ScheduledMessage, SyncRun
-from followup.importing import ImportWindow, import_files
-from followup.metrics import observe_lateness, observe_send, source_label
+from followup.ops.metrics import observe_lateness, observe_send, source_label
 from followup.protocol import Protocol
 from followup.settings import Settings
 from followup.testing.fake_twilio import FakeTwilio

@@ -11,7 +11,7 @@ import pytest
 
 from followup.calendar.events import SourceRead
 from followup.calendar.ics import read_ics
-from followup.errors import SourceError
+from followup.core.errors import SourceError
 
 # Vendor-prefixed TZIDs resolve with a warning in production; under `error` it would
 # turn a readable file into a SourceError and test something production never does.

@@ -18,7 +18,7 @@ from aiosmtpd.smtp import Envelope as SMTPEnvelope
 
 from followup.channels.base import ChannelError, Envelope
 from followup.channels.smtp_email import SMTPEmailChannel, enhanced_status
-from followup.errors import ConfigError
+from followup.core.errors import ConfigError
 from followup.settings import Settings
 from followup.testing.tls import openssl_available, self_signed_certificate, server_context
 from followup.testing.web import free_port

@@ -12,8 +12,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from followup.calendar.feeds import Feed, FeedOptions
+from followup.calendar.importing import import_files, sync_feeds
 from followup.db.models import SyncRun
-from followup.importing import import_files, sync_feeds
 from followup.protocol import Protocol
 from followup.staff import add_staff, create_token
 from followup.testing.feed_server import Answer, feed_server

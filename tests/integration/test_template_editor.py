@@ -24,6 +24,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session, col, select
 
+from followup.calendar.importing import ImportWindow, import_files
 from followup.channels.base import Envelope, Receipt
 from followup.channels.outbox import OutboxChannel
 from followup.db.engine import make_engine
@@ -35,7 +36,6 @@ from followup.db.models import (
     ScheduledMessage,
     TemplateRevision,
 )
-from followup.importing import ImportWindow, import_files
 from followup.messages.check import REPLY_TEMPLATES
 from followup.messages.context import reply_context, sample_context
 from followup.messages.render import Renderer

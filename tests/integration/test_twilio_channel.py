@@ -12,7 +12,7 @@ import pytest
 
 from followup.channels.base import ChannelError, Envelope, LookupChannel
 from followup.channels.twilio_sms import TwilioSMSChannel, parse_retry_after, validity_period
-from followup.errors import ConfigError
+from followup.core.errors import ConfigError
 from followup.settings import Settings
 from followup.testing import FakeTwilio
 

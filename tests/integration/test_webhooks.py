@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 from twilio.request_validator import RequestValidator
 
+from followup.calendar.importing import ImportWindow, import_files
 from followup.db.engine import make_engine
 from followup.db.models import (
     Alert,
@@ -30,7 +31,6 @@ from followup.db.models import (
     ScheduledMessage,
     SymptomReport,
 )
-from followup.importing import ImportWindow, import_files
 from followup.messages.render import Renderer
 from followup.protocol import Protocol
 from followup.replies import recovery
@@ -320,7 +320,7 @@ def test_each_kind_of_reply_from_the_corpus_gets_its_answer_and_alert_in_the_sam
 
 
 def test_call_request_lands_on_the_worklist(server: Server, protocol: Protocol) -> None:
-    from followup.reports import worklist
+    from followup.ops.reports import worklist
 
     status, body = server.sms("CALL", "SMcall")
     assert status == 200 and "call" in body.lower()
@@ -334,7 +334,7 @@ def test_call_request_lands_on_the_worklist(server: Server, protocol: Protocol) 
 def test_yes_confirms_the_next_infusion_and_takes_it_off_the_worklist(
     server: Server, protocol: Protocol
 ) -> None:
-    from followup.reports import worklist
+    from followup.ops.reports import worklist
 
     assert {
         i.kind for i in worklist(server.engine, protocol, datetime.now(UTC) + timedelta(hours=10))

@@ -17,11 +17,11 @@ from sqlalchemy import Engine
 from followup.channels.registry import build_channels
 from followup.db.engine import make_engine
 from followup.db.migrate import upgrade
-from followup.metrics import observe_send
+from followup.ops.metrics import observe_send
+from followup.ops.worker_http import DISPATCH_JOB, WorkerHealth, serve_worker_http
 from followup.settings import Settings
 from followup.testing.processes import wait_for
 from followup.testing.web import free_port
-from followup.worker_http import DISPATCH_JOB, WorkerHealth, serve_worker_http
 
 
 def get(url: str, token: str | None = None) -> tuple[int, bytes]:

@@ -11,7 +11,7 @@ import pytest
 
 from followup.calendar.appointments_csv import read_appointments_csv
 from followup.calendar.events import AppointmentEvent, EventStatus, PatientRef, SourceRead
-from followup.errors import SourceError
+from followup.core.errors import SourceError
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "csv"
 NEW_YORK = ZoneInfo("America/New_York")

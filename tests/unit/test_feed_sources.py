@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from followup.calendar.feeds import Feed, FeedOptions, backoff
-from followup.errors import ConfigError
+from followup.core.errors import ConfigError
 from followup.settings import load_settings
 
 SECRET = (

@@ -11,7 +11,7 @@ import pytest
 
 from followup.calendar.events import AppointmentEvent, EventStatus, PatientRef, SourceRead
 from followup.calendar.ics import read_ics
-from followup.errors import SourceError
+from followup.core.errors import SourceError
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "ics"
 NEW_YORK = ZoneInfo("America/New_York")

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from followup.clock import day_start, first_instant_of, next_offset_change, resolve_local
+from followup.core.clock import day_start, first_instant_of, next_offset_change, resolve_local
 from followup.planning.planner import next_allowed, next_quiet_start
 from followup.protocol import QuietHours
 from tests.conftest import examples

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from followup.logs import JsonFormatter, RedactingFilter, make_handler, redact
+from followup.ops.logs import JsonFormatter, RedactingFilter, make_handler, redact
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import logging
 import pytest
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from followup.outages import OutageGuard
+from followup.ops.outages import OutageGuard
 
 
 class Refused(Exception):
@@ -28,7 +28,7 @@ def test_outage_is_logged_once_and_recovery_once(caplog: pytest.LogCaptureFixtur
         return str(answer)
 
     guarded = OutageGuard().wrap(job, "dispatch")
-    with caplog.at_level(logging.INFO, logger="followup.outages"):
+    with caplog.at_level(logging.INFO, logger="followup.ops.outages"):
         results = [guarded() for _ in range(4)]
     assert results == [None, None, None, "ok"]
     lines = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
@@ -51,7 +51,7 @@ def test_one_guard_reports_one_outage_for_every_job(caplog: pytest.LogCaptureFix
     def down() -> None:
         raise unreachable()
 
-    with caplog.at_level(logging.INFO, logger="followup.outages"):
+    with caplog.at_level(logging.INFO, logger="followup.ops.outages"):
         guard.wrap(down, "dispatch")()
         guard.wrap(down, "alerts")()
     assert guard.down

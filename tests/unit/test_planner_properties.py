@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from followup.clock import resolve_local
+from followup.core.clock import resolve_local
 from followup.planning.planner import AppointmentFacts, PatientFacts, next_allowed, plan_appointment
 from followup.protocol import Protocol, QuietHours, Step, load_protocol
 from tests.conftest import ROOT, examples

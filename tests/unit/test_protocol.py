@@ -4,7 +4,7 @@ from datetime import time, timedelta
 
 import pytest
 
-from followup.errors import ProtocolError
+from followup.core.errors import ProtocolError
 from followup.protocol import parse_duration, parse_protocol
 from tests.conftest import ROOT
 

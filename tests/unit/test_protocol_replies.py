@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from followup.errors import ProtocolError
+from followup.core.errors import ProtocolError
 from followup.messages.check import REPLY_TEMPLATES
 from followup.messages.context import reply_context, sample_context
 from followup.messages.render import Renderer

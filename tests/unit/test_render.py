@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from followup.errors import RenderError
+from followup.core.errors import RenderError
 from followup.messages.render import MAX_SMS_CHARS, Renderer, normalise_sms
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from followup.calendar.roster import read_roster
-from followup.errors import SourceError
+from followup.core.errors import SourceError
 
 HEADER = "patient_id,first_name,last_name,phone,email,language,timezone,sms_consent,email_consent\n"
 

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from followup.errors import ConfigError
+from followup.core.errors import ConfigError
 from followup.settings import Settings, load_settings
 from tests.conftest import ROOT
 

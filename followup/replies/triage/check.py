@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from followup.errors import FollowupError
+from followup.core.errors import FollowupError
 from followup.replies.triage.engine import triage
 from followup.replies.triage.findings import Level, Triage
 

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from sqlmodel import Session
 
-from followup import clock
 from followup.alerts import AlertNotFound, AlertView, acknowledge, list_alerts
+from followup.core import clock
 from followup.staff import audit
 from followup.web.api.common import (
     DEFAULT_LIMIT,

@@ -7,7 +7,7 @@ from datetime import datetime
 from fastapi import APIRouter, HTTPException, Request
 from sqlmodel import Session, col, select
 
-from followup import clock
+from followup.core import clock
 from followup.db.models import Patient
 from followup.web.api.common import DEFAULT_LIMIT, NOT_FOUND, Limit, Offset, count, engine_of
 from followup.web.api.models import Page, PatientOut

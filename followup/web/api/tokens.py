@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from followup import clock
+from followup.core import clock
 from followup.db.models import ApiToken
 from followup.protocol import Protocol
 from followup.staff import StaffError, create_token, revoke_token

@@ -17,8 +17,8 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
-from followup import clock
 from followup.alerts import AlertNotFound, AlertView, acknowledge, list_alerts
+from followup.core import clock
 from followup.db.models import Alert, InboundMessage, SymptomReport
 from followup.protocol import Protocol
 from followup.staff import audit

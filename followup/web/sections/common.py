@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from followup.clock import day_start
+from followup.core.clock import day_start
 from followup.protocol import Protocol
 from followup.web.auth import Staff, check_csrf
 from followup.web.forms import form_fields

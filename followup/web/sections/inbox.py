@@ -20,14 +20,14 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
-from followup import clock
 from followup.channels.base import Channel, ChannelError, Envelope
+from followup.core import clock
+from followup.core.phones import mask
 from followup.db.models import InboundMessage, Patient
 from followup.messages.context import display_phone
-from followup.phones import mask
+from followup.ops.reports import most_urgent_first
 from followup.protocol import Protocol, reveals_treatment
 from followup.replies.triage import Level
-from followup.reports import most_urgent_first
 from followup.staff import audit
 from followup.web.auth import Staff, require_staff
 from followup.web.sections.common import checked_form, flash, go_back, section_page

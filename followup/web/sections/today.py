@@ -19,11 +19,11 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
-from followup import clock
+from followup.core import clock
 from followup.db.models import Appointment, InboundMessage, MessageStatus, Patient, ScheduledMessage
+from followup.ops.reports import WorkItem, worklist
 from followup.planning.scheduling import ACTIVE, replan_patients
 from followup.protocol import Protocol
-from followup.reports import WorkItem, worklist
 from followup.staff import audit
 from followup.web.api.models import Problem
 from followup.web.auth import Staff, check_csrf, require_staff

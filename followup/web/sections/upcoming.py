@@ -19,7 +19,7 @@ from sqlalchemy import Engine, and_, or_, update
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
-from followup import clock
+from followup.core import clock
 from followup.db.models import MessageStatus, Patient, ScheduledMessage
 from followup.planning.scheduling import staff_cancel_reason
 from followup.protocol import Protocol

@@ -25,9 +25,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from followup import clock
+from followup.core import clock
+from followup.core.errors import RenderError
 from followup.db.models import TemplateRevision
-from followup.errors import RenderError
 from followup.messages.check import (
     PARTS,
     REPLY_FIRST_NAMES,

@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from followup import clock
+from followup.core import clock
+from followup.core.errors import RenderError
 from followup.db.models import Appointment, Patient
-from followup.errors import RenderError
 from followup.messages.check import REPLY_FIRST_NAMES
 from followup.messages.context import message_context, reply_context, sample_context
 from followup.messages.revisions import PartKey

@@ -32,7 +32,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from followup import clock
+from followup.core import clock
 from followup.db.models import Alert, InboundMessage, MessageStatus, ScheduledMessage
 from followup.settings import Settings
 

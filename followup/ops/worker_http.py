@@ -27,14 +27,14 @@ from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy import Engine
 
 from followup.channels.base import Channel
-from followup.metrics import (
+from followup.ops.metrics import (
     CONTENT_TYPE,
     build_registry,
     exposition,
     last_send_activity,
     metrics_allowed,
 )
-from followup.readiness import Readiness
+from followup.ops.readiness import Readiness
 from followup.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,6 @@ import requests
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from followup import clock
 from followup.calendar.appointments_csv import read_appointments_csv
 from followup.calendar.events import Rejected, SourceRead
 from followup.calendar.feeds import Feed, FeedError, FeedOptions, backoff, fetch
@@ -31,8 +30,9 @@ from followup.calendar.sync import (
     sync_events,
     upsert_patients,
 )
+from followup.core import clock
+from followup.core.errors import SourceError
 from followup.db.models import Appointment, AppointmentStatus, FeedState, SyncRun
-from followup.errors import SourceError
 from followup.planning.scheduling import PlanCounts, replan_patients
 from followup.protocol import Protocol
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
+from followup.calendar.importing import FileReport, ImportWindow, import_files
 from followup.channels.base import ChannelName, Envelope, Receipt
 from followup.channels.outbox import OutboxChannel
 from followup.db.engine import make_engine
@@ -23,7 +24,6 @@ from followup.db.models import Appointment, MessageStatus, Patient, ScheduledMes
 from followup.dispatch.claim import claim_due
 from followup.dispatch.retry import RetryPolicy
 from followup.dispatch.send import Dispatcher
-from followup.importing import FileReport, ImportWindow, import_files
 from followup.messages.render import Renderer
 from followup.protocol import Protocol
 

@@ -1,6 +1,6 @@
 """Logging set-up. Log lines carry ids and masked numbers, never message bodies.
 
-Code masks phone numbers itself (`followup.phones.mask`); `RedactingFilter` is the second
+Code masks phone numbers itself (`followup.core.phones.mask`); `RedactingFilter` is the second
 line of defence: whatever a line ends up saying, including a library's exception text, a
 phone number or an email address in it is masked before it is written.
 """
@@ -15,7 +15,7 @@ import threading
 from datetime import UTC, datetime
 from typing import Literal
 
-from followup.phones import mask
+from followup.core.phones import mask
 
 LogFormat = Literal["text", "json"]
 

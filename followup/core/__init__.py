@@ -1,0 +1,1 @@
+"""The ground floor every part stands on: the clock, errors, phone numbers."""
