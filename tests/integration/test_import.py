@@ -73,11 +73,25 @@ def test_roster_phones_in_any_format_become_e164(
 def test_roster_row_with_a_bad_phone_is_named_and_the_rest_import(
     engine: Engine, protocol: Protocol, tmp_path: Path
 ) -> None:
-    roster = write(tmp_path, "roster.csv", ROSTER + "P3,Bo,Li,555,,en,,yes,no\n")
+    roster = write(
+        tmp_path,
+        "roster.csv",
+        ROSTER + "P3,Bo,Li,555,,en,,yes,no\nP4,Al,Wu,+44 7700 900123,,en,,yes,no\n",
+    )
     [report] = run(engine, protocol, roster)
     assert report.counts.created == 2
+    # The clinic's region for a number without a country code, the number's own otherwise.
     assert [(r.ref, r.reason) for r in report.counts.rejected] == [
-        ("line 4 (P3)", "phone '555' is not a valid phone number for region US")
+        (
+            "line 4 (P3)",
+            "phone '555' is not a valid phone number for region US (the clinic's: no "
+            "country code given): impossible, too short",
+        ),
+        (
+            "line 5 (P4)",
+            "phone '+44 7700 900123' is not a valid phone number for region GB: unassigned "
+            "(a possible length, but no numbers there start that way)",
+        ),
     ]
 
 
