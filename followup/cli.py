@@ -21,9 +21,9 @@ from sqlalchemy import Engine
 from followup import clock
 from followup.calendar.events import Rejected
 from followup.db.engine import make_engine
-from followup.db.migrate import pending_revisions, upgrade
+from followup.db.migrate import DatabaseNotReady, answering, describe, require_current, upgrade
 from followup.errors import ConfigError, FollowupError
-from followup.importing import FileReport, ImportWindow, import_files
+from followup.importing import FileReport, ImportWindow, dry_run_database, import_files
 from followup.logs import configure_logging
 from followup.messages.render import Renderer
 from followup.protocol import Protocol, load_protocol
@@ -73,12 +73,7 @@ def _setup(require_current_db: bool = True, service: bool = False) -> tuple[Sett
     configure_logging(settings.log_level if service else "WARNING", settings.log_format)
     protocol = load_protocol(settings.protocol_file)
     if require_current_db:
-        engine = make_engine(settings.database_url)
-        try:
-            if pending_revisions(engine):
-                raise ConfigError("the database is not up to date: run `followup db upgrade` first")
-        finally:
-            engine.dispose()
+        require_current(settings.database_url)
     return settings, protocol
 
 
@@ -88,9 +83,32 @@ def _database() -> Iterator[tuple[Settings, Protocol, Engine]]:
     settings, protocol = _setup()
     engine = make_engine(settings.database_url)
     try:
-        yield settings, protocol, engine
+        with answering(settings.database_url):
+            yield settings, protocol, engine
     finally:
         engine.dispose()
+
+
+@contextmanager
+def _import_database(settings: Settings, dry_run: bool) -> Iterator[Engine]:
+    """The configured database; for a dry run, a throwaway one when it cannot be used."""
+    if not dry_run:
+        require_current(settings.database_url)
+        engine = make_engine(settings.database_url)
+        try:
+            with answering(settings.database_url):
+                yield engine
+        finally:
+            engine.dispose()
+        return
+    with dry_run_database(settings.database_url) as (engine, why_not):
+        if why_not:
+            err.print(
+                f"note: {why_not}; this dry run reads the files against an empty throwaway "
+                "database, so everything counts as new",
+                markup=False,
+            )
+        yield engine
 
 
 def _local(value: datetime, protocol: Protocol, fmt: str = "%a %Y-%m-%d %H:%M") -> str:
@@ -103,10 +121,17 @@ def _local(value: datetime, protocol: Protocol, fmt: str = "%a %Y-%m-%d %H:%M") 
 def db_upgrade() -> None:
     """Create or migrate the database to the newest schema."""
     settings = load_settings()
+    _upgrade(settings)
+    out.print(f"database {describe(settings.database_url)} is up to date", markup=False)
+
+
+def _upgrade(settings: Settings) -> None:
     engine = make_engine(settings.database_url)
-    upgrade(engine)
-    engine.dispose()
-    out.print("database is up to date")
+    try:
+        with answering(settings.database_url):
+            upgrade(engine)
+    finally:
+        engine.dispose()
 
 
 @app.command("import")
@@ -122,21 +147,23 @@ def import_command(
     calendars = files or []
     if patients is None and not calendars:
         raise ConfigError("nothing to import: give calendar files, --patients ROSTER, or both")
-    settings, protocol = _setup()
+    settings, protocol = _setup(require_current_db=False)
     window = ImportWindow(
         clock.now(),
         timedelta(days=settings.calendar_lookback_days),
         timedelta(days=settings.calendar_horizon_days),
     )
-    engine = make_engine(settings.database_url)
     total = len(calendars) + (patients is not None)
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    ) as progress:
+    with (
+        _import_database(settings, dry_run) as engine,
+        Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            console=err,
+            transient=True,
+            disable=not err.is_terminal,
+        ) as progress,
+    ):
         task = progress.add_task("importing", total=total)
         reports = import_files(
             engine,
@@ -150,7 +177,6 @@ def import_command(
             ),
             absent_reads=settings.calendar_absent_reads,
         )
-    engine.dispose()
     for report in reports:
         print_report(report, protocol)
     if dry_run:
@@ -325,9 +351,7 @@ def run_command(
     from followup.worker import run_service
 
     settings, protocol = _setup(require_current_db=False, service=True)
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    engine.dispose()
+    _upgrade(settings)
     run_service(settings, protocol, web=(host, port))
 
 
@@ -360,22 +384,16 @@ def templates_check() -> None:
 
 def _renderer_with_edits(settings: Settings, engine: Engine) -> Renderer:
     """The worker's renderer: the files with staff edits, when the database can say."""
-    from sqlalchemy.exc import SQLAlchemyError
-
     from followup.messages.revisions import RevisionSource
 
     try:
-        behind = pending_revisions(engine)
-    except SQLAlchemyError as exc:
+        require_current(settings.database_url)
+    except DatabaseNotReady as exc:
+        # A database that is missing or not upgraded holds no edits the worker would send.
         err.print(
-            f"note: database unreachable ({type(exc).__name__}): checking the files only, "
-            "without edits made on the web",
+            f"note: {exc}; checking the files only, without edits made on the web",
             markup=False,
         )
-        return Renderer(settings.templates_dir)
-    if behind:
-        # A database that is not upgraded holds no edits the worker would send.
-        err.print("note: the database is not up to date: checking the files only", markup=False)
         return Renderer(settings.templates_dir)
     return Renderer(settings.templates_dir, overrides=RevisionSource(engine))
 

@@ -7,7 +7,8 @@ sync is recorded as a `sync_run` row, in the same transaction as what it changed
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -31,6 +32,8 @@ from followup.calendar.sync import (
     sync_events,
     upsert_patients,
 )
+from followup.db.engine import make_engine
+from followup.db.migrate import DatabaseNotReady, require_current, temporary_database
 from followup.db.models import Appointment, AppointmentStatus, FeedState, SyncRun
 from followup.errors import SourceError
 from followup.protocol import Protocol
@@ -174,6 +177,26 @@ def import_files(
                 on_file(path)
         session.rollback()
     return reports
+
+
+@contextmanager
+def dry_run_database(database_url: str) -> Iterator[tuple[Engine, str | None]]:
+    """The real database when it is current, else a throwaway one and why not the real one.
+
+    A dry run rolls back all it wrote, so on the real database it reports what an import
+    would change; it never creates or upgrades one.
+    """
+    try:
+        require_current(database_url)
+    except DatabaseNotReady as exc:
+        with temporary_database() as engine:
+            yield engine, str(exc)
+        return
+    engine = make_engine(database_url)
+    try:
+        yield engine, None
+    finally:
+        engine.dispose()
 
 
 def _import_one(

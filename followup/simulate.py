@@ -6,7 +6,6 @@ code; only the clock is virtual and every channel is an outbox that keeps what i
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,8 +16,7 @@ from sqlmodel import Session, col, select
 
 from followup.channels.base import ChannelName, Envelope, Receipt
 from followup.channels.outbox import OutboxChannel
-from followup.db.engine import make_engine
-from followup.db.migrate import upgrade
+from followup.db.migrate import temporary_database
 from followup.db.models import Appointment, MessageStatus, Patient, ScheduledMessage
 from followup.dispatch.claim import claim_due
 from followup.dispatch.retry import RetryPolicy
@@ -94,29 +92,22 @@ def simulate(
     end = start + timedelta(days=days)
     # Infusions just past the window still send their preparation inside it.
     window = ImportWindow(now=start, lookback=lookback, horizon=end - start + lead_time(protocol))
-    with tempfile.TemporaryDirectory(prefix="followup-simulate-") as tmp:
-        engine = make_engine(f"sqlite:///{Path(tmp) / 'simulate.db'}")
-        try:
-            upgrade(engine)
-            reports = import_files(engine, protocol, window, roster, calendars)
-            outboxes = {"sms": KeepingOutbox("sms"), "email": KeepingOutbox("email")}
-            clock = VirtualClock(start)
-            dispatcher = Dispatcher(
-                engine=engine,
-                protocol=protocol,
-                renderer=renderer,
-                channels=outboxes,
-                retry=RetryPolicy(
-                    max_attempts=1, base=timedelta(minutes=1), cap=timedelta(minutes=1)
-                ),
-                owner="simulate",
-                lease=LEASE,
-                now=clock,
-            )
-            _run(dispatcher, clock, end)
-            outgoing, errors = _collect(engine, outboxes)
-        finally:
-            engine.dispose()
+    with temporary_database() as engine:
+        reports = import_files(engine, protocol, window, roster, calendars)
+        outboxes = {"sms": KeepingOutbox("sms"), "email": KeepingOutbox("email")}
+        clock = VirtualClock(start)
+        dispatcher = Dispatcher(
+            engine=engine,
+            protocol=protocol,
+            renderer=renderer,
+            channels=outboxes,
+            retry=RetryPolicy(max_attempts=1, base=timedelta(minutes=1), cap=timedelta(minutes=1)),
+            owner="simulate",
+            lease=LEASE,
+            now=clock,
+        )
+        _run(dispatcher, clock, end)
+        outgoing, errors = _collect(engine, outboxes)
     return Simulation(reports, outgoing, errors)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 
 from followup.db.engine import make_engine
 from tests.conftest import ROOT, SAMPLE
@@ -36,18 +36,37 @@ def env(database_url: str) -> dict[str, str]:
     return clean
 
 
+def run_followup(
+    env: dict[str, str], cwd: Path, *args: str, check: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """One `followup` process; whatever it prints, never a traceback."""
+    result = subprocess.run(
+        [*FOLLOWUP, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
 @pytest.fixture
 def followup(env: dict[str, str], tmp_path: Path) -> Run:
     def run(*args: str, check: bool = False) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            [*FOLLOWUP, *args], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120
-        )
-        assert "Traceback" not in result.stderr, result.stderr
-        if check:
-            assert result.returncode == 0, result.stderr
-        return result
+        return run_followup(env, tmp_path, *args, check=check)
 
     return run
+
+
+@pytest.fixture
+def no_database(tmp_path: Path) -> dict[str, str]:
+    """Settings naming a SQLite file that does not exist, as on a fresh checkout."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("FOLLOWUP_")}
+    clean.update(
+        FOLLOWUP_DATABASE_URL=f"sqlite:///{tmp_path / 'followup.db'}",
+        FOLLOWUP_PROTOCOL_FILE=str(ROOT / "config" / "protocol.toml"),
+        FOLLOWUP_TEMPLATES_DIR=str(ROOT / "templates"),
+    )
+    return clean
 
 
 def scalar(env: dict[str, str], sql: str) -> Any:
@@ -127,13 +146,98 @@ def test_dry_run_saves_nothing(followup: Run, env: dict[str, str]) -> None:
     assert scalar(env, "select count(*) from patient") == 0
 
 
-def test_import_before_upgrade_says_what_to_do(followup: Run) -> None:
+def test_import_before_upgrade_says_what_to_do(followup: Run, env: dict[str, str]) -> None:
     result = followup("import", "--patients", str(SAMPLE / "patients.csv"))
     assert result.returncode == 2
-    assert (
-        result.stderr.strip()
-        == "error: the database is not up to date: run `followup db upgrade` first"
+    url = env["FOLLOWUP_DATABASE_URL"]
+    if url.startswith("sqlite:///"):
+        # Asking must not create it: an empty file would only be "not up to date" next time.
+        path = Path(url.removeprefix("sqlite:///"))
+        expected = f"the database {path} does not exist yet"
+        assert not path.exists()
+    else:
+        expected = f"the database {make_url(url).render_as_string()} is not up to date"
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"error: {expected}"), line
+    assert line.endswith(": run `followup db upgrade` first"), line
+
+
+def test_dry_run_with_no_database_reads_every_file_and_creates_none(
+    no_database: dict[str, str], tmp_path: Path
+) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        (SAMPLE / "patients.csv").read_text() + "P005,Al,Wu,+44 7700 900123,,en,,yes,no\n"
     )
+    result = run_followup(
+        no_database,
+        tmp_path,
+        "import",
+        "--dry-run",
+        "--patients",
+        str(roster),
+        str(SAMPLE / "infusions.ics"),
+        str(tmp_path / "missing.ics"),
+    )
+    assert result.returncode == 1  # the missing file, as without --dry-run
+    out = result.stdout.splitlines()
+    assert out[0].startswith("roster.csv (roster): 4 created, 0 updated, 0 unchanged, 1 rejected")
+    assert out[1] == (
+        "  rejected line 6 (P005): phone '+44 7700 900123' is not a valid phone number for "
+        "region GB: unassigned (a possible length, but no numbers there start that way)"
+    )
+    assert any(line.startswith("infusions.ics (ics): ") and " created" in line for line in out)
+    assert any("unmatched sample-staff-meeting@followup.example (" in line for line in out)
+    assert (
+        "missing.ics (ics): could not be read: cannot read the file (No such file or directory)"
+        in out
+    )
+    assert out[-1] == "dry run: nothing was saved"
+    assert "does not exist yet" in result.stderr and "throwaway database" in result.stderr
+    assert not (tmp_path / "followup.db").exists()
+
+
+def test_dry_run_compares_with_the_current_database_and_changes_nothing(
+    followup: Run, env: dict[str, str]
+) -> None:
+    followup("db", "upgrade", check=True)
+    followup("import", "--patients", str(SAMPLE / "patients.csv"), check=True)
+    runs = scalar(env, "select count(*) from sync_run")
+    result = followup(
+        "import",
+        "--dry-run",
+        "--patients",
+        str(SAMPLE / "patients.csv"),
+        str(SAMPLE / "infusions.ics"),
+        check=True,
+    )
+    # Read against the real patients: nothing new in the roster, the calendar all new.
+    assert result.stdout.startswith("patients.csv (roster): 0 created, 0 updated, 4 unchanged")
+    assert "throwaway" not in result.stderr
+    assert scalar(env, "select count(*) from appointment") == 0
+    assert scalar(env, "select count(*) from sync_run") == runs
+
+
+def test_an_unreachable_database_is_named_in_one_line_without_its_password(
+    no_database: dict[str, str], tmp_path: Path
+) -> None:
+    from followup.testing.web import free_port
+
+    port = free_port()
+    no_database["FOLLOWUP_DATABASE_URL"] = (
+        f"postgresql+psycopg://followup:hunter2@127.0.0.1:{port}/followup"
+    )
+    shown = f"cannot use the database postgresql+psycopg://followup:***@127.0.0.1:{port}/followup: "
+    for command in (["db", "upgrade"], ["messages"], ["import", "a.ics"], ["run"], ["worker"]):
+        result = run_followup(no_database, tmp_path, *command)
+        assert result.returncode == 2, (command, result.stderr)
+        [line] = result.stderr.strip().splitlines()
+        assert line.startswith(f"error: {shown}") and "refused" in line, (command, line)
+        assert line.endswith("(check FOLLOWUP_DATABASE_URL)") and "hunter2" not in line
+    no_database["FOLLOWUP_DATABASE_URL"] = f"sqlite:///{tmp_path / 'no' / 'such' / 'x.db'}"
+    result = run_followup(no_database, tmp_path, "db", "upgrade")
+    assert result.returncode == 2
+    assert f"its folder {tmp_path / 'no' / 'such'} does not exist" in result.stderr
 
 
 def test_bad_setting_stops_start_up_with_one_line(followup: Run, env: dict[str, str]) -> None:
@@ -295,8 +399,12 @@ def test_templates_check_names_file_and_line_of_a_typo(
     assert f"templates/en/reminder/sms.txt.j2:{line}: 'appointment_tiem' is undefined" in lines
 
 
-def test_templates_check_shows_each_sms_size_when_clean(followup: Run) -> None:
+def test_templates_check_shows_each_sms_size_when_clean(followup: Run, env: dict[str, str]) -> None:
     result = followup("templates", "check", check=True)
+    # No current database: the files alone are checked, and no SQLite file is made.
+    assert "checking the files only" in result.stderr
+    url = env["FOLLOWUP_DATABASE_URL"]
+    assert not (url.startswith("sqlite:///") and Path(url.removeprefix("sqlite:///")).exists())
     assert "render cleanly" in result.stdout
     assert any(
         "en/discharge/sms.txt.j2: " in line and "segment(s), GSM-7" in line
