@@ -325,20 +325,16 @@ def web_command(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
-    """Run the web process alone: health checks (and webhooks and staff pages)."""
-    import uvicorn
-
-    from followup.web.app import create_app
+    """Run the web process alone: staff pages, Twilio webhooks, JSON API, health checks."""
+    from followup.web.serve import listen, serve
 
     settings, _ = _setup(service=True)
+    listener = listen(host, port)
     engine = make_engine(settings.database_url)
-    uvicorn.run(
-        create_app(settings, engine),
-        host=host,
-        port=port,
-        log_level="warning",
-        log_config=None,  # its loggers go through ours: JSON lines, redaction
-    )
+    try:
+        serve(settings, engine, listener, host)
+    finally:
+        engine.dispose()
 
 
 @app.command("run")
@@ -348,11 +344,14 @@ def run_command(
     port: Annotated[int, typer.Option(help="Port the web part listens on.")] = 8000,
 ) -> None:
     """Upgrade the database, then run worker and web in one process."""
+    from followup.web.serve import listen, serve
     from followup.worker import run_service
 
     settings, protocol = _setup(require_current_db=False, service=True)
+    # Bound before the worker starts: a port in use stops start-up before anything runs.
+    listener = listen(host, port)
     _upgrade(settings)
-    run_service(settings, protocol, web=(host, port))
+    run_service(settings, protocol, web=lambda engine: serve(settings, engine, listener, host))
 
 
 @templates_app.command("check")

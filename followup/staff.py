@@ -18,6 +18,7 @@ from followup.db.models import ApiToken, AuditEvent, StaffUser
 from followup.errors import FollowupError
 
 ROLES = ("admin", "clinician")
+FIRST_ADMIN = "followup staff add EMAIL --role admin"  # how a new clinic gets its first account
 MIN_PASSWORD = 12
 # After this many wrong passwords in a row the account waits; each further one doubles it.
 LOCK_AFTER = 5
@@ -225,6 +226,17 @@ def list_staff(engine: Engine) -> list[StaffUser]:
     """Every staff account, by email."""
     with Session(engine) as session:
         return list(session.exec(select(StaffUser).order_by(col(StaffUser.email))).all())
+
+
+def has_admin(engine: Engine) -> bool:
+    """Whether an enabled admin account exists: until one does, nobody manages the clinic."""
+    with Session(engine) as session:
+        found = session.exec(
+            select(StaffUser.id)
+            .where(StaffUser.role == "admin", col(StaffUser.disabled_at).is_(None))
+            .limit(1)
+        ).first()
+    return found is not None
 
 
 def set_role(engine: Engine, who: int | str, role: str, actor: str, now: datetime) -> StaffUser:

@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import make_url, text
 
 from followup.db.engine import make_engine
+from followup.testing.processes import FollowupProcess, wait_for
 from tests.conftest import ROOT, SAMPLE
 
 FOLLOWUP = [sys.executable, "-m", "followup"]
@@ -484,6 +485,58 @@ def test_run_serves_health_and_sends_to_the_outbox(env: dict[str, str], tmp_path
         _, stderr = service.communicate(timeout=60)
     assert service.returncode == 0, stderr
     assert "outbox: sms message" in stderr and "nothing leaves this machine" in stderr
+    # Where a person goes next, after the start-up lines.
+    assert f"staff pages: http://127.0.0.1:{port}/staff/" in stderr
+    assert "create the first one with `followup staff add EMAIL --role admin`" in stderr
+
+
+def test_web_says_where_the_staff_pages_are_and_how_to_make_the_first_admin(
+    followup: Run, env: dict[str, str], tmp_path: Path
+) -> None:
+    import urllib.request
+
+    followup("db", "upgrade", check=True)
+
+    def start() -> tuple[FollowupProcess, str]:
+        web = FollowupProcess(["web", "--port", "0"], env, tmp_path, tmp_path / "web.log")
+        wait_for(lambda: "staff pages: " in web.log(), what="the staff address in the log")
+        found = re.search(r"staff pages: (http://127\.0\.0\.1:(\d+)/staff/)", web.log())
+        assert found, web.log()
+        return web, found.group(1)
+
+    web, staff = start()
+    try:
+        # The address without /staff/ leads to the sign-in page, which says how to begin.
+        with urllib.request.urlopen(staff.removesuffix("staff/"), timeout=10) as response:
+            page = response.read().decode()
+        assert response.url == f"{staff}sign-in?next=/staff/"
+        assert "followup staff add EMAIL --role admin" in page
+        assert (
+            "no admin account yet: create the first one with "
+            "`followup staff add EMAIL --role admin`" in web.log()
+        )
+        port = staff.split(":")[2].split("/")[0]
+        busy = followup("web", "--port", port)
+        assert busy.returncode == 2
+        assert busy.stderr.strip() == (
+            f"error: cannot listen on 127.0.0.1:{port}: the port is in use; is followup "
+            "already running? choose another with --port"
+        )
+    finally:
+        log = web.stop()
+    assert "Traceback" not in log
+    added = subprocess.run(
+        [*FOLLOWUP, "staff", "add", "admin@example.org", "--role", "admin"],
+        input="a long enough password\n",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert added.returncode == 0, added.stderr
+    web, _ = start()
+    log = web.stop()
+    assert "staff pages: " in log and "no admin account yet" not in log
 
 
 def test_readyz_answers_503_when_the_schema_is_behind_the_code(
