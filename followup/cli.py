@@ -14,7 +14,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import Engine
 
@@ -23,7 +23,14 @@ from followup.calendar.events import Rejected
 from followup.db.engine import make_engine
 from followup.db.migrate import DatabaseNotReady, answering, describe, require_current, upgrade
 from followup.errors import ConfigError, FollowupError
-from followup.importing import FileReport, ImportWindow, dry_run_database, import_files
+from followup.importing import (
+    FileReport,
+    ImportWindow,
+    OnStep,
+    Step,
+    dry_run_database,
+    import_files,
+)
 from followup.logs import configure_logging
 from followup.messages.render import Renderer
 from followup.protocol import Protocol, load_protocol
@@ -153,18 +160,7 @@ def import_command(
         timedelta(days=settings.calendar_lookback_days),
         timedelta(days=settings.calendar_horizon_days),
     )
-    total = len(calendars) + (patients is not None)
-    with (
-        _import_database(settings, dry_run) as engine,
-        Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            console=err,
-            transient=True,
-            disable=not err.is_terminal,
-        ) as progress,
-    ):
-        task = progress.add_task("importing", total=total)
+    with _import_database(settings, dry_run) as engine, _progress() as progress:
         reports = import_files(
             engine,
             protocol,
@@ -172,9 +168,7 @@ def import_command(
             patients,
             calendars,
             dry_run=dry_run,
-            on_file=lambda path: progress.update(
-                task, advance=1, description=f"imported {path.name}"
-            ),
+            on_step=_file_steps(progress, len(calendars) + (patients is not None)),
             absent_reads=settings.calendar_absent_reads,
         )
     for report in reports:
@@ -183,6 +177,30 @@ def import_command(
         out.print("dry run: nothing was saved")
     if any(r.error or r.skipped for r in reports):
         raise typer.Exit(1)
+
+
+def _progress() -> Progress:
+    """Progress on stderr for a person at a terminal; piped output and logs stay clean."""
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+
+
+def _file_steps(progress: Progress, files: int) -> OnStep:
+    """Show the file an import is on and its step; the bar counts the files done."""
+    task = progress.add_task("importing", total=files)
+
+    def on_step(path: Path, step: Step) -> None:
+        done = 1 if step is Step.DONE else 0
+        progress.update(task, description=f"{path.name}: {step}", advance=done)
+
+    return on_step
 
 
 def print_report(report: FileReport, protocol: Protocol | None = None) -> None:
@@ -271,21 +289,35 @@ def simulate_command(
         raise ConfigError(f"--format {format!r}: use json or table")
     settings, protocol = _setup(require_current_db=False)
     begin = parse_start(start, protocol) if start else clock.now()
-    result = simulate(
-        protocol,
-        Renderer(settings.templates_dir),
-        patients,
-        calendars,
-        begin,
-        days,
-        timedelta(days=settings.calendar_lookback_days),
-    )
+    with _progress() as progress:
+        on_step = _file_steps(progress, len(calendars) + (patients is not None))
+        window = progress.add_task("simulating", total=days * 86400, visible=False)
+
+        def on_clock(at: datetime) -> None:
+            day = _local(at, protocol, "%a %Y-%m-%d")
+            seconds = (at - begin).total_seconds()
+            progress.update(
+                window, description=f"simulating {day}", completed=seconds, visible=True
+            )
+
+        result = simulate(
+            protocol,
+            Renderer(settings.templates_dir),
+            patients,
+            calendars,
+            begin,
+            days,
+            timedelta(days=settings.calendar_lookback_days),
+            on_step=on_step,
+            on_clock=on_clock,
+        )
     for report in result.reports:
         if report.error:
             err.print(f"{report.path.name}: could not be read: {report.error}", markup=False)
+        noun = "rejected" if report.kind == "roster" else "unmatched"
         for rejected in report.counts.rejected:
             err.print(
-                f"unmatched {rejected.ref}: {rejected.reason} ({report.path.name})", markup=False
+                f"{noun} {rejected.ref}: {rejected.reason} ({report.path.name})", markup=False
             )
     for problem in result.render_errors:
         err.print(f"render error: {problem}", markup=False)

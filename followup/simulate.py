@@ -6,7 +6,7 @@ code; only the clock is virtual and every channel is an outbox that keeps what i
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -21,7 +21,7 @@ from followup.db.models import Appointment, MessageStatus, Patient, ScheduledMes
 from followup.dispatch.claim import claim_due
 from followup.dispatch.retry import RetryPolicy
 from followup.dispatch.send import Dispatcher
-from followup.importing import FileReport, ImportWindow, import_files
+from followup.importing import FileReport, ImportWindow, OnStep, import_files, no_progress
 from followup.messages.render import Renderer
 from followup.protocol import Protocol
 
@@ -87,13 +87,17 @@ def simulate(
     start: datetime,
     days: int,
     lookback: timedelta,
+    on_step: OnStep = no_progress,
+    on_clock: Callable[[datetime], None] = lambda _at: None,
 ) -> Simulation:
-    """Import, plan and send everything due in [start, start + days) through outboxes."""
+    """Import, plan and send everything due in [start, start + days) through outboxes.
+
+    `on_step` hears the import's steps and `on_clock` each virtual moment, for progress."""
     end = start + timedelta(days=days)
     # Infusions just past the window still send their preparation inside it.
     window = ImportWindow(now=start, lookback=lookback, horizon=end - start + lead_time(protocol))
     with temporary_database() as engine:
-        reports = import_files(engine, protocol, window, roster, calendars)
+        reports = import_files(engine, protocol, window, roster, calendars, on_step=on_step)
         outboxes = {"sms": KeepingOutbox("sms"), "email": KeepingOutbox("email")}
         clock = VirtualClock(start)
         dispatcher = Dispatcher(
@@ -106,18 +110,21 @@ def simulate(
             lease=LEASE,
             now=clock,
         )
-        _run(dispatcher, clock, end)
+        _run(dispatcher, clock, end, on_clock)
         outgoing, errors = _collect(engine, outboxes)
     return Simulation(reports, outgoing, errors)
 
 
-def _run(dispatcher: Dispatcher, clock: VirtualClock, end: datetime) -> None:
+def _run(
+    dispatcher: Dispatcher, clock: VirtualClock, end: datetime, on_clock: Callable[[datetime], None]
+) -> None:
     """Step the clock from one due time to the next, dispatching as the worker would."""
     while True:
         moment = _next_due(dispatcher.engine)
         if moment is None or moment >= end:
             return
         clock.at = max(clock.at, moment)
+        on_clock(clock.at)
         claimed = claim_due(dispatcher.engine, dispatcher.owner, clock.at, LEASE, BATCH)
         if not claimed:
             return  # cannot happen while claim and _next_due agree; never spin

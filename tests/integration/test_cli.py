@@ -311,6 +311,69 @@ def test_simulate_json_prints_every_message_in_the_window(followup: Run) -> None
     assert "unmatched sample-staff-meeting@followup.example" in result.stderr
 
 
+def stderr_on_a_terminal(env: dict[str, str], cwd: Path, *args: str) -> tuple[str, str]:
+    """Run `followup` with stderr on a pseudo-terminal, as a person sees it; (stdout, stderr)."""
+    import pty
+    import threading
+
+    primary, secondary = pty.openpty()
+    process = subprocess.Popen(
+        [*FOLLOWUP, *args],
+        env={**env, "TERM": "xterm", "COLUMNS": "120", "LINES": "40"},
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=secondary,
+    )
+    os.close(secondary)
+    seen = bytearray()
+
+    def read() -> None:
+        while True:
+            try:
+                chunk = os.read(primary, 4096)
+            except OSError:  # EIO: the process closed its end
+                return
+            if not chunk:
+                return
+            seen.extend(chunk)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    stdout, _ = process.communicate(timeout=120)
+    reader.join(timeout=10)
+    os.close(primary)
+    return stdout.decode(), seen.decode(errors="replace")
+
+
+def test_progress_goes_to_a_terminal_only_and_never_into_stdout(
+    no_database: dict[str, str], tmp_path: Path
+) -> None:
+    args = [
+        "simulate",
+        "--patients",
+        str(SAMPLE / "patients.csv"),
+        "--start",
+        "2026-11-23T00:00-06:00",
+        "--days",
+        "2",
+        "--format",
+        "json",
+        str(SAMPLE / "infusions.ics"),
+    ]
+    stdout, terminal = stderr_on_a_terminal(no_database, tmp_path, *args)
+    assert "Traceback" not in terminal
+    assert re.search(r"infusions\.ics: (reading|saving|planning messages|done)", terminal)
+    assert re.search(r"simulating (Mon 2026-11-23|Tue 2026-11-24)", terminal), terminal
+    assert stdout and all(json.loads(line)["due_at"] for line in stdout.splitlines())
+    piped = run_followup(no_database, tmp_path, *args, check=True)
+    assert "simulating" not in piped.stderr and "infusions.ics:" not in piped.stderr
+    # The import shows the same steps, file by file.
+    dry_run = ["import", "--dry-run", "--patients", str(SAMPLE / "patients.csv")]
+    stdout, terminal = stderr_on_a_terminal(no_database, tmp_path, *dry_run)
+    assert re.search(r"patients\.csv: (reading|saving|planning messages|done)", terminal)
+    assert "patients.csv: " not in run_followup(no_database, tmp_path, *dry_run).stderr
+
+
 def test_simulate_respects_quiet_hours_in_the_patients_zone(followup: Run) -> None:
     result = followup(
         "simulate",
