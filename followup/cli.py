@@ -37,9 +37,16 @@ from followup.protocol import Protocol, load_protocol
 from followup.settings import Settings, load_settings
 from followup.simulate import iter_json, simulate
 
+# Paragraphs on one line each: the help reflows them to the terminal's width.
+HELP = (
+    "Follow-up messages for ketamine infusion clinics: calendar in, SMS and email out.\n\n"
+    "Start with `followup run` (the worker and the web together; `make run` in the project's "
+    "folder), then open the staff address it logs. `followup COMMAND --help` for each "
+    "command; the README has the settings."
+)
 # No local variables in crash output: they may hold phone numbers or message bodies.
 app = typer.Typer(
-    add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_show_locals=False
+    add_completion=False, no_args_is_help=True, help=HELP, pretty_exceptions_show_locals=False
 )
 db_app = typer.Typer(no_args_is_help=True, help="Database migrations.")
 app.add_typer(db_app, name="db")
@@ -444,8 +451,12 @@ def messages_command(
     bodies: Annotated[bool, typer.Option(help="Show what was sent (patient information).")] = False,
 ) -> None:
     """List planned and sent messages: the plan, the outbox, and why any did not go."""
+    from followup.db.models import MessageStatus
     from followup.reports import list_messages
 
+    # An unknown status would list nothing, which reads as "no such messages".
+    if status is not None and status not in set(MessageStatus):
+        raise ConfigError(f"--status {status!r}: use one of {', '.join(MessageStatus)}")
     with _database() as (_, protocol, engine):
         rows = list_messages(engine, status=status, patient=patient, limit=limit)
     table = Table(title=f"{len(rows)} messages", show_lines=bodies)
@@ -483,9 +494,11 @@ def alerts_list(
     ] = "table",
     all: Annotated[bool, typer.Option("--all", help="Include acknowledged alerts.")] = False,
 ) -> None:
-    """Open alerts, critical first, with the patient and how to reach them."""
+    """Open alerts, the most severe first, with the patient and how to reach them."""
     from followup.alerts import list_alerts
 
+    if format not in ("json", "table"):
+        raise ConfigError(f"--format {format!r}: use table or json")
     with _database() as (_, protocol, engine):
         alerts = list_alerts(engine, include_acknowledged=all)
     if format == "json":
@@ -575,7 +588,7 @@ def inbox_command(
     attention: Annotated[
         bool, typer.Option(help="Only messages a person still has to read.")
     ] = False,
-    limit: Annotated[int, typer.Option(min=1)] = 50,
+    limit: Annotated[int, typer.Option(min=1, help="How many, most urgent first.")] = 50,
     bodies: Annotated[
         bool, typer.Option(help="Show what patients wrote (patient information).")
     ] = False,
@@ -680,6 +693,10 @@ def staff_add(
             raise ConfigError("the two passwords differ")
     else:
         password = sys.stdin.readline().rstrip("\n")
+        if not password:
+            raise ConfigError(
+                "no password on standard input: pipe one in, or run this at a terminal to be asked"
+            )
     with _database() as (_, _, engine):
         user = add_staff(engine, email, role, password, clock.now())
     out.print(f"{user.email} can now sign in as {user.role}", markup=False)

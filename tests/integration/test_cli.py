@@ -42,7 +42,13 @@ def run_followup(
 ) -> subprocess.CompletedProcess[str]:
     """One `followup` process; whatever it prints, never a traceback."""
     result = subprocess.run(
-        [*FOLLOWUP, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=120
+        [*FOLLOWUP, *args],
+        env=env,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,  # nothing typed, whatever terminal runs the tests
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert "Traceback" not in result.stderr, result.stderr
     if check:
@@ -239,6 +245,56 @@ def test_an_unreachable_database_is_named_in_one_line_without_its_password(
     result = run_followup(no_database, tmp_path, "db", "upgrade")
     assert result.returncode == 2
     assert f"its folder {tmp_path / 'no' / 'such'} does not exist" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(
+            ["messages", "--status", "bogus"],
+            "--status 'bogus': use one of pending, claimed, sent, delivered, undelivered, "
+            "failed, skipped, cancelled, expired, dead",
+            id="unknown-status-is-not-an-empty-list",
+        ),
+        pytest.param(
+            ["alerts", "list", "--format", "yaml"],
+            "--format 'yaml': use table or json",
+            id="unknown-format-is-not-a-table",
+        ),
+        pytest.param(
+            ["staff", "add", "a@example.org", "--role", "admin"],
+            "no password on standard input: pipe one in, or run this at a terminal to be asked",
+            id="no-password-piped",
+        ),
+    ],
+)
+def test_a_wrong_input_is_refused_in_one_line(
+    no_database: dict[str, str], tmp_path: Path, args: list[str], message: str
+) -> None:
+    result = run_followup(no_database, tmp_path, *args)
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"error: {message}"
+
+
+def test_a_protocol_file_not_found_names_the_folder_and_the_setting(
+    no_database: dict[str, str], tmp_path: Path
+) -> None:
+    del no_database["FOLLOWUP_PROTOCOL_FILE"]  # the default, relative to where it runs
+    result = run_followup(no_database, tmp_path, "simulate", str(SAMPLE / "infusions.ics"))
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"error: config/protocol.toml: cannot read the protocol file in {tmp_path} (No such "
+        "file or directory); set FOLLOWUP_PROTOCOL_FILE or run followup from the project's folder"
+    )
+
+
+def test_help_says_where_to_start() -> None:
+    env = {**os.environ, "COLUMNS": "200"}
+    result = subprocess.run(
+        [*FOLLOWUP, "--help"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0
+    assert "Start with `followup run`" in " ".join(result.stdout.split())
 
 
 def test_bad_setting_stops_start_up_with_one_line(followup: Run, env: dict[str, str]) -> None:
