@@ -651,10 +651,10 @@ def triage_check(
     for path in files:
         try:
             lines = path.read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise FollowupError(
-                f"{path}: cannot read it ({exc.__class__.__name__}: {exc})"
-            ) from None
+        except OSError as exc:
+            raise FollowupError(f"{path}: cannot read it ({exc.strerror})") from None
+        except UnicodeDecodeError as exc:
+            raise FollowupError(f"{path}: not UTF-8 text (byte {exc.start})") from None
         messages += parse(lines, str(path))
     if not messages:
         raise FollowupError(f"no labelled lines in {', '.join(map(str, files))}")

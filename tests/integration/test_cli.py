@@ -262,6 +262,11 @@ def test_an_unreachable_database_is_named_in_one_line_without_its_password(
             id="unknown-format-is-not-a-table",
         ),
         pytest.param(
+            ["triage", "check", "nope.tsv"],
+            "nope.tsv: cannot read it (No such file or directory)",
+            id="triage-file-missing",
+        ),
+        pytest.param(
             ["staff", "add", "a@example.org", "--role", "admin"],
             "no password on standard input: pipe one in, or run this at a terminal to be asked",
             id="no-password-piped",
