@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from followup import clock
 from followup.calendar.events import Rejected
 from followup.db.engine import make_engine
-from followup.db.migrate import DatabaseNotReady, answering, describe, require_current, upgrade
+from followup.db.migrate import DatabaseNotReady, connected, describe, require_current, upgrade
 from followup.errors import ConfigError, FollowupError
 from followup.importing import (
     FileReport,
@@ -95,12 +95,8 @@ def _setup(require_current_db: bool = True, service: bool = False) -> tuple[Sett
 def _database() -> Iterator[tuple[Settings, Protocol, Engine]]:
     """Settings, protocol and an engine on a current database, for one command."""
     settings, protocol = _setup()
-    engine = make_engine(settings.database_url)
-    try:
-        with answering(settings.database_url):
-            yield settings, protocol, engine
-    finally:
-        engine.dispose()
+    with connected(settings.database_url) as engine:
+        yield settings, protocol, engine
 
 
 @contextmanager
@@ -108,12 +104,8 @@ def _import_database(settings: Settings, dry_run: bool) -> Iterator[Engine]:
     """The configured database; for a dry run, a throwaway one when it cannot be used."""
     if not dry_run:
         require_current(settings.database_url)
-        engine = make_engine(settings.database_url)
-        try:
-            with answering(settings.database_url):
-                yield engine
-        finally:
-            engine.dispose()
+        with connected(settings.database_url) as engine:
+            yield engine
         return
     with dry_run_database(settings.database_url) as (engine, why_not):
         if why_not:
@@ -140,12 +132,8 @@ def db_upgrade() -> None:
 
 
 def _upgrade(settings: Settings) -> None:
-    engine = make_engine(settings.database_url)
-    try:
-        with answering(settings.database_url):
-            upgrade(engine)
-    finally:
-        engine.dispose()
+    with connected(settings.database_url) as engine:
+        upgrade(engine)
 
 
 @app.command("import")
@@ -369,11 +357,8 @@ def web_command(
 
     settings, _ = _setup(service=True)
     listener = listen(host, port)
-    engine = make_engine(settings.database_url)
-    try:
+    with connected(settings.database_url) as engine:
         serve(settings, engine, listener, host)
-    finally:
-        engine.dispose()
 
 
 @app.command("run")

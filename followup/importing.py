@@ -34,8 +34,12 @@ from followup.calendar.sync import (
     sync_events,
     upsert_patients,
 )
-from followup.db.engine import make_engine
-from followup.db.migrate import DatabaseNotReady, require_current, temporary_database
+from followup.db.migrate import (
+    DatabaseNotReady,
+    connected,
+    require_current,
+    temporary_database,
+)
 from followup.db.models import Appointment, AppointmentStatus, FeedState, SyncRun
 from followup.errors import SourceError
 from followup.protocol import Protocol
@@ -213,11 +217,8 @@ def dry_run_database(database_url: str) -> Iterator[tuple[Engine, str | None]]:
         with temporary_database() as engine:
             yield engine, str(exc)
         return
-    engine = make_engine(database_url)
-    try:
+    with connected(database_url) as engine:
         yield engine, None
-    finally:
-        engine.dispose()
 
 
 def _import_one(

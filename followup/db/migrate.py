@@ -57,12 +57,8 @@ def require_current(database_url: str) -> None:
     path = _sqlite_path(database_url)
     if path is not None and not path.exists():
         raise DatabaseNotReady(f"the database {path} does not exist yet: {UPGRADE_FIRST}")
-    engine = make_engine(database_url)
-    try:
-        with answering(database_url):
-            behind = pending_revisions(engine)
-    finally:
-        engine.dispose()
+    with connected(database_url) as engine:
+        behind = pending_revisions(engine)
     if behind:
         raise DatabaseNotReady(
             f"the database {describe(database_url)} is not up to date: {UPGRADE_FIRST}"
@@ -70,10 +66,11 @@ def require_current(database_url: str) -> None:
 
 
 @contextmanager
-def answering(database_url: str) -> Iterator[None]:
-    """Turn the driver's failure to reach the database into one line naming it."""
+def connected(database_url: str) -> Iterator[Engine]:
+    """An engine on the database, disposed after; failing to reach it is one line naming it."""
+    engine = make_engine(database_url)
     try:
-        yield
+        yield engine
     except OperationalError as exc:
         # The driver's own first line ("Connection refused", "unable to open database
         # file"); never SQLAlchemy's text, which quotes the statement and its values.
@@ -85,6 +82,8 @@ def answering(database_url: str) -> Iterator[None]:
             f"cannot use the database {describe(database_url)}: {reason} "
             "(check FOLLOWUP_DATABASE_URL)"
         ) from None
+    finally:
+        engine.dispose()
 
 
 def describe(database_url: str) -> str:

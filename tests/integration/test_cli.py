@@ -139,18 +139,22 @@ def test_unreadable_file_is_named_others_import_and_exit_is_one(
     assert any(line.startswith("infusions.ics (ics): ") and "created" in line for line in out)
 
 
-def test_dry_run_saves_nothing(followup: Run, env: dict[str, str]) -> None:
+def test_dry_run_saves_nothing_and_compares_with_the_current_database(
+    followup: Run, env: dict[str, str]
+) -> None:
     followup("db", "upgrade", check=True)
-    result = followup(
-        "import",
-        "--dry-run",
-        "--patients",
-        str(SAMPLE / "patients.csv"),
-        str(SAMPLE / "infusions.ics"),
-        check=True,
-    )
+    dry_run = ["import", "--dry-run", "--patients", str(SAMPLE / "patients.csv")]
+    result = followup(*dry_run, str(SAMPLE / "infusions.ics"), check=True)
     assert "dry run: nothing was saved" in result.stdout
     assert scalar(env, "select count(*) from patient") == 0
+    followup("import", "--patients", str(SAMPLE / "patients.csv"), check=True)
+    runs = scalar(env, "select count(*) from sync_run")
+    result = followup(*dry_run, str(SAMPLE / "infusions.ics"), check=True)
+    # Read against the real patients: nothing new in the roster, the calendar all new.
+    assert result.stdout.startswith("patients.csv (roster): 0 created, 0 updated, 4 unchanged")
+    assert "throwaway" not in result.stderr
+    assert scalar(env, "select count(*) from appointment") == 0
+    assert scalar(env, "select count(*) from sync_run") == runs
 
 
 def test_import_before_upgrade_says_what_to_do(followup: Run, env: dict[str, str]) -> None:
@@ -202,27 +206,6 @@ def test_dry_run_with_no_database_reads_every_file_and_creates_none(
     assert out[-1] == "dry run: nothing was saved"
     assert "does not exist yet" in result.stderr and "throwaway database" in result.stderr
     assert not (tmp_path / "followup.db").exists()
-
-
-def test_dry_run_compares_with_the_current_database_and_changes_nothing(
-    followup: Run, env: dict[str, str]
-) -> None:
-    followup("db", "upgrade", check=True)
-    followup("import", "--patients", str(SAMPLE / "patients.csv"), check=True)
-    runs = scalar(env, "select count(*) from sync_run")
-    result = followup(
-        "import",
-        "--dry-run",
-        "--patients",
-        str(SAMPLE / "patients.csv"),
-        str(SAMPLE / "infusions.ics"),
-        check=True,
-    )
-    # Read against the real patients: nothing new in the roster, the calendar all new.
-    assert result.stdout.startswith("patients.csv (roster): 0 created, 0 updated, 4 unchanged")
-    assert "throwaway" not in result.stderr
-    assert scalar(env, "select count(*) from appointment") == 0
-    assert scalar(env, "select count(*) from sync_run") == runs
 
 
 def test_an_unreachable_database_is_named_in_one_line_without_its_password(
@@ -326,20 +309,23 @@ def test_broken_protocol_stops_start_up_naming_the_key(
     assert "steps[4].day_after: Input should be a valid integer" in result.stderr
 
 
+# Two days of the sample clinic, from Monday 23 November 2026 in Chicago, as JSON.
+SIMULATE_TWO_DAYS = [
+    "simulate",
+    "--patients",
+    str(SAMPLE / "patients.csv"),
+    "--start",
+    "2026-11-23T00:00-06:00",
+    "--days",
+    "2",
+    "--format",
+    "json",
+    str(SAMPLE / "infusions.ics"),
+]
+
+
 def test_simulate_json_prints_every_message_in_the_window(followup: Run) -> None:
-    result = followup(
-        "simulate",
-        "--patients",
-        str(SAMPLE / "patients.csv"),
-        "--start",
-        "2026-11-23T00:00-06:00",
-        "--days",
-        "2",
-        "--format",
-        "json",
-        str(SAMPLE / "infusions.ics"),
-        check=True,
-    )
+    result = followup(*SIMULATE_TWO_DAYS, check=True)
     messages = [json.loads(line) for line in result.stdout.splitlines()]
     assert messages, result.stderr
     start, end = datetime(2026, 11, 23, 6, tzinfo=UTC), datetime(2026, 11, 25, 6, tzinfo=UTC)
@@ -409,18 +395,7 @@ def stderr_on_a_terminal(env: dict[str, str], cwd: Path, *args: str) -> tuple[st
 def test_progress_goes_to_a_terminal_only_and_never_into_stdout(
     no_database: dict[str, str], tmp_path: Path
 ) -> None:
-    args = [
-        "simulate",
-        "--patients",
-        str(SAMPLE / "patients.csv"),
-        "--start",
-        "2026-11-23T00:00-06:00",
-        "--days",
-        "2",
-        "--format",
-        "json",
-        str(SAMPLE / "infusions.ics"),
-    ]
+    args = SIMULATE_TWO_DAYS
     stdout, terminal = stderr_on_a_terminal(no_database, tmp_path, *args)
     assert "Traceback" not in terminal
     assert re.search(r"infusions\.ics: (reading|saving|planning messages|done)", terminal)
