@@ -9,6 +9,8 @@ export FOLLOWUP_DATABASE_URL ?= sqlite:///followup.db
 export FOLLOWUP_ROSTER_FILE ?= config/sample/patients.csv
 export FOLLOWUP_CALENDAR_SOURCES ?= config/sample/infusions.ics
 export FOLLOWUP_SYNC_INTERVAL_SECONDS ?= 60
+# `make run PORT=8001` when another program already listens on 8000.
+PORT ?= 8000
 
 # The suite runs in parallel: two workers a core, since most tests wait on processes,
 # sockets and databases rather than compute. Each worker starts its own PostgreSQL and
@@ -26,7 +28,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/followup run
+	$(BIN)/followup run --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check followup tests

@@ -14,25 +14,39 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import Engine
 
 from followup.calendar.events import Rejected
-from followup.calendar.importing import FileReport, ImportWindow, import_files
+from followup.calendar.importing import (
+    FileReport,
+    ImportWindow,
+    OnStep,
+    Step,
+    dry_run_database,
+    import_files,
+)
 from followup.core import clock
 from followup.core.errors import ConfigError, FollowupError
 from followup.db.engine import make_engine
-from followup.db.migrate import pending_revisions, upgrade
+from followup.db.migrate import DatabaseNotReady, connected, describe, require_current, upgrade
 from followup.messages.render import Renderer
 from followup.ops.logs import configure_logging
 from followup.planning.simulate import iter_json, simulate
 from followup.protocol import Protocol, load_protocol
 from followup.settings import Settings, load_settings
 
+# Paragraphs on one line each: the help reflows them to the terminal's width.
+HELP = (
+    "Follow-up messages for ketamine infusion clinics: calendar in, SMS and email out.\n\n"
+    "Start with `followup run` (the worker and the web together; `make run` in the project's "
+    "folder), then open the staff address it logs. `followup COMMAND --help` for each "
+    "command; the README has the settings."
+)
 # No local variables in crash output: they may hold phone numbers or message bodies.
 app = typer.Typer(
-    add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_show_locals=False
+    add_completion=False, no_args_is_help=True, help=HELP, pretty_exceptions_show_locals=False
 )
 db_app = typer.Typer(no_args_is_help=True, help="Database migrations.")
 app.add_typer(db_app, name="db")
@@ -73,12 +87,7 @@ def _setup(require_current_db: bool = True, service: bool = False) -> tuple[Sett
     configure_logging(settings.log_level if service else "WARNING", settings.log_format)
     protocol = load_protocol(settings.protocol_file)
     if require_current_db:
-        engine = make_engine(settings.database_url)
-        try:
-            if pending_revisions(engine):
-                raise ConfigError("the database is not up to date: run `followup db upgrade` first")
-        finally:
-            engine.dispose()
+        require_current(settings.database_url)
     return settings, protocol
 
 
@@ -86,11 +95,26 @@ def _setup(require_current_db: bool = True, service: bool = False) -> tuple[Sett
 def _database() -> Iterator[tuple[Settings, Protocol, Engine]]:
     """Settings, protocol and an engine on a current database, for one command."""
     settings, protocol = _setup()
-    engine = make_engine(settings.database_url)
-    try:
+    with connected(settings.database_url) as engine:
         yield settings, protocol, engine
-    finally:
-        engine.dispose()
+
+
+@contextmanager
+def _import_database(settings: Settings, dry_run: bool) -> Iterator[Engine]:
+    """The configured database; for a dry run, a throwaway one when it cannot be used."""
+    if not dry_run:
+        require_current(settings.database_url)
+        with connected(settings.database_url) as engine:
+            yield engine
+        return
+    with dry_run_database(settings.database_url) as (engine, why_not):
+        if why_not:
+            err.print(
+                f"note: {why_not}; this dry run reads the files against an empty throwaway "
+                "database, so everything counts as new",
+                markup=False,
+            )
+        yield engine
 
 
 def _local(value: datetime, protocol: Protocol, fmt: str = "%a %Y-%m-%d %H:%M") -> str:
@@ -103,10 +127,13 @@ def _local(value: datetime, protocol: Protocol, fmt: str = "%a %Y-%m-%d %H:%M") 
 def db_upgrade() -> None:
     """Create or migrate the database to the newest schema."""
     settings = load_settings()
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    engine.dispose()
-    out.print("database is up to date")
+    _upgrade(settings)
+    out.print(f"database {describe(settings.database_url)} is up to date", markup=False)
+
+
+def _upgrade(settings: Settings) -> None:
+    with connected(settings.database_url) as engine:
+        upgrade(engine)
 
 
 @app.command("import")
@@ -122,22 +149,13 @@ def import_command(
     calendars = files or []
     if patients is None and not calendars:
         raise ConfigError("nothing to import: give calendar files, --patients ROSTER, or both")
-    settings, protocol = _setup()
+    settings, protocol = _setup(require_current_db=False)
     window = ImportWindow(
         clock.now(),
         timedelta(days=settings.calendar_lookback_days),
         timedelta(days=settings.calendar_horizon_days),
     )
-    engine = make_engine(settings.database_url)
-    total = len(calendars) + (patients is not None)
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    ) as progress:
-        task = progress.add_task("importing", total=total)
+    with _import_database(settings, dry_run) as engine, _progress() as progress:
         reports = import_files(
             engine,
             protocol,
@@ -145,18 +163,39 @@ def import_command(
             patients,
             calendars,
             dry_run=dry_run,
-            on_file=lambda path: progress.update(
-                task, advance=1, description=f"imported {path.name}"
-            ),
+            on_step=_file_steps(progress, len(calendars) + (patients is not None)),
             absent_reads=settings.calendar_absent_reads,
         )
-    engine.dispose()
     for report in reports:
         print_report(report, protocol)
     if dry_run:
         out.print("dry run: nothing was saved")
     if any(r.error or r.skipped for r in reports):
         raise typer.Exit(1)
+
+
+def _progress() -> Progress:
+    """Progress on stderr for a person at a terminal; piped output and logs stay clean."""
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+
+
+def _file_steps(progress: Progress, files: int) -> OnStep:
+    """Show the file an import is on and its step; the bar counts the files done."""
+    task = progress.add_task("importing", total=files)
+
+    def on_step(path: Path, step: Step) -> None:
+        done = 1 if step is Step.DONE else 0
+        progress.update(task, description=f"{path.name}: {step}", advance=done)
+
+    return on_step
 
 
 def print_report(report: FileReport, protocol: Protocol | None = None) -> None:
@@ -245,21 +284,35 @@ def simulate_command(
         raise ConfigError(f"--format {format!r}: use json or table")
     settings, protocol = _setup(require_current_db=False)
     begin = parse_start(start, protocol) if start else clock.now()
-    result = simulate(
-        protocol,
-        Renderer(settings.templates_dir),
-        patients,
-        calendars,
-        begin,
-        days,
-        timedelta(days=settings.calendar_lookback_days),
-    )
+    with _progress() as progress:
+        on_step = _file_steps(progress, len(calendars) + (patients is not None))
+        window = progress.add_task("simulating", total=days * 86400, visible=False)
+
+        def on_clock(at: datetime) -> None:
+            day = _local(at, protocol, "%a %Y-%m-%d")
+            seconds = (at - begin).total_seconds()
+            progress.update(
+                window, description=f"simulating {day}", completed=seconds, visible=True
+            )
+
+        result = simulate(
+            protocol,
+            Renderer(settings.templates_dir),
+            patients,
+            calendars,
+            begin,
+            days,
+            timedelta(days=settings.calendar_lookback_days),
+            on_step=on_step,
+            on_clock=on_clock,
+        )
     for report in result.reports:
         if report.error:
             err.print(f"{report.path.name}: could not be read: {report.error}", markup=False)
+        noun = "rejected" if report.kind == "roster" else "unmatched"
         for rejected in report.counts.rejected:
             err.print(
-                f"unmatched {rejected.ref}: {rejected.reason} ({report.path.name})", markup=False
+                f"{noun} {rejected.ref}: {rejected.reason} ({report.path.name})", markup=False
             )
     for problem in result.render_errors:
         err.print(f"render error: {problem}", markup=False)
@@ -299,20 +352,13 @@ def web_command(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
-    """Run the web process alone: health checks (and webhooks and staff pages)."""
-    import uvicorn
-
-    from followup.web.app import create_app
+    """Run the web process alone: staff pages, Twilio webhooks, JSON API, health checks."""
+    from followup.web.serve import listen, serve
 
     settings, _ = _setup(service=True)
-    engine = make_engine(settings.database_url)
-    uvicorn.run(
-        create_app(settings, engine),
-        host=host,
-        port=port,
-        log_level="warning",
-        log_config=None,  # its loggers go through ours: JSON lines, redaction
-    )
+    listener = listen(host, port)
+    with connected(settings.database_url) as engine:
+        serve(settings, engine, listener, host)
 
 
 @app.command("run")
@@ -322,13 +368,14 @@ def run_command(
     port: Annotated[int, typer.Option(help="Port the web part listens on.")] = 8000,
 ) -> None:
     """Upgrade the database, then run worker and web in one process."""
+    from followup.web.serve import listen, serve
     from followup.worker import run_service
 
     settings, protocol = _setup(require_current_db=False, service=True)
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    engine.dispose()
-    run_service(settings, protocol, web=(host, port))
+    # Bound before the worker starts: a port in use stops start-up before anything runs.
+    listener = listen(host, port)
+    _upgrade(settings)
+    run_service(settings, protocol, web=lambda engine: serve(settings, engine, listener, host))
 
 
 @templates_app.command("check")
@@ -360,22 +407,16 @@ def templates_check() -> None:
 
 def _renderer_with_edits(settings: Settings, engine: Engine) -> Renderer:
     """The worker's renderer: the files with staff edits, when the database can say."""
-    from sqlalchemy.exc import SQLAlchemyError
-
     from followup.messages.revisions import RevisionSource
 
     try:
-        behind = pending_revisions(engine)
-    except SQLAlchemyError as exc:
+        require_current(settings.database_url)
+    except DatabaseNotReady as exc:
+        # A database that is missing or not upgraded holds no edits the worker would send.
         err.print(
-            f"note: database unreachable ({type(exc).__name__}): checking the files only, "
-            "without edits made on the web",
+            f"note: {exc}; checking the files only, without edits made on the web",
             markup=False,
         )
-        return Renderer(settings.templates_dir)
-    if behind:
-        # A database that is not upgraded holds no edits the worker would send.
-        err.print("note: the database is not up to date: checking the files only", markup=False)
         return Renderer(settings.templates_dir)
     return Renderer(settings.templates_dir, overrides=RevisionSource(engine))
 
@@ -395,8 +436,12 @@ def messages_command(
     bodies: Annotated[bool, typer.Option(help="Show what was sent (patient information).")] = False,
 ) -> None:
     """List planned and sent messages: the plan, the outbox, and why any did not go."""
+    from followup.db.models import MessageStatus
     from followup.ops.reports import list_messages
 
+    # An unknown status would list nothing, which reads as "no such messages".
+    if status is not None and status not in set(MessageStatus):
+        raise ConfigError(f"--status {status!r}: use one of {', '.join(MessageStatus)}")
     with _database() as (_, protocol, engine):
         rows = list_messages(engine, status=status, patient=patient, limit=limit)
     table = Table(title=f"{len(rows)} messages", show_lines=bodies)
@@ -434,9 +479,11 @@ def alerts_list(
     ] = "table",
     all: Annotated[bool, typer.Option("--all", help="Include acknowledged alerts.")] = False,
 ) -> None:
-    """Open alerts, critical first, with the patient and how to reach them."""
+    """Open alerts, the most severe first, with the patient and how to reach them."""
     from followup.alerts import list_alerts
 
+    if format not in ("json", "table"):
+        raise ConfigError(f"--format {format!r}: use table or json")
     with _database() as (_, protocol, engine):
         alerts = list_alerts(engine, include_acknowledged=all)
     if format == "json":
@@ -526,7 +573,7 @@ def inbox_command(
     attention: Annotated[
         bool, typer.Option(help="Only messages a person still has to read.")
     ] = False,
-    limit: Annotated[int, typer.Option(min=1)] = 50,
+    limit: Annotated[int, typer.Option(min=1, help="How many, most urgent first.")] = 50,
     bodies: Annotated[
         bool, typer.Option(help="Show what patients wrote (patient information).")
     ] = False,
@@ -589,10 +636,10 @@ def triage_check(
     for path in files:
         try:
             lines = path.read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise FollowupError(
-                f"{path}: cannot read it ({exc.__class__.__name__}: {exc})"
-            ) from None
+        except OSError as exc:
+            raise FollowupError(f"{path}: cannot read it ({exc.strerror})") from None
+        except UnicodeDecodeError as exc:
+            raise FollowupError(f"{path}: not UTF-8 text (byte {exc.start})") from None
         messages += parse(lines, str(path))
     if not messages:
         raise FollowupError(f"no labelled lines in {', '.join(map(str, files))}")
@@ -631,6 +678,10 @@ def staff_add(
             raise ConfigError("the two passwords differ")
     else:
         password = sys.stdin.readline().rstrip("\n")
+        if not password:
+            raise ConfigError(
+                "no password on standard input: pipe one in, or run this at a terminal to be asked"
+            )
     with _database() as (_, _, engine):
         user = add_staff(engine, email, role, password, clock.now())
     out.print(f"{user.email} can now sign in as {user.role}", markup=False)

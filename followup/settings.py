@@ -6,6 +6,7 @@ receives it as an argument.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -16,6 +17,8 @@ from followup.calendar.addresses import check_source
 from followup.core.errors import ConfigError
 
 ENV_PREFIX = "FOLLOWUP_"
+# The password in "scheme://user:password@host", hidden when a bad URL is echoed back.
+_URL_PASSWORD = re.compile(r"(://[^/:@]*:)[^@/]*@")
 _PLACEHOLDER_SECRETS = {"changeme", "change-me", "change_me", "secret", "xxx", "todo"}
 
 
@@ -170,6 +173,9 @@ def describe_validation_error(exc: ValidationError) -> str:
         message = str(error["msg"]).removeprefix("Value error, ")
         # Calendar feed addresses usually embed a secret token (Google's "private address").
         secret = field.endswith(("token", "password", "key")) or field == "calendar_sources"
-        shown = "" if secret or "input" not in error else f" (got {error['input']!r})"
+        value = error.get("input")
+        if field == "database_url" and isinstance(value, str):
+            value = _URL_PASSWORD.sub(r"\1***@", value)
+        shown = "" if secret or "input" not in error else f" (got {value!r})"
         problems.append(f"{name}: {message}{shown}" if field else message)
     return "; ".join(problems)

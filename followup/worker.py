@@ -12,7 +12,7 @@ import signal
 import socket
 import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
 from types import FrameType
@@ -170,8 +170,10 @@ def build_scheduler(
     return scheduler
 
 
-def run_service(settings: Settings, protocol: Protocol, web: tuple[str, int] | None = None) -> None:
-    """Run the worker (and the web app, when `web` gives host and port) until SIGTERM/SIGINT.
+def run_service(
+    settings: Settings, protocol: Protocol, web: Callable[[Engine], None] | None = None
+) -> None:
+    """Run the worker (and `web`, given the engine, when set) until SIGTERM/SIGINT.
 
     On a signal, messages being sent finish, the rest of the batch is given back for
     another worker, and the process exits 0.
@@ -199,29 +201,10 @@ def run_service(settings: Settings, protocol: Protocol, web: tuple[str, int] | N
             while not stop.wait(1):
                 pass
         else:
-            _serve_web(settings, engine, *web)
+            web(engine)  # returns when uvicorn has handled the signal and re-raised it to us
     finally:
         runner.stop()
         scheduler.shutdown(wait=True)
         runner.close()
         engine.dispose()
         log.info("worker stopped")
-
-
-def _serve_web(settings: Settings, engine: Engine, host: str, port: int) -> None:
-    import uvicorn
-
-    from followup.web.app import create_app
-
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings, engine),
-            host=host,
-            port=port,
-            log_level="warning",
-            log_config=None,  # its loggers go through ours: JSON lines, redaction
-        )
-    )
-    log.info("web listening on http://%s:%d", host, port)
-    # uvicorn handles SIGINT/SIGTERM itself, then re-raises them to the handlers set above.
-    server.run()

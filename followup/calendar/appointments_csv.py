@@ -74,7 +74,7 @@ def read_appointments_csv(
         ref = f"{appointment_id} (line {line})" if appointment_id else f"line {line}"
         try:
             _check_unique(appointment_id, line, first_line)
-            event = _to_event(record, options)
+            event = _to_event(record, options, ref)
         except _BadRow as exc:
             # The id lets sync tell a present but unusable row from a deleted appointment.
             read.rejected.append(Rejected(ref, str(exc), uid=appointment_id or None))
@@ -124,7 +124,7 @@ def _check_unique(appointment_id: str, line: int, first_line: dict[str, int]) ->
     first_line[appointment_id] = line
 
 
-def _to_event(record: dict[str, str], options: _Options) -> AppointmentEvent:
+def _to_event(record: dict[str, str], options: _Options, ref: str) -> AppointmentEvent:
     if not record["appointment_id"]:
         raise _BadRow("missing appointment_id")
     if not record["patient_id"]:
@@ -144,6 +144,7 @@ def _to_event(record: dict[str, str], options: _Options) -> AppointmentEvent:
         patient=PatientRef(patient_id=record["patient_id"]),
         status=status,
         treatment=record["treatment"].lower() or None,
+        ref=ref,
     )
 
 

@@ -40,6 +40,8 @@ class AppointmentEvent:
     treatment: str | None = None
     sequence: int = 0
     last_modified: datetime | None = None
+    # How messages name it where the source has lines, e.g. "a4 (line 5)"; else the uid.
+    ref: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "start", require_aware(self.start, "start"))

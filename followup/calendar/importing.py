@@ -6,10 +6,13 @@ sync is recorded as a `sync_run` row, in the same transaction as what it changed
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 
 import requests
@@ -32,6 +35,12 @@ from followup.calendar.sync import (
 )
 from followup.core import clock
 from followup.core.errors import SourceError
+from followup.db.migrate import (
+    DatabaseNotReady,
+    connected,
+    require_current,
+    temporary_database,
+)
 from followup.db.models import Appointment, AppointmentStatus, FeedState, SyncRun
 from followup.planning.scheduling import PlanCounts, replan_patients
 from followup.protocol import Protocol
@@ -42,6 +51,22 @@ log = logging.getLogger(__name__)
 # polling then is right, not waiting one more whole interval.
 _BACKOFF_SLACK = timedelta(seconds=5)
 _ERROR_LIMIT = 500
+
+
+class Step(StrEnum):
+    """Where an import of one file is, for a progress display."""
+
+    READING = "reading"
+    SAVING = "saving"
+    PLANNING = "planning messages"
+    DONE = "done"
+
+
+OnStep = Callable[[Path, Step], None]
+
+
+def no_progress(_path: Path, _step: Step) -> None:
+    """Nobody is watching (the worker's sync)."""
 
 
 @dataclass(slots=True)
@@ -144,11 +169,12 @@ def import_files(
     roster: Path | None,
     calendars: Sequence[Path],
     dry_run: bool = False,
-    on_file: Callable[[Path], None] | None = None,
+    on_step: OnStep = no_progress,
     absent_reads: int = DEFAULT_ABSENT_READS,
 ) -> list[FileReport]:
     """Import a roster, then calendars, each file committed alone (or all rolled back on a
-    dry run). An appointment missing from `absent_reads` consecutive reads is cancelled."""
+    dry run). An appointment missing from `absent_reads` consecutive reads is cancelled.
+    `on_step` hears each file's steps as they begin, for a progress display."""
     jobs = [(roster, "roster")] if roster is not None else []
     jobs += [(path, "calendar") for path in calendars]
     reports = []
@@ -165,15 +191,34 @@ def import_files(
                 continue
             with source_lock(engine, report.source) as held:
                 if held:
-                    _import_one(session, report, role, protocol, window, dry_run, absent_reads)
+                    step = functools.partial(on_step, path)
+                    _import_one(
+                        session, report, role, protocol, window, dry_run, absent_reads, step
+                    )
                 else:
                     report.skipped = True
                     log.debug("%s is being synced by another process: skipped", report.source)
             reports.append(report)
-            if on_file:
-                on_file(path)
+            on_step(path, Step.DONE)
         session.rollback()
     return reports
+
+
+@contextmanager
+def dry_run_database(database_url: str) -> Iterator[tuple[Engine, str | None]]:
+    """The real database when it is current, else a throwaway one and why not the real one.
+
+    A dry run rolls back all it wrote, so on the real database it reports what an import
+    would change; it never creates or upgrades one.
+    """
+    try:
+        require_current(database_url)
+    except DatabaseNotReady as exc:
+        with temporary_database() as engine:
+            yield engine, str(exc)
+        return
+    with connected(database_url) as engine:
+        yield engine, None
 
 
 def _import_one(
@@ -184,10 +229,12 @@ def _import_one(
     window: ImportWindow,
     dry_run: bool,
     absent_reads: int,
+    step: Callable[[Step], None],
 ) -> None:
     path, started = report.path, clock.now()
     # Reading raises SourceError before anything is written, so a bad file never
     # leaves half its rows behind and never disturbs the files imported before it.
+    step(Step.READING)
     try:
         if role == "roster":
             rows, rejected = read_roster(_read_text(path), protocol.clinic.country)
@@ -199,12 +246,14 @@ def _import_one(
         record_run(session, report.source, started, SyncStatus.FAILED, error=report.error)
         _save(session, dry_run)
         return
+    step(Step.SAVING)
     if role == "roster":
         report.counts = upsert_patients(session, rows, window.now)
         report.counts.rejected = rejected
     else:
         report.counts = _sync_read(session, report.source, read, protocol, window, absent_reads)
         report.status = SyncStatus.EMPTY if report.counts.empty else SyncStatus.OK
+    step(Step.PLANNING)
     report.plan = replan_patients(session, report.counts.patients, protocol, window.now)
     record_run(session, report.source, started, report.status, report.counts)
     _save(session, dry_run)

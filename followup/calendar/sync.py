@@ -164,9 +164,7 @@ class PatientIndex:
         if ref.patient_id:
             pid = self.by_id.get(ref.patient_id)
             return (
-                (pid, "")
-                if pid
-                else (None, f"X-PATIENT-ID {ref.patient_id!r} is not in the roster")
+                (pid, "") if pid else (None, f"patient id {ref.patient_id!r} is not in the roster")
             )
         if not ref:
             return None, "names no patient (no X-PATIENT-ID or ATTENDEE)"
@@ -210,7 +208,7 @@ def sync_events(
         present.add(event.uid)
         patient_id, reason = index.match(event.patient)
         if patient_id is None:
-            counts.rejected.append(Rejected(event.uid, reason, uid=event.uid))
+            counts.rejected.append(Rejected(event.ref or event.uid, reason, uid=event.uid))
             continue
         appt = stored.get(event.uid)
         _apply_event(session, source, event, patient_id, appt, now, default_treatment, counts)

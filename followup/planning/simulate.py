@@ -6,8 +6,7 @@ code; only the clock is virtual and every channel is an outbox that keeps what i
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -15,11 +14,10 @@ from pathlib import Path
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
-from followup.calendar.importing import FileReport, ImportWindow, import_files
+from followup.calendar.importing import FileReport, ImportWindow, OnStep, import_files, no_progress
 from followup.channels.base import ChannelName, Envelope, Receipt
 from followup.channels.outbox import OutboxChannel
-from followup.db.engine import make_engine
-from followup.db.migrate import upgrade
+from followup.db.migrate import temporary_database
 from followup.db.models import Appointment, MessageStatus, Patient, ScheduledMessage
 from followup.dispatch.claim import claim_due
 from followup.dispatch.retry import RetryPolicy
@@ -89,44 +87,44 @@ def simulate(
     start: datetime,
     days: int,
     lookback: timedelta,
+    on_step: OnStep = no_progress,
+    on_clock: Callable[[datetime], None] = lambda _at: None,
 ) -> Simulation:
-    """Import, plan and send everything due in [start, start + days) through outboxes."""
+    """Import, plan and send everything due in [start, start + days) through outboxes.
+
+    `on_step` hears the import's steps and `on_clock` each virtual moment, for progress."""
     end = start + timedelta(days=days)
     # Infusions just past the window still send their preparation inside it.
     window = ImportWindow(now=start, lookback=lookback, horizon=end - start + lead_time(protocol))
-    with tempfile.TemporaryDirectory(prefix="followup-simulate-") as tmp:
-        engine = make_engine(f"sqlite:///{Path(tmp) / 'simulate.db'}")
-        try:
-            upgrade(engine)
-            reports = import_files(engine, protocol, window, roster, calendars)
-            outboxes = {"sms": KeepingOutbox("sms"), "email": KeepingOutbox("email")}
-            clock = VirtualClock(start)
-            dispatcher = Dispatcher(
-                engine=engine,
-                protocol=protocol,
-                renderer=renderer,
-                channels=outboxes,
-                retry=RetryPolicy(
-                    max_attempts=1, base=timedelta(minutes=1), cap=timedelta(minutes=1)
-                ),
-                owner="simulate",
-                lease=LEASE,
-                now=clock,
-            )
-            _run(dispatcher, clock, end)
-            outgoing, errors = _collect(engine, outboxes)
-        finally:
-            engine.dispose()
+    with temporary_database() as engine:
+        reports = import_files(engine, protocol, window, roster, calendars, on_step=on_step)
+        outboxes = {"sms": KeepingOutbox("sms"), "email": KeepingOutbox("email")}
+        clock = VirtualClock(start)
+        dispatcher = Dispatcher(
+            engine=engine,
+            protocol=protocol,
+            renderer=renderer,
+            channels=outboxes,
+            retry=RetryPolicy(max_attempts=1, base=timedelta(minutes=1), cap=timedelta(minutes=1)),
+            owner="simulate",
+            lease=LEASE,
+            now=clock,
+        )
+        _run(dispatcher, clock, end, on_clock)
+        outgoing, errors = _collect(engine, outboxes)
     return Simulation(reports, outgoing, errors)
 
 
-def _run(dispatcher: Dispatcher, clock: VirtualClock, end: datetime) -> None:
+def _run(
+    dispatcher: Dispatcher, clock: VirtualClock, end: datetime, on_clock: Callable[[datetime], None]
+) -> None:
     """Step the clock from one due time to the next, dispatching as the worker would."""
     while True:
         moment = _next_due(dispatcher.engine)
         if moment is None or moment >= end:
             return
         clock.at = max(clock.at, moment)
+        on_clock(clock.at)
         claimed = claim_due(dispatcher.engine, dispatcher.owner, clock.at, LEASE, BATCH)
         if not claimed:
             return  # cannot happen while claim and _next_due agree; never spin

@@ -166,5 +166,10 @@ def load_protocol(path: Path) -> Protocol:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ProtocolError(f"{path}: cannot read the protocol file ({exc.strerror})") from None
+        # A relative default read from another folder is the usual cause: name both.
+        where = "" if path.is_absolute() else f" in {Path.cwd()}"
+        raise ProtocolError(
+            f"{path}: cannot read the protocol file{where} ({exc.strerror}); "
+            "set FOLLOWUP_PROTOCOL_FILE or run followup from the project's folder"
+        ) from None
     return parse_protocol(text, str(path))

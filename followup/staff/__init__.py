@@ -8,6 +8,7 @@ from followup.staff.accounts import (
     add_staff,
     disable_staff,
     enable_staff,
+    has_admin,
     list_staff,
     set_password,
     set_role,
@@ -15,6 +16,7 @@ from followup.staff.accounts import (
 )
 from followup.staff.audit import audit
 from followup.staff.passwords import (
+    FIRST_ADMIN,
     LOCK_AFTER,
     MIN_PASSWORD,
     ROLES,
@@ -29,6 +31,7 @@ from followup.staff.passwords import (
 from followup.staff.tokens import create_token, revoke_token, token_owner
 
 __all__ = [
+    "FIRST_ADMIN",
     "LOCK_AFTER",
     "MIN_PASSWORD",
     "ROLES",
@@ -44,6 +47,7 @@ __all__ = [
     "disable_staff",
     "enable_staff",
     "generate_password",
+    "has_admin",
     "list_staff",
     "revoke_token",
     "set_password",

@@ -59,6 +59,17 @@ def list_staff(engine: Engine) -> list[StaffUser]:
         return list(session.exec(select(StaffUser).order_by(col(StaffUser.email))).all())
 
 
+def has_admin(engine: Engine) -> bool:
+    """Whether an enabled admin account exists: until one does, nobody manages the clinic."""
+    with Session(engine) as session:
+        found = session.exec(
+            select(StaffUser.id)
+            .where(StaffUser.role == "admin", col(StaffUser.disabled_at).is_(None))
+            .limit(1)
+        ).first()
+    return found is not None
+
+
 def set_role(engine: Engine, who: int | str, role: str, actor: str, now: datetime) -> StaffUser:
     """Make a person admin or clinician. Nobody demotes themself or the last enabled admin."""
     if role not in ROLES:

@@ -15,6 +15,7 @@ from followup.core.errors import FollowupError
 from followup.db.models import StaffUser
 
 ROLES = ("admin", "clinician")
+FIRST_ADMIN = "followup staff add EMAIL --role admin"  # how a new clinic gets its first account
 
 
 MIN_PASSWORD = 12

@@ -75,6 +75,12 @@ def create_app(settings: Settings, engine: Engine, protocol: Protocol | None = N
             return JSONResponse({"detail": "sign in or send a valid bearer token"}, status_code=401)
         return RedirectResponse(f"/staff/sign-in?next={quote(request.url.path)}", status_code=303)
 
+    # Not in the OpenAPI schema: the address `followup run` prints leads a person to the
+    # staff pages, which send them on to sign in when they are signed out.
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/staff/", status_code=303)
+
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
         """The process is up and answering."""

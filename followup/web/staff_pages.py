@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from followup.core import clock
 from followup.db.models import Alert, InboundMessage, MessageStatus, ScheduledMessage
 from followup.protocol import Protocol
-from followup.staff import LockedOut, SignInRefused, authenticate
+from followup.staff import FIRST_ADMIN, LockedOut, SignInRefused, authenticate, has_admin
 from followup.web.auth import Staff, check_csrf, csrf_token, require_staff, sign_in, sign_out
 from followup.web.forms import form_fields
 
@@ -45,8 +45,16 @@ def staff_router() -> APIRouter:
 
     @router.get("/sign-in", response_class=HTMLResponse)
     def sign_in_page(request: Request, next: str = "/staff/") -> HTMLResponse:
+        # A new clinic has no account to sign in with: the page says how to make the first.
+        first_admin = None if has_admin(request.app.state.engine) else FIRST_ADMIN
         return render_page(
-            request, "sign_in.html", None, next=_safe_next(next), email="", error=None
+            request,
+            "sign_in.html",
+            None,
+            next=_safe_next(next),
+            email="",
+            error=None,
+            first_admin=first_admin,
         )
 
     @router.post("/sign-in", response_model=None)

@@ -73,11 +73,25 @@ def test_roster_phones_in_any_format_become_e164(
 def test_roster_row_with_a_bad_phone_is_named_and_the_rest_import(
     engine: Engine, protocol: Protocol, tmp_path: Path
 ) -> None:
-    roster = write(tmp_path, "roster.csv", ROSTER + "P3,Bo,Li,555,,en,,yes,no\n")
+    roster = write(
+        tmp_path,
+        "roster.csv",
+        ROSTER + "P3,Bo,Li,555,,en,,yes,no\nP4,Al,Wu,+44 7700 900123,,en,,yes,no\n",
+    )
     [report] = run(engine, protocol, roster)
     assert report.counts.created == 2
+    # The clinic's region for a number without a country code, the number's own otherwise.
     assert [(r.ref, r.reason) for r in report.counts.rejected] == [
-        ("line 4 (P3)", "phone '555' is not a valid phone number for region US")
+        (
+            "line 4 (P3)",
+            "phone '555' is not a valid phone number for region US (the clinic's: no "
+            "country code given): impossible, too short",
+        ),
+        (
+            "line 5 (P4)",
+            "phone '+44 7700 900123' is not a valid phone number for region GB: unassigned "
+            "(a possible length, but no numbers there start that way)",
+        ),
     ]
 
 
@@ -228,7 +242,7 @@ def test_event_that_stops_matching_a_patient_is_not_cancelled(
     typo = ics(event("a1", "20260310T140000Z", "20260310T153000Z", patient="P9"))
     [report] = run(engine, protocol, None, write(tmp_path, "room.ics", typo))
     assert [(r.ref, r.reason) for r in report.counts.rejected] == [
-        ("a1", "X-PATIENT-ID 'P9' is not in the roster")
+        ("a1", "patient id 'P9' is not in the roster")
     ]
     assert report.counts.cancelled == 0
     assert MessageStatus.PENDING in {m.status for m in messages(engine, "a1").values()}
@@ -303,6 +317,25 @@ def test_appointment_csv_imports_like_a_calendar(
     assert (report.counts.created, report.counts.cancelled) == (1, 1)
     assert ("checkin_day14", "sms") in messages(engine, "c1")  # the pain protocol's extra check-in
     assert messages(engine, "c2") == {}
+
+
+def test_an_appointment_csv_row_nobody_matches_is_named_by_its_line(
+    engine: Engine, protocol: Protocol, tmp_path: Path
+) -> None:
+    csv_text = (
+        "appointment_id,patient_id,start,end,treatment,status\n"
+        "c1,P1,2026-03-10T09:00,,,\nc2,P9,2026-03-11T09:00,,,\n"
+    )
+    [_, report] = run(
+        engine,
+        protocol,
+        write(tmp_path, "roster.csv", ROSTER),
+        write(tmp_path, "book.csv", csv_text),
+    )
+    # The same "id (line N)" as a row that could not be read, and the CSV's own words.
+    assert [(r.ref, r.reason) for r in report.counts.rejected] == [
+        ("c2 (line 3)", "patient id 'P9' is not in the roster")
+    ]
 
 
 def test_consent_withdrawn_in_the_roster_skips_waiting_sms(

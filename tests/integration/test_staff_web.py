@@ -110,6 +110,26 @@ def test_signing_in_sets_a_signed_httponly_samesite_cookie_and_opens_home(site: 
     assert status == 200 and "nurse@example.org" in page and "open alerts" in page
 
 
+def test_the_root_address_leads_to_sign_in_and_once_signed_in_to_home(site: Site) -> None:
+    browser = site.browser()
+    assert browser.request("GET", "/")[1]["location"] == "/staff/"
+    status, headers, _ = browser.request("GET", "/staff/")
+    assert status == 303 and headers["location"] == "/staff/sign-in?next=/staff/"
+    browser.sign_in("nurse@example.org", PASSWORD)
+    status, headers, _ = browser.request("GET", "/")
+    assert status == 303 and headers["location"] == "/staff/"
+    status, _, page = browser.request("GET", "/staff/")
+    assert status == 200 and "open alerts" in page
+
+
+def test_sign_in_page_says_how_to_make_the_first_admin_until_one_exists(site: Site) -> None:
+    _, _, page = site.browser().request("GET", "/staff/sign-in")
+    assert 'id="first-admin"' in page and "followup staff add EMAIL --role admin" in page
+    add_staff(site.engine, "admin@example.org", "admin", PASSWORD, datetime.now(UTC))
+    _, _, page = site.browser().request("GET", "/staff/sign-in")
+    assert 'id="first-admin"' not in page
+
+
 def test_cookie_is_secure_when_the_public_url_is_https(engine: Engine, protocol: Protocol) -> None:
     add_staff(engine, "admin@example.org", "admin", PASSWORD, datetime.now(UTC))
     for https_site in serve(engine, protocol, "https://followup.example-clinic.org"):

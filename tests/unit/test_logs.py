@@ -52,7 +52,8 @@ def test_phone_numbers_and_addresses_are_masked(text: str, shown: str) -> None:
         "message 1234 sent as SM0123456789abcdef0123456789abcdef",  # a Twilio SID's digits
         "due 2026-03-08T02:30:00+00:00 (America/Chicago)",
         "dispatch: 50 claimed, {'sent': 48, 'retry': 2}, 0 given back",
-        "web listening on http://127.0.0.1:8000",
+        "staff pages: http://127.0.0.1:8000/staff/ (health: /healthz, /readyz)",
+        "no admin account yet: create the first one with `followup staff add EMAIL --role admin`",
     ],
 )
 def test_ids_times_and_counts_are_left_alone(text: str) -> None:

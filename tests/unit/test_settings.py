@@ -41,6 +41,18 @@ def test_secret_values_are_never_echoed(monkeypatch: pytest.MonkeyPatch) -> None
     assert "changeme" not in str(caught.value)
 
 
+def test_a_bad_database_url_is_echoed_without_its_password(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FOLLOWUP_DATABASE_URL", "postgres://followup:hunter2@db.internal/followup")
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert str(caught.value) == (
+        "FOLLOWUP_DATABASE_URL: must start with sqlite:// or postgresql+psycopg:// "
+        "(got 'postgres://followup:***@db.internal/followup')"
+    )
+
+
 def test_twilio_needs_token_and_a_sender(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FOLLOWUP_TWILIO_ACCOUNT_SID", "AC" + "a" * 32)
     monkeypatch.setenv("FOLLOWUP_TWILIO_AUTH_TOKEN", "t0ken-value")
