@@ -21,19 +21,18 @@ ratio is the claim, since a shared machine swings either figure by a third betwe
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import statistics
 import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, text, update
 
 from benchmarks.common import figure, header, ratio, stopwatch
+from benchmarks.fake import FakeProcess
 from benchmarks.seed import TEMPLATES, benchmark_protocol, seed_due_sms
 from followup.channels.base import Envelope
 from followup.channels.twilio_sms import TwilioSMSChannel
@@ -42,43 +41,11 @@ from followup.db.migrate import upgrade
 from followup.dispatch.claim import T
 from followup.dispatch.send import Dispatcher
 from followup.settings import Settings, load_settings
-from followup.testing.fake_twilio import FakeTwilio
 from followup.worker import build_runner
 
 SID = "AC" + "b3" * 16
 TOKEN = "bench-auth-token-4f1c"
 FROM = "+14025550100"
-
-
-def serve_fake(conn: Connection) -> None:
-    """Child process: a FakeTwilio until told to stop; answers 'count' with accepted messages."""
-    with FakeTwilio(SID, TOKEN) as fake:
-        conn.send(fake.base_url)
-        while (command := conn.recv()) != "stop":
-            if command == "count":
-                conn.send(len(fake.messages))
-    conn.send("stopped")
-
-
-class FakeProcess:
-    """A FakeTwilio in another process; `count()` is how many messages it accepted."""
-
-    def __enter__(self) -> FakeProcess:
-        ctx = multiprocessing.get_context("spawn")
-        self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=serve_fake, args=(child,), daemon=True)
-        self.process.start()
-        self.base_url: str = self.conn.recv()
-        return self
-
-    def count(self) -> int:
-        self.conn.send("count")
-        return int(self.conn.recv())
-
-    def __exit__(self, *exc: object) -> None:
-        self.conn.send("stop")
-        self.conn.recv()
-        self.process.join(10)
 
 
 def fresh_database(directory: Path, name: str, messages: int, now: datetime) -> Engine:
@@ -266,7 +233,10 @@ def main() -> None:
     print(f"  {n:,} due SMS, concurrency {args.concurrency}, batch {batch}, {args.rounds} rounds")
     ours: list[float] = []
     bare: list[float] = []
-    with tempfile.TemporaryDirectory(prefix="bench-dispatch-") as tmp, FakeProcess() as fake:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-dispatch-") as tmp,
+        FakeProcess(SID, TOKEN) as fake,
+    ):
         directory = Path(tmp)
         for round_ in range(1, args.rounds + 1):
             seconds, sent = run_ours(directory, fake, n, args.concurrency, args.batch)

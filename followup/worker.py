@@ -31,7 +31,7 @@ from followup.calendar.importing import (
     sync_feeds,
 )
 from followup.channels.base import Channel
-from followup.channels.registry import build_channels
+from followup.channels.registry import build_channels, senders
 from followup.core import clock
 from followup.db.engine import make_engine
 from followup.dispatch.retry import RetryPolicy
@@ -100,7 +100,10 @@ def alert_job(engine: Engine, channels: Mapping[str, Channel], protocol: Protoco
 
 
 def build_runner(engine: Engine, settings: Settings, protocol: Protocol) -> DispatchRunner:
-    """The dispatcher with its channels, retry policy and per-provider limits."""
+    """The dispatcher with its channels, retry policy and per-provider limits.
+
+    Each channel's rate is its sender's, shared with every worker sending as it.
+    """
     owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     dispatcher = Dispatcher(
         engine=engine,
@@ -116,9 +119,10 @@ def build_runner(engine: Engine, settings: Settings, protocol: Protocol) -> Disp
         owner=owner,
         lease=timedelta(seconds=settings.dispatch_lease_seconds),
     )
+    sender = senders(settings)
     lanes = {
-        "sms": Lane(settings.sms_concurrency, settings.sms_rate_per_second),
-        "email": Lane(settings.email_concurrency, settings.email_rate_per_second),
+        "sms": Lane(settings.sms_concurrency, settings.sms_rate_per_second, sender["sms"]),
+        "email": Lane(settings.email_concurrency, settings.email_rate_per_second, sender["email"]),
     }
     return DispatchRunner(
         dispatcher,

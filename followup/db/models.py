@@ -25,6 +25,7 @@ __all__ = [
     "Patient",
     "ReplyMessage",
     "ScheduledMessage",
+    "SenderBucket",
     "StaffUser",
     "SymptomReport",
     "SyncRun",
@@ -359,3 +360,20 @@ class FeedState(SQLModel, table=True):
     failures: int = 0  # consecutive failed polls
     next_attempt_at: datetime | None = Field(default=None, sa_column=_utc())
     updated_at: datetime = Field(sa_column=_utc(nullable=False))
+
+
+class SenderBucket(SQLModel, table=True):
+    """One sender's rate limit, shared by every worker: a token bucket.
+
+    A sender is what the provider limits: a Twilio number or Messaging Service, an SMTP
+    relay (`twilio:+14025550100`, `smtp:mail.example.org:587`). Times are seconds since
+    the epoch by the database's clock, not datetimes: the refill is arithmetic in one
+    statement that both databases run, and every worker reads the same clock.
+    """
+
+    __tablename__ = "sender_bucket"
+
+    sender: str = Field(primary_key=True, max_length=300)
+    tokens: float  # messages that may go now, at most the bucket's capacity
+    refilled_at: float  # when `tokens` was last brought up to date
+    granted: int = 0  # what the latest take got: the taker reads it back in the same statement

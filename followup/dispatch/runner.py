@@ -8,7 +8,6 @@ import queue
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -16,6 +15,7 @@ from datetime import timedelta
 from sqlalchemy.exc import SQLAlchemyError
 
 from followup.dispatch.claim import claim_due, release
+from followup.dispatch.rate import Limit, SharedLimit
 from followup.dispatch.send import Attempt, Dispatcher, Ready
 
 log = logging.getLogger(__name__)
@@ -25,40 +25,17 @@ log = logging.getLogger(__name__)
 BATCH_SECONDS = 5.0
 
 
-class RateLimiter:
-    """A token bucket: at most `rate` acquisitions a second, in bursts of at most `burst`."""
-
-    def __init__(
-        self, rate: float, burst: int = 1, monotonic: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.rate = rate
-        self.burst = max(burst, 1)
-        self._monotonic = monotonic
-        self._tokens = float(self.burst)
-        self._last = monotonic()
-        self._lock = threading.Lock()
-
-    def acquire(self, stop: threading.Event) -> bool:
-        """Wait for a token; False if `stop` is set first."""
-        while not stop.is_set():
-            with self._lock:
-                now = self._monotonic()
-                self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
-                self._last = now
-                if self._tokens >= 1:
-                    self._tokens -= 1
-                    return True
-                wait = (1 - self._tokens) / self.rate
-            stop.wait(wait)
-        return False
-
-
 @dataclass(frozen=True, slots=True)
 class Lane:
-    """One provider's limits: requests in flight and messages per second."""
+    """One provider's limits: requests in flight, and messages per second for its sender.
+
+    The rate belongs to the sender (a Twilio number or Messaging Service, an SMTP relay),
+    whichever worker sends: every worker takes its tokens from the sender's one bucket.
+    """
 
     concurrency: int
     rate_per_second: float
+    sender: str
 
 
 @dataclass(slots=True)
@@ -66,6 +43,20 @@ class BatchResult:
     claimed: int = 0
     outcomes: Counter[str] = field(default_factory=Counter)
     released: int = 0
+
+
+@dataclass(slots=True)
+class _Pocket:
+    """The tokens one batch took from one sender's bucket and has not used yet.
+
+    They die with the batch: tokens held over a quiet spell would add to the bucket's
+    burst. A dropped token costs its sender a moment, never a message.
+    """
+
+    needed: int = 0  # the batch's messages for this sender not yet given a token or back
+    tokens: int = 0
+    closed: bool = False  # the bucket could not be reached: nothing more goes
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 @dataclass(slots=True)
@@ -77,22 +68,30 @@ class _Batch(BatchResult):
     unsent: set[int] = field(default_factory=set)
     revoked: set[int] = field(default_factory=set)
     given_back: list[int] = field(default_factory=list)
+    pockets: dict[str, _Pocket] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     # Sending stops past this monotonic time unless a lease renewal pushes it on: a
     # worker cut off from the database must not send what another may take over.
     safe_until: float = 0.0
 
-    def give_back(self, ids: list[int]) -> None:
+    def give_back(self, items: list[Ready]) -> None:
+        """Messages of one sending queue that will not go in this batch (none had a token)."""
+        ids = [r.id for r in items]
         with self.lock:
             self.given_back.extend(ids)
             self.unsent.difference_update(ids)
+        if items:
+            pocket = self.pockets[items[0].channel]
+            with pocket.lock:
+                pocket.needed -= len(items)
 
 
 class DispatchRunner:
     """Claims due messages and sends them; one per worker process.
 
     A batch costs a handful of statements whatever its size: the claim, one prepare
-    transaction, a recording transaction about once a second, and the release of
+    transaction, a take of tokens per sender (more only while a sender's limit holds the
+    batch back), a recording transaction about once a second, and the release of
     anything not sent.
     """
 
@@ -116,8 +115,9 @@ class DispatchRunner:
             )
             for name, lane in lanes.items()
         }
-        self._limits = {
-            name: RateLimiter(lane.rate_per_second, burst=lane.concurrency)
+        # Public like the dispatcher's channels, so a benchmark can run without limits.
+        self.limits: dict[str, Limit] = {
+            name: SharedLimit(dispatcher.engine, lane.sender, lane.rate_per_second)
             for name, lane in lanes.items()
         }
 
@@ -185,6 +185,7 @@ class DispatchRunner:
         queues: dict[tuple[str, int], list[Ready]] = {}
         for ready in batch.ready:
             queues.setdefault((ready.channel, ready.patient_id), []).append(ready)
+            batch.pockets.setdefault(ready.channel, _Pocket()).needed += 1
         return {
             self._pools[channel].submit(self._send_in_order, items, batch)
             for (channel, _patient), items in queues.items()
@@ -242,17 +243,9 @@ class DispatchRunner:
         return time.monotonic() + self.lease.total_seconds() / 2
 
     def _send_in_order(self, items: list[Ready], batch: _Batch) -> None:
-        limiter = self._limits[items[0].channel]
         for position, ready in enumerate(items):
-            rest = [r.id for r in items[position:]]
-            if (
-                self.stopping.is_set()
-                or ready.id in batch.revoked
-                or time.monotonic() > batch.safe_until
-                or not limiter.acquire(self.stopping)
-                # Quiet hours began or it expired while it waited for its turn.
-                or (ready.send_by is not None and self.dispatcher.now() >= ready.send_by)
-            ):
+            rest = items[position:]
+            if not self._acquire(ready, batch):
                 batch.give_back(rest)  # never sent: back to pending, checked again
                 return
             try:
@@ -267,6 +260,45 @@ class DispatchRunner:
             if attempt.error is not None and attempt.error.unreachable:
                 batch.give_back(rest[1:])
                 return
+
+    def _acquire(self, ready: Ready, batch: _Batch) -> bool:
+        """A token for `ready` from the batch's pocket, refilled from its sender's bucket.
+
+        False when it must not go now. The wait for tokens may be long while other
+        workers share the sender, so what may have changed is looked at after each wait.
+        """
+        pocket = batch.pockets[ready.channel]
+        with pocket.lock:
+            while not pocket.closed and self._may_send(ready, batch):
+                if pocket.tokens:
+                    pocket.tokens -= 1
+                    pocket.needed -= 1
+                    return True
+                try:
+                    grant = self.limits[ready.channel].take(pocket.needed)
+                except SQLAlchemyError as exc:
+                    # The limit lives in the database: cut off from it, the batch sends no
+                    # more as this sender, as when its leases cannot be renewed.
+                    log.warning(
+                        "%s: could not take tokens (%s); the rest of the batch goes back",
+                        ready.channel,
+                        type(exc).__name__,
+                    )
+                    pocket.closed = True
+                    break
+                pocket.tokens += grant.tokens
+                if not grant.tokens:
+                    self.stopping.wait(grant.wait)
+        return False
+
+    def _may_send(self, ready: Ready, batch: _Batch) -> bool:
+        return not (
+            self.stopping.is_set()
+            or ready.id in batch.revoked
+            or time.monotonic() > batch.safe_until
+            # Quiet hours began or it expired while it waited for its turn.
+            or (ready.send_by is not None and self.dispatcher.now() >= ready.send_by)
+        )
 
     def stop(self) -> None:
         """Finish messages in flight, give back the rest of the batch."""

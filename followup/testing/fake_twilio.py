@@ -6,7 +6,7 @@
         assert fake.count_by_body() == {envelope.text: 1}
 
 It answers like api.twilio.com (resource JSON, error JSON, paging), can be told to fail,
-be slow or hang, and records what it accepted. Standard library only; runs on 127.0.0.1.
+be slow or hang, and records what it accepted and when (`arrivals`, `most_in_any`). Standard library only; runs on 127.0.0.1.
 For local staging: `python -m followup.testing.fake_twilio --port 8099 AC... token`.
 """
 
@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
+import bisect
 import hmac
 import json
 import logging
@@ -99,6 +100,7 @@ class _Stored:
     resource: dict[str, Any]
     form: dict[str, str]
     sent_at: datetime
+    arrived: float  # time.monotonic() when it was accepted: rates are measured with it
 
 
 class FakeTwilio:
@@ -284,6 +286,16 @@ class FakeTwilio:
         with self._lock:
             return self._outage_requests
 
+    @property
+    def arrivals(self) -> list[float]:
+        """When each accepted message arrived, by `time.monotonic()`, oldest first."""
+        with self._lock:
+            return [stored.arrived for stored in self._stored]
+
+    def most_in_any(self, seconds: float) -> int:
+        """The most messages accepted within any `seconds` (a sliding window): a rate check."""
+        return most_in_window(self.arrivals, seconds)
+
     def count_by_body(self) -> dict[str, int]:
         """How many times each body was accepted: {body: 1, ...} means no duplicates."""
         return dict(Counter(message["body"] for message in self.messages))
@@ -360,7 +372,7 @@ class FakeTwilio:
             fault = self._recipient_faults.get(to)
             if fault is not None:
                 return fault.reply(to=to)
-            stored = _Stored(self._resource(form), dict(form), datetime.now(UTC))
+            stored = _Stored(self._resource(form), dict(form), datetime.now(UTC), time.monotonic())
             self._stored.append(stored)
             self._deliveries[(to, body)] += 1
             tagged = self._tagged_hangs.get(tag or "")
@@ -510,6 +522,15 @@ class _Server(ThreadingHTTPServer):
         """Stay quiet about clients that hung up; report anything else."""
         if not isinstance(sys.exc_info()[1], ConnectionError):
             super().handle_error(request, client_address)
+
+
+def most_in_window(times: list[float], seconds: float) -> int:
+    """The most of `times` within any window [t, t + seconds)."""
+    ordered = sorted(times)
+    return max(
+        (bisect.bisect_left(ordered, start + seconds) - i for i, start in enumerate(ordered)),
+        default=0,
+    )
 
 
 def segments(body: str) -> int:

@@ -13,17 +13,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, Row, text
 
 from followup.db.engine import make_engine
 from followup.planning.planner import AppointmentFacts, PatientFacts, plan_appointment
 from followup.protocol import Protocol, parse_protocol
 from followup.testing.fake_twilio import FakeTwilio
 from followup.testing.postgres import TemporaryPostgres
-from followup.testing.processes import FollowupProcess, clean_environment
+from followup.testing.processes import FollowupProcess, clean_environment, wait_for
 from tests.conftest import ROOT, TEMPLATE, create_database, drop_database
 
 SID = "AC" + "fa017e57" * 4
@@ -128,6 +129,68 @@ def count_by_status(engine: Engine) -> dict[str, int]:
             text("SELECT status, count(*) FROM scheduled_message GROUP BY status")
         ).all()
     return {str(status): int(n) for status, n in rows}
+
+
+def claims_held_by(engine: Engine, worker: FollowupProcess) -> list[Row[Any]]:
+    """The messages a worker holds claimed right now: (id, in_flight)."""
+    with engine.connect() as connection:
+        return list(
+            connection.execute(
+                text(
+                    "SELECT id, in_flight_since IS NOT NULL AS in_flight FROM scheduled_message"
+                    " WHERE status = 'claimed' AND lease_owner LIKE :owner"
+                ),
+                {"owner": f"%:{worker.pid}:%"},
+            )
+        )
+
+
+def count_settled(engine: Engine, sids: list[str], ids: list[int]) -> tuple[int, int]:
+    """Of a killed worker's messages: how many Twilio SIDs it never heard back about are
+    recorded as sent and let go, and how many of the ids it held are sent."""
+    with engine.connect() as connection:
+        settled = connection.execute(
+            text(
+                "SELECT count(*) FROM scheduled_message"
+                " WHERE status = 'sent' AND provider_id = ANY(:sids) AND lease_owner IS NULL"
+            ),
+            {"sids": sids},
+        ).scalar_one()
+        taken_over = connection.execute(
+            text("SELECT count(*) FROM scheduled_message WHERE id = ANY(:ids) AND status = 'sent'"),
+            {"ids": ids},
+        ).scalar_one()
+    return int(settled), int(taken_over)
+
+
+def token_statements(engine: Engine) -> int:
+    """How many times workers took tokens from a sender's bucket: PostgreSQL's own count of
+    rows inserted and updated in `sender_bucket`, read once the workers' connections are
+    gone (a backend reports its counts as it exits)."""
+    engine.dispose()  # this test's own idle connections are not the workers'
+    wait_for(
+        lambda: (
+            not scalar(
+                engine,
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            )
+        ),
+        30,
+        "the workers' connections to close",
+    )
+    return scalar(
+        engine,
+        "SELECT coalesce(sum(n_tup_ins + n_tup_upd), 0) FROM pg_stat_user_tables"
+        " WHERE relname = 'sender_bucket'",
+    )
+
+
+def scalar(engine: Engine, sql: str) -> int:
+    """One number, read in a transaction of its own (PostgreSQL keeps its activity and
+    statistics views still for the length of a transaction)."""
+    with engine.connect() as connection:
+        return int(connection.execute(text(sql)).scalar_one())
 
 
 def count_sent(engine: Engine) -> int:

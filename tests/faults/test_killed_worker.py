@@ -8,13 +8,19 @@ from __future__ import annotations
 import os
 
 import pytest
-from sqlalchemy import text
 
 from followup.core import clock
 from followup.protocol import Protocol
 from followup.testing.fake_twilio import FakeTwilio
 from followup.testing.processes import wait_for
-from tests.faults.conftest import Fleet, count_by_status, expected_deliveries, seed_due_discharges
+from tests.faults.conftest import (
+    Fleet,
+    claims_held_by,
+    count_by_status,
+    count_settled,
+    expected_deliveries,
+    seed_due_discharges,
+)
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
 
@@ -35,14 +41,7 @@ def test_kill_9_mid_batch_each_message_still_goes_exactly_once(
     # threads blocks on one, holding the rest of its batch claimed.
     fake.accept_then_hang(IN_FLIGHT, seconds=600, tag="victim")
     wait_for(lambda: fake.hanging >= IN_FLIGHT, 120, "the victim to be waiting on Twilio")
-    with fleet.engine.connect() as connection:
-        held = connection.execute(
-            text(
-                "SELECT id, in_flight_since IS NOT NULL AS in_flight FROM scheduled_message"
-                " WHERE status = 'claimed' AND lease_owner LIKE :owner"
-            ),
-            {"owner": f"%:{victim.pid}:%"},
-        ).all()
+    held = claims_held_by(fleet.engine, victim)
     victim.kill()
     accepted_unrecorded = fake.hung
     assert len(accepted_unrecorded) == IN_FLIGHT
@@ -60,18 +59,7 @@ def test_kill_9_mid_batch_each_message_still_goes_exactly_once(
     assert count_by_status(fleet.engine) == {"sent": MESSAGES}
     assert fake.deliveries() == expected_deliveries(fleet.engine)  # each exactly once
     assert len(fake.deliveries()) == MESSAGES
-    with fleet.engine.connect() as connection:
-        settled = connection.execute(
-            text(
-                "SELECT count(*) FROM scheduled_message"
-                " WHERE status = 'sent' AND provider_id = ANY(:sids) AND lease_owner IS NULL"
-            ),
-            {"sids": accepted_unrecorded},
-        ).scalar_one()
-        taken_over = connection.execute(
-            text("SELECT count(*) FROM scheduled_message WHERE id = ANY(:ids) AND status = 'sent'"),
-            {"ids": [row.id for row in held]},
-        ).scalar_one()
+    settled, taken_over = count_settled(fleet.engine, accepted_unrecorded, [row.id for row in held])
     # What Twilio took from the dead worker is recorded under Twilio's own SID: found by the
     # lookup after the lease, not sent again.
     assert settled == IN_FLIGHT

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 from sqlmodel import Session, col, select
 
 from followup.calendar.importing import ImportWindow, import_files
@@ -151,7 +152,7 @@ class World:
         )
 
     def runner(self, dispatcher: Dispatcher | None = None) -> DispatchRunner:
-        lanes = {"sms": Lane(2, 100.0), "email": Lane(2, 100.0)}
+        lanes = {"sms": Lane(2, 100.0, "test:sms"), "email": Lane(2, 100.0, "test:email")}
         return DispatchRunner(dispatcher or self.dispatcher(), lanes, LEASE, batch_size=10)
 
     def claim(self, owner: str = "worker-1") -> list[int]:
@@ -217,7 +218,7 @@ def one_at_a_time(
     flush_seconds: float = 1.0,
 ) -> DispatchRunner:
     """A runner with one sending thread per channel, so what goes when is predictable."""
-    lanes = {"sms": Lane(1, rate), "email": Lane(1, rate)}
+    lanes = {"sms": Lane(1, rate, "test:sms"), "email": Lane(1, rate, "test:email")}
     return DispatchRunner(dispatcher, lanes, lease, batch_size, flush_seconds=flush_seconds)
 
 
@@ -799,7 +800,10 @@ def test_a_batch_takes_a_few_transactions_not_one_per_message(world: World) -> N
     commits: list[int] = []
     event.listen(world.engine, "commit", lambda _conn: commits.append(1))
     runner = DispatchRunner(
-        world.dispatcher(), {"sms": Lane(4, 1000.0), "email": Lane(2, 1000.0)}, LEASE, 100
+        world.dispatcher(),
+        {"sms": Lane(4, 1000.0, "test:sms"), "email": Lane(2, 1000.0, "test:email")},
+        LEASE,
+        100,
     )
     try:
         result = runner.run_once()
@@ -1060,3 +1064,62 @@ def test_a_runner_that_cannot_renew_its_lease_stops_sending_and_gives_the_rest_b
     assert 1 <= result.outcomes["sent"] < len(due)
     assert result.released == len(due) - result.outcomes["sent"]
     assert len(world.fake.messages) == result.outcomes["sent"]
+
+
+def test_two_workers_sending_as_one_number_keep_to_its_rate_between_them(
+    world: World,
+) -> None:
+    """Each runner alone would send as fast as Twilio answers; the sender's bucket is shared."""
+    world.plan(INFUSION, *DAILY)
+    world.clock.at = PLANNED_AT
+    due = _all_sms_due_now(world)
+    rate = 10.0
+    runners = [
+        one_at_a_time(world.dispatcher(owner), 5, rate=rate) for owner in ("worker-1", "worker-2")
+    ]
+
+    def drain(runner: DispatchRunner) -> None:
+        while runner.run_until_idle().claimed:
+            pass
+
+    threads = [threading.Thread(target=drain, args=(runner,)) for runner in runners]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    finally:
+        for runner in runners:
+            runner.close()
+
+    sent = [r for r in world.rows() if r.status == MessageStatus.SENT and r.channel == "sms"]
+    assert len(sent) == len(due) == len(world.fake.messages)  # each exactly once
+    assert {m["sid"] for m in world.fake.messages} == {r.provider_id for r in sent}
+    assert world.fake.most_in_any(1.0) <= rate + rate  # the rate, and one second's burst
+
+
+def test_a_runner_that_cannot_reach_its_senders_bucket_gives_the_rest_of_the_batch_back(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The limit lives in the database: without it nothing more goes, as without leases."""
+    world.plan(INFUSION, *DAILY)
+    world.clock.at = PLANNED_AT
+    due = _all_sms_due_now(world)
+
+    def lose_the_bucket() -> None:
+        with world.engine.begin() as connection:
+            connection.execute(text("DROP TABLE sender_bucket"))
+
+    # One a second: the first message has the full bucket's one token, the next must ask.
+    runner = one_at_a_time(world.dispatcher(sms=Hook(world.sms, lose_the_bucket)), 100, rate=1.0)
+    try:
+        with caplog.at_level(logging.WARNING, logger="followup.dispatch.runner"):
+            result = runner.run_once()
+    finally:
+        runner.close()
+
+    assert result.outcomes["sent"] == 1
+    assert result.released == result.claimed - 1  # released at once: the rest is reachable
+    assert "sms: could not take tokens" in caplog.text
+    unsent = [r for r in world.rows() if r.id in due and r.status != MessageStatus.SENT]
+    assert all(r.status == MessageStatus.PENDING and r.in_flight_since is None for r in unsent)

@@ -1,14 +1,12 @@
 from __future__ import annotations
 
 import random
-import threading
 from datetime import timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from followup.dispatch.retry import RetryPolicy
-from followup.dispatch.runner import RateLimiter
 
 POLICY = RetryPolicy(max_attempts=8, base=timedelta(seconds=30), cap=timedelta(hours=1))
 
@@ -33,30 +31,3 @@ def test_retry_after_from_the_provider_is_respected() -> None:
 def test_delay_never_exceeds_the_cap(attempts: int, seed: int) -> None:
     delay = POLICY.next_delay(attempts, rng=random.Random(seed))
     assert delay is not None and timedelta(0) < delay <= POLICY.cap
-
-
-def test_rate_limiter_spaces_acquisitions() -> None:
-    clock = [0.0]
-    limiter = RateLimiter(rate=2, burst=1, monotonic=lambda: clock[0])
-    stop = threading.Event()
-    waits: list[float] = []
-    original_wait = stop.wait
-
-    def fake_wait(seconds: float | None = None) -> bool:
-        waits.append(seconds or 0)
-        clock[0] += seconds or 0
-        return original_wait(0)
-
-    stop.wait = fake_wait  # type: ignore[method-assign]
-    for _ in range(5):
-        assert limiter.acquire(stop)
-    # Five tokens at two a second, the first free: two seconds of waiting in all.
-    assert abs(sum(waits) - 2.0) < 1e-9
-
-
-def test_rate_limiter_gives_up_when_stopping() -> None:
-    limiter = RateLimiter(rate=0.001, burst=1)
-    stop = threading.Event()
-    assert limiter.acquire(stop)
-    stop.set()
-    assert not limiter.acquire(stop)
