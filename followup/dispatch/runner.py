@@ -14,9 +14,10 @@ from datetime import timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from followup.dispatch.batch import Attempt, Ready
 from followup.dispatch.claim import claim_due, release
 from followup.dispatch.rate import Limit, SharedLimit
-from followup.dispatch.send import Attempt, Dispatcher, Ready
+from followup.dispatch.send import Dispatcher
 
 log = logging.getLogger(__name__)
 

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
 
-from sqlalchemy import Connection, Engine, Row, Table, and_, bindparam, or_, select, update
+from sqlalchemy import Connection, Engine, and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from followup.channels.base import (
@@ -30,7 +29,23 @@ from followup.channels.base import (
 from followup.core import clock
 from followup.core.errors import RenderError
 from followup.core.phones import mask
-from followup.db.models import Appointment, MessageStatus, Patient, ScheduledMessage
+from followup.db.models import MessageStatus
+from followup.dispatch.batch import (
+    A,
+    Attempt,
+    Changes,
+    DbRow,
+    Outcome,
+    P,
+    Prepared,
+    Ready,
+    T,
+    Writes,
+    finish,
+    next_starts,
+    survey_start,
+    unreachable,
+)
 from followup.dispatch.policy import decide
 from followup.dispatch.retry import RetryPolicy
 from followup.messages.context import message_context
@@ -43,19 +58,10 @@ from followup.replies.conversations import SurveyStart, start_conversations
 
 log = logging.getLogger(__name__)
 
-Outcome = Literal[
-    "sent", "deferred", "skipped", "expired", "cancelled", "failed", "retry", "dead", "lost"
-]
-# Twilio's code for a recipient who replied STOP to the sender: they opted out.
-UNSUBSCRIBED = "21610"
 # How far before the recorded attempt to look for a message the provider may have taken.
 LOOKUP_MARGIN = timedelta(minutes=2)
 # What a status callback may have set before the send itself was recorded.
 REPORTED = frozenset({MessageStatus.DELIVERED, MessageStatus.UNDELIVERED, MessageStatus.FAILED})
-
-T: Table = ScheduledMessage.__table__  # type: ignore[attr-defined]
-A: Table = Appointment.__table__  # type: ignore[attr-defined]
-P: Table = Patient.__table__  # type: ignore[attr-defined]
 
 # Rows are read and written with Core, not as ORM objects: in a worker whose sending
 # threads hold the GIL most of the time, the ORM's per-object work was most of a batch.
@@ -96,63 +102,6 @@ _RECORD = (
     P.c.phone,
     P.c.opted_out_at,
 )
-# Column values to write back, per row id.
-Changes = dict[str, Any]
-DbRow = Row[*tuple[Any, ...]]
-
-
-@dataclass(frozen=True, slots=True)
-class Ready:
-    """A claimed message, checked, rendered and marked in flight: the provider is next."""
-
-    id: int
-    patient_id: int
-    appointment_id: int
-    envelope: Envelope
-    in_flight_since: datetime
-    due: datetime  # when it was meant to go: the plan's time, or later after a deferral
-    survey: str | None  # the survey its text starts asking, if any
-    # Quiet hours begin or it expires then: not handed to the provider by this moment, it
-    # is given back and looked at again.
-    send_by: datetime | None = None
-
-    @property
-    def channel(self) -> str:
-        return self.envelope.channel
-
-
-@dataclass(frozen=True, slots=True)
-class Attempt:
-    """What the provider said about one Ready message."""
-
-    ready: Ready
-    receipt: Receipt | None
-    error: ChannelError | None = None
-    found: bool = False  # the receipt came from a lookup after an unanswered request
-    seconds: float = 0.0
-
-
-@dataclass(slots=True)
-class Prepared:
-    """A prepared batch: what goes to the provider, and what was settled without it."""
-
-    ready: list[Ready] = field(default_factory=list)
-    outcomes: Counter[Outcome] = field(default_factory=Counter)
-
-
-@dataclass(slots=True)
-class _Writes:
-    """What a batch's transaction writes back: changed columns per message and patient."""
-
-    messages: dict[int, Changes] = field(default_factory=dict)
-    patients: dict[int, Changes] = field(default_factory=dict)
-
-    def message(self, message_id: int) -> Changes:
-        return self.messages.setdefault(message_id, {})
-
-    def write(self, connection: Connection) -> None:
-        _update_rows(connection, T, self.messages)
-        _update_rows(connection, P, self.patients)
 
 
 @dataclass(slots=True)
@@ -186,7 +135,7 @@ class Dispatcher:
         if not ids:
             return prepared
         now = self.now()
-        writes = _Writes()
+        writes = Writes()
         with self.engine.begin() as connection:
             rows = connection.execute(
                 select(*_PREPARE)
@@ -203,7 +152,7 @@ class Dispatcher:
             # Someone else's now: another worker took it over after our lease ran out.
             if lost := len(set(ids)) - len(rows):
                 prepared.outcomes["lost"] += lost
-            following = _next_starts(connection, rows)
+            following = next_starts(connection, rows)
             for row in rows:
                 result = self._prepare_one(row, writes, following.get(row.id), now)
                 if isinstance(result, Ready):
@@ -214,7 +163,7 @@ class Dispatcher:
         return prepared
 
     def _prepare_one(
-        self, row: DbRow, writes: _Writes, next_start: datetime | None, now: datetime
+        self, row: DbRow, writes: Writes, next_start: datetime | None, now: datetime
     ) -> Ready | Outcome:
         changes = writes.message(row.id)
         if row.in_flight_since is not None:
@@ -236,7 +185,7 @@ class Dispatcher:
             log.warning(
                 "message %d (%s %s): template failed: %s", row.id, row.step, row.channel, exc
             )
-            return _finish(
+            return finish(
                 changes, MessageStatus.FAILED, "failed", now, code="render", text=str(exc)
             )
         # Recorded before the provider hears of it; renewing the lease keeps the batch ours.
@@ -288,7 +237,7 @@ class Dispatcher:
         if not attempts:
             return outcomes
         now = self.now()
-        writes = _Writes()
+        writes = Writes()
         surveys: list[SurveyStart] = []
         with self.engine.begin() as connection:
             rows = {
@@ -313,7 +262,7 @@ class Dispatcher:
                     receipt = attempt.receipt or Receipt(row.provider_id or "")
                     outcome = self._sent(row, writes, receipt, now, found=attempt.found)
                     if attempt.ready.survey:
-                        surveys.append(_survey_start(attempt.ready))
+                        surveys.append(survey_start(attempt.ready))
                 else:
                     assert attempt.error is not None
                     outcome = self._failed(row, writes, attempt.error, now)
@@ -359,7 +308,7 @@ class Dispatcher:
                 ).scalars()
             )
 
-    def _settle_unanswered(self, row: DbRow, writes: _Writes, now: datetime) -> Outcome | None:
+    def _settle_unanswered(self, row: DbRow, writes: Writes, now: datetime) -> Outcome | None:
         """Record an earlier attempt the provider took; None when it did not (or cannot tell)."""
         channel = self.channels[row.channel]
         to = row.phone if row.channel == "sms" else row.email
@@ -391,7 +340,7 @@ class Dispatcher:
         """
         if row.appointment_status not in ACTIVE:
             # Cancelled while this message was claimed: re-planning leaves claimed rows alone.
-            return _finish(
+            return finish(
                 changes,
                 MessageStatus.CANCELLED,
                 "cancelled",
@@ -410,10 +359,10 @@ class Dispatcher:
             return decision.until
         if decision.action == "defer":
             changes["not_before"] = decision.at
-            return _finish(changes, MessageStatus.PENDING, "deferred", now)
+            return finish(changes, MessageStatus.PENDING, "deferred", now)
         if decision.action == "skip":
-            return _finish(changes, MessageStatus.SKIPPED, "skipped", now, reason=decision.reason)
-        return _finish(changes, MessageStatus.EXPIRED, "expired", now, reason=decision.reason)
+            return finish(changes, MessageStatus.SKIPPED, "skipped", now, reason=decision.reason)
+        return finish(changes, MessageStatus.EXPIRED, "expired", now, reason=decision.reason)
 
     def _envelope(
         self,
@@ -461,7 +410,7 @@ class Dispatcher:
             raise
 
     def _sent(
-        self, row: DbRow, writes: _Writes, receipt: Receipt, now: datetime, found: bool = False
+        self, row: DbRow, writes: Writes, receipt: Receipt, now: datetime, found: bool = False
     ) -> Outcome:
         changes = writes.message(row.id)
         changes.update(
@@ -483,7 +432,7 @@ class Dispatcher:
         )
         # A delivery report that overtook us already says more than "sent".
         status = MessageStatus(row.status) if row.status in REPORTED else MessageStatus.SENT
-        return _finish(changes, status, "sent", now)
+        return finish(changes, status, "sent", now)
 
     def _begin_surveys(
         self, connection: Connection, starts: list[SurveyStart], now: datetime
@@ -507,7 +456,7 @@ class Dispatcher:
                 continue
         log.warning("%d survey conversation(s) could not be opened", len(starts))
 
-    def _failed(self, row: DbRow, writes: _Writes, exc: ChannelError, now: datetime) -> Outcome:
+    def _failed(self, row: DbRow, writes: Writes, exc: ChannelError, now: datetime) -> Outcome:
         changes = writes.message(row.id)
         if not exc.maybe_sent:
             changes["in_flight_since"] = None  # the provider answered: nothing went out
@@ -523,80 +472,11 @@ class Dispatcher:
             exc,
         )
         if exc.unreachable and row.channel == "sms":
-            writes.patients.setdefault(row.patient_id, {}).update(_unreachable(row, exc, now))
+            writes.patients.setdefault(row.patient_id, {}).update(unreachable(row, exc, now))
         if exc.permanent:
-            return _finish(changes, MessageStatus.FAILED, "failed", now)
+            return finish(changes, MessageStatus.FAILED, "failed", now)
         delay = self.retry.next_delay(row.attempts, exc.retry_after)
         if delay is None:
-            return _finish(changes, MessageStatus.DEAD, "dead", now, reason="retries used up")
+            return finish(changes, MessageStatus.DEAD, "dead", now, reason="retries used up")
         changes["not_before"] = now + delay
-        return _finish(changes, MessageStatus.PENDING, "retry", now)
-
-
-def _finish(
-    changes: Changes,
-    status: MessageStatus,
-    outcome: Outcome,
-    now: datetime,
-    *,
-    reason: str | None = None,
-    code: str | None = None,
-    text: str | None = None,
-) -> Outcome:
-    """Give a message its next state and let go of its claim."""
-    changes["status"] = status
-    if reason is not None:
-        changes["status_reason"] = reason
-    if code is not None:
-        changes.update(error_code=code, error_text=text)
-    changes.update(lease_owner=None, lease_expires_at=None, updated_at=now)
-    return outcome
-
-
-def _update_rows(connection: Connection, table: Table, changes: Mapping[int, Changes]) -> None:
-    """Write each row's changed columns, one executemany per set of columns."""
-    groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
-    for row_id, values in changes.items():
-        if values:
-            named = {f"v_{name}": value for name, value in values.items()}
-            groups[tuple(sorted(values))].append({"row_id": row_id, **named})
-    for columns, rows in groups.items():
-        connection.execute(
-            update(table)
-            .where(table.c.id == bindparam("row_id"))
-            .values({name: bindparam(f"v_{name}") for name in columns}),
-            rows,
-        )
-
-
-def _next_starts(connection: Connection, rows: Sequence[DbRow]) -> dict[int, datetime | None]:
-    """Each message's next active infusion of the same patient, in one query."""
-    patients = {row.patient_id for row in rows}
-    if not patients:
-        return {}
-    starts: dict[int, list[datetime]] = defaultdict(list)
-    for patient_id, start in connection.execute(
-        select(A.c.patient_id, A.c.start_at)
-        .where(A.c.patient_id.in_(list(patients)), A.c.status.in_(list(ACTIVE)))
-        .order_by(A.c.start_at)
-    ).all():
-        starts[patient_id].append(start)
-    return {
-        row.id: next((s for s in starts[row.patient_id] if s > row.start_at), None) for row in rows
-    }
-
-
-def _survey_start(ready: Ready) -> SurveyStart:
-    assert ready.survey is not None
-    return SurveyStart(ready.patient_id, ready.appointment_id, ready.id, ready.survey)
-
-
-def _unreachable(row: DbRow, exc: ChannelError, now: datetime) -> Changes:
-    """Stop texting a number the provider refuses; 21610 means the patient opted out."""
-    if exc.code == UNSUBSCRIBED:
-        return {"opted_out_at": row.opted_out_at or now, "updated_at": now}
-    return {
-        "sms_unreachable_at": now,
-        "sms_unreachable_reason": f"{exc.code}: {exc}"[:200],
-        "updated_at": now,
-    }
+        return finish(changes, MessageStatus.PENDING, "retry", now)

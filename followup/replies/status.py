@@ -16,7 +16,7 @@ from followup.db.models import (
     ReplyMessage,
     ScheduledMessage,
 )
-from followup.dispatch.send import UNSUBSCRIBED
+from followup.dispatch.batch import UNSUBSCRIBED
 from followup.messages.check import ALARM_REPLIES
 
 log = logging.getLogger(__name__)

@@ -15,18 +15,14 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
-import bisect
 import hmac
 import json
 import logging
-import math
-import re
 import sys
 import threading
 import time
 from collections import Counter, deque
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -35,72 +31,24 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from uuid import uuid4
 
 from followup.core.phones import mask
+from followup.testing.twilio_shapes import (
+    ACCOUNT_PATH,
+    API_VERSION,
+    DATE_FILTERS,
+    DEFAULT_CODES,
+    LIST_FILTERS,
+    PATH,
+    Fault,
+    Reply,
+    Stored,
+    error_reply,
+    matches,
+    most_in_window,
+    parse_date,
+    segments,
+)
 
 logger = logging.getLogger(__name__)
-
-API_VERSION = "2010-04-01"
-# An optional first segment is a client tag (base URL http://host:port/<tag>): several
-# worker processes share one fake, and a test can aim a fault at one of them.
-_PATH = re.compile(
-    rf"^(?:/(?P<tag>[\w-]+))?/{API_VERSION}/Accounts/(?P<account>[^/]+)/Messages(?:/(?P<sid>[^/]+))?\.json$"
-)
-_ACCOUNT_PATH = re.compile(rf"^(?:/[\w-]+)?/{API_VERSION}/Accounts/(?P<account>[^/]+)\.json$")
-_DATE_FILTERS = {"DateSent": "=", "DateSent<": "<", "DateSent>": ">"}
-_LIST_FILTERS = ("To", "From", *_DATE_FILTERS)
-
-ERROR_MESSAGES = {
-    20001: "Invalid parameter",
-    20003: "Authenticate",
-    20004: "Method not allowed",
-    20404: "The requested resource was not found",
-    20429: "Too Many Requests",
-    20500: "Internal Server Error",
-    20503: "Service Unavailable",
-    21211: "The 'To' number {to} is not a valid phone number.",
-    21602: "Message body is required.",
-    21603: "A 'From' or 'MessagingServiceSid' parameter is required to send a message",
-    21604: "A 'To' phone number is required.",
-    21610: "Attempt to send to unsubscribed recipient",
-    21612: "The 'To' phone number: {to}, is not currently reachable using the 'From' phone number",
-    21614: "'To' number {to} is not a valid mobile number",
-}
-_DEFAULT_CODES = {401: 20003, 404: 20404, 405: 20004, 429: 20429, 500: 20500, 503: 20503}
-
-# GSM 03.38: an SMS of these characters is 7-bit (160 per part); anything else is UCS-2 (70).
-_GSM_BASIC = frozenset(
-    "@\u00a3$\u00a5\u00e8\u00e9\u00f9\u00ec\u00f2\u00c7\n\u00d8\u00f8\r\u00c5\u00e5"
-    "\u0394_\u03a6\u0393\u039b\u03a9\u03a0\u03a8\u03a3\u0398\u039e\u00c6\u00e6\u00df\u00c9"
-    " !\"#\u00a4%&'()*+,-./0123456789:;<=>?\u00a1ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-    "\u00c4\u00d6\u00d1\u00dc\u00a7\u00bfabcdefghijklmnopqrstuvwxyz\u00e4\u00f6\u00f1\u00fc\u00e0"
-)
-_GSM_EXTENDED = frozenset("^{}\\[~]|\u20ac\f")
-
-
-@dataclass(frozen=True, slots=True)
-class _Reply:
-    status: int
-    body: dict[str, Any]
-    headers: dict[str, str] = field(default_factory=dict)
-    hang: float = 0.0  # seconds to wait, after the work is done, before answering
-
-
-@dataclass(frozen=True, slots=True)
-class _Fault:
-    status: int
-    code: int | None
-    retry_after: float | None = None
-
-    def reply(self, to: str | None = None) -> _Reply:
-        headers = {"Retry-After": _seconds(self.retry_after)} if self.retry_after else {}
-        return _error(self.status, self.code, to=to, headers=headers)
-
-
-@dataclass(slots=True)
-class _Stored:
-    resource: dict[str, Any]
-    form: dict[str, str]
-    sent_at: datetime
-    arrived: float  # time.monotonic() when it was accepted: rates are measured with it
 
 
 class FakeTwilio:
@@ -115,9 +63,9 @@ class FakeTwilio:
         self._address = (host, port)
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._stored: list[_Stored] = []
-        self._faults: deque[_Fault] = deque()
-        self._recipient_faults: dict[str, _Fault] = {}
+        self._stored: list[Stored] = []
+        self._faults: deque[Fault] = deque()
+        self._recipient_faults: dict[str, Fault] = {}
         self._hangs: deque[float] = deque()
         self._tagged_hangs: dict[str, deque[float]] = {}
         self._hung: list[str] = []
@@ -185,16 +133,14 @@ class FakeTwilio:
         retry_after: float | None = None,
     ) -> None:
         """Answer the next `count` authenticated API requests with this error."""
-        fault = _Fault(
-            status, code if code is not None else _DEFAULT_CODES.get(status), retry_after
-        )
+        fault = Fault(status, code if code is not None else DEFAULT_CODES.get(status), retry_after)
         with self._lock:
             self._faults.extend([fault] * count)
 
     def fail_for(self, to: str, status: int = 400, code: int = 21211) -> None:
         """Refuse every message to `to` with this error, until clear_faults()."""
         with self._lock:
-            self._recipient_faults[to] = _Fault(status, code)
+            self._recipient_faults[to] = Fault(status, code)
 
     def accept_then_hang(
         self, count: int = 1, seconds: float = 1.0, tag: str | None = None
@@ -304,21 +250,21 @@ class FakeTwilio:
 
     def _respond(
         self, method: str, path: str, query: dict[str, str], form: dict[str, str], auth: str | None
-    ) -> _Reply:
+    ) -> Reply:
         with self._lock:
             self._requests += 1
             delay = self.delay
         if delay > 0:
             self._stopping.wait(delay)
         if not self._authorized(auth):
-            return _error(401, 20003, headers={"WWW-Authenticate": 'Basic realm="Twilio API"'})
-        account = _ACCOUNT_PATH.match(path)
+            return error_reply(401, 20003, headers={"WWW-Authenticate": 'Basic realm="Twilio API"'})
+        account = ACCOUNT_PATH.match(path)
         if account is not None and method == "GET":
             # Readiness probes fetch the account; programmed faults are for the Messages API.
             return self._account(account["account"])
-        route = _PATH.match(path)
+        route = PATH.match(path)
         if route is None or route["account"] != self.account_sid:
-            return _error(404, 20404)
+            return error_reply(404, 20404)
         fault = self._next_fault() or self._outage_fault()
         if fault is not None:
             return fault.reply()
@@ -328,14 +274,14 @@ class FakeTwilio:
             return self._list(path, query)
         if method == "GET":
             return self._fetch(route["sid"])
-        return _error(405, 20004)
+        return error_reply(405, 20004)
 
-    def _account(self, sid: str) -> _Reply:
+    def _account(self, sid: str) -> Reply:
         if sid != self.account_sid:
-            return _error(404, 20404)
+            return error_reply(404, 20404)
         uri = f"/{API_VERSION}/Accounts/{sid}.json"
         resource = {"sid": sid, "friendly_name": "FakeTwilio", "status": "active", "type": "Full"}
-        return _Reply(200, {**resource, "uri": uri, "owner_account_sid": sid})
+        return Reply(200, {**resource, "uri": uri, "owner_account_sid": sid})
 
     def _authorized(self, header: str | None) -> bool:
         if not header or not header.startswith("Basic "):
@@ -347,32 +293,32 @@ class FakeTwilio:
         expected = f"{self.account_sid}:{self.auth_token}".encode()
         return hmac.compare_digest(given, expected)
 
-    def _next_fault(self) -> _Fault | None:
+    def _next_fault(self) -> Fault | None:
         with self._lock:
             return self._faults.popleft() if self._faults else None
 
-    def _outage_fault(self) -> _Fault | None:
+    def _outage_fault(self) -> Fault | None:
         with self._lock:
             if time.monotonic() >= self._outage_until:
                 return None
             status = self._outage_statuses[self._outage_requests % len(self._outage_statuses)]
             self._outage_requests += 1
         retry_after = self._outage_retry_after if status == 429 else None
-        return _Fault(status, _DEFAULT_CODES.get(status), retry_after)
+        return Fault(status, DEFAULT_CODES.get(status), retry_after)
 
-    def _create(self, form: dict[str, str], tag: str | None = None) -> _Reply:
+    def _create(self, form: dict[str, str], tag: str | None = None) -> Reply:
         to, body = form.get("To"), form.get("Body")
         if not to:
-            return _error(400, 21604)
+            return error_reply(400, 21604)
         if not (form.get("From") or form.get("MessagingServiceSid")):
-            return _error(400, 21603)
+            return error_reply(400, 21603)
         if not body:
-            return _error(400, 21602)
+            return error_reply(400, 21602)
         with self._lock:
             fault = self._recipient_faults.get(to)
             if fault is not None:
                 return fault.reply(to=to)
-            stored = _Stored(self._resource(form), dict(form), datetime.now(UTC), time.monotonic())
+            stored = Stored(self._resource(form), dict(form), datetime.now(UTC), time.monotonic())
             self._stored.append(stored)
             self._deliveries[(to, body)] += 1
             tagged = self._tagged_hangs.get(tag or "")
@@ -381,7 +327,7 @@ class FakeTwilio:
             if hang > 0:
                 self._hung.append(stored.resource["sid"])
         logger.debug("fake twilio accepted %s to %s", stored.resource["sid"], mask(to))
-        return _Reply(201, stored.resource, hang=hang)
+        return Reply(201, stored.resource, hang=hang)
 
     def _resource(self, form: dict[str, str]) -> dict[str, Any]:
         sid = f"SM{uuid4().hex}"
@@ -411,30 +357,30 @@ class FakeTwilio:
             "uri": uri,
         }
 
-    def _list(self, path: str, query: dict[str, str]) -> _Reply:
+    def _list(self, path: str, query: dict[str, str]) -> Reply:
         try:
             bounds = {
-                op: _parse_date(query[key]) for key, op in _DATE_FILTERS.items() if key in query
+                op: parse_date(query[key]) for key, op in DATE_FILTERS.items() if key in query
             }
             page = max(int(query.get("Page", "0")), 0)
             size = min(max(int(query.get("PageSize", "50")), 1), 1000)
         except ValueError:
-            return _error(400, 20001)
+            return error_reply(400, 20001)
         with self._lock:
             newest_first = list(reversed(self._stored))
         found = [
             stored.resource
             for stored in newest_first
-            if _matches(stored, query.get("To"), query.get("From"), bounds)
+            if matches(stored, query.get("To"), query.get("From"), bounds)
         ]
         start = page * size
         chunk = found[start : start + size]
-        filters = {key: query[key] for key in _LIST_FILTERS if key in query}
+        filters = {key: query[key] for key in LIST_FILTERS if key in query}
 
         def page_uri(number: int) -> str:
             return f"{path}?{urlencode({**filters, 'PageSize': size, 'Page': number})}"
 
-        return _Reply(
+        return Reply(
             200,
             {
                 "messages": chunk,
@@ -449,12 +395,12 @@ class FakeTwilio:
             },
         )
 
-    def _fetch(self, sid: str) -> _Reply:
+    def _fetch(self, sid: str) -> Reply:
         with self._lock:
             for stored in self._stored:
                 if stored.resource["sid"] == sid:
-                    return _Reply(200, stored.resource)
-        return _error(404, 20404)
+                    return Reply(200, stored.resource)
+        return error_reply(404, 20404)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -493,7 +439,7 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length).decode() if length else ""
         return {key: values[0] for key, values in parse_qs(raw, keep_blank_values=True).items()}
 
-    def _answer(self, reply: _Reply) -> None:
+    def _answer(self, reply: Reply) -> None:
         payload = json.dumps(reply.body).encode()
         try:
             self.send_response(reply.status)
@@ -522,73 +468,6 @@ class _Server(ThreadingHTTPServer):
         """Stay quiet about clients that hung up; report anything else."""
         if not isinstance(sys.exc_info()[1], ConnectionError):
             super().handle_error(request, client_address)
-
-
-def most_in_window(times: list[float], seconds: float) -> int:
-    """The most of `times` within any window [t, t + seconds)."""
-    ordered = sorted(times)
-    return max(
-        (bisect.bisect_left(ordered, start + seconds) - i for i, start in enumerate(ordered)),
-        default=0,
-    )
-
-
-def segments(body: str) -> int:
-    """How many SMS parts Twilio bills for `body` (GSM-7 or UCS-2)."""
-    if all(char in _GSM_BASIC or char in _GSM_EXTENDED for char in body):
-        units = sum(2 if char in _GSM_EXTENDED else 1 for char in body)
-        single, part = 160, 153
-    else:
-        units = len(body.encode("utf-16-le")) // 2
-        single, part = 70, 67
-    return 1 if units <= single else math.ceil(units / part)
-
-
-def _error(
-    status: int, code: int | None, *, to: str | None = None, headers: dict[str, str] | None = None
-) -> _Reply:
-    template = ERROR_MESSAGES.get(code or 0, "Error")
-    body = {
-        "code": code,
-        "message": template.format(to=to or ""),
-        "more_info": f"https://www.twilio.com/docs/errors/{code}" if code else None,
-        "status": status,
-    }
-    return _Reply(status, body, headers=headers or {})
-
-
-def _seconds(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
-
-
-def _parse_date(value: str) -> date | datetime:
-    """A DateSent filter: YYYY-MM-DD, or the SDK's YYYY-MM-DDTHH:MM:SSZ."""
-    if len(value) == 10:
-        return date.fromisoformat(value)
-    moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _matches(
-    stored: _Stored, to: str | None, sender: str | None, bounds: dict[str, date | datetime]
-) -> bool:
-    resource = stored.resource
-    if (to and resource["to"] != to) or (sender and resource["from"] != sender):
-        return False
-    return all(_date_matches(stored.sent_at, op, bound) for op, bound in bounds.items())
-
-
-def _date_matches(sent: datetime, op: str, bound: date | datetime) -> bool:
-    # Twilio documents DateSent< and DateSent> as inclusive: "on and before", "on and after".
-    if isinstance(bound, datetime):
-        left: date = sent.replace(microsecond=0)
-    else:
-        left = sent.date()
-    if op == "<":
-        return left <= bound
-    if op == ">":
-        return left >= bound
-    return left == bound
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -36,10 +36,11 @@ from followup.db.models import (
     Patient,
     ScheduledMessage,
 )
+from followup.dispatch.batch import Outcome
 from followup.dispatch.claim import claim_due
 from followup.dispatch.retry import RetryPolicy
 from followup.dispatch.runner import DispatchRunner, Lane
-from followup.dispatch.send import Dispatcher, Outcome
+from followup.dispatch.send import Dispatcher
 from followup.messages.render import Renderer
 from followup.protocol import Protocol, reveals_treatment
 from followup.replies.status import record_status
