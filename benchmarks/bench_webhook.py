@@ -100,7 +100,8 @@ def serve(command: list[str], env: dict[str, str], port: int) -> subprocess.Pope
     while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/twilio/sms", timeout=1)
-        except urllib.error.HTTPError:
+        except urllib.error.HTTPError as exc:
+            exc.close()
             return process  # 405 for GET: it is listening
         except OSError:
             time.sleep(0.2)

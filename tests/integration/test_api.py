@@ -268,7 +268,8 @@ class Api:
             with opener.open(request, timeout=15) as response:
                 return response.status, json.loads(response.read() or b"null")
         except urllib.error.HTTPError as exc:
-            return exc.code, json.loads(exc.read() or b"null")
+            with exc:
+                return exc.code, json.loads(exc.read() or b"null")
 
     def get(self, path: str) -> Any:
         status, payload = self.call("GET", path)

@@ -681,8 +681,9 @@ def test_readyz_answers_503_when_the_schema_is_behind_the_code(
         engine.dispose()
         with pytest.raises(urllib.error.HTTPError) as caught:
             urllib.request.urlopen(url, timeout=5)
-        assert caught.value.code == 503
-        assert "run `followup db upgrade`" in json.loads(caught.value.read())["reason"]
+        with caught.value as refused:
+            assert refused.code == 503
+            assert "run `followup db upgrade`" in json.loads(refused.read())["reason"]
     finally:
         web.send_signal(signal.SIGTERM)
         web.communicate(timeout=30)

@@ -149,6 +149,7 @@ def token_works(site: Site, token: str) -> bool:
         with urllib.request.urlopen(request, timeout=15) as response:
             return bool(response.status == 200)
     except urllib.error.HTTPError as exc:
+        exc.close()
         assert exc.code == 401
         return False
 

@@ -143,9 +143,8 @@ def seed(engine: Engine, protocol: Protocol, now: datetime) -> dict[str, int]:
         session.add_all([ana, omar, grace, bea])
         session.flush()
         # In the chair now: started within today (clinic time), ends in half an hour.
-        chair = _appointment(
-            ana, "chair", max(now - timedelta(hours=1), day_start), now + timedelta(minutes=30)
-        )
+        chair_start = max(now - timedelta(hours=1), day_start)
+        chair = _appointment(ana, "chair", chair_start, now + timedelta(minutes=30))
         tomorrow = _appointment(
             grace, "tomorrow", now + timedelta(hours=20), now + timedelta(hours=21, minutes=30)
         )
@@ -195,6 +194,10 @@ def seed(engine: Engine, protocol: Protocol, now: datetime) -> dict[str, int]:
         engine, ids["done"], "doctor@example.org", "called, safe", now - timedelta(hours=20)
     )
     renderer = Renderer(ROOT / "templates")
+    # The replies come within the hour before `now`, all after the infusion in the chair
+    # began (it starts no earlier than midnight): Ana's CALL is about her next infusion,
+    # not this one, whatever the hour the suite runs.
+    span = min(timedelta(hours=1), now - chair_start) / 60
     for key, sender, body, minutes in [
         ("crisis", BEA, f"I want to kill myself {HTML}", 50),
         ("emergency", GRACE, "Chest pain since I got home and my heart won't slow down", 55),
@@ -209,7 +212,7 @@ def seed(engine: Engine, protocol: Protocol, now: datetime) -> dict[str, int]:
             protocol,
             renderer,
             Inbound(f"SM{key}", sender, CLINIC_NUMBER, body),
-            now - timedelta(minutes=minutes),
+            now - span * minutes,
         )
     with Session(engine) as session:
         for message in session.exec(select(InboundMessage)):
@@ -578,7 +581,8 @@ def api(
         with opener.open(request, timeout=15) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
+        with exc:
+            return exc.code, json.loads(exc.read())
 
 
 def test_the_discharged_api_takes_a_bearer_token_and_404s_an_unknown_id(clinic: Clinic) -> None:

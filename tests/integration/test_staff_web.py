@@ -56,7 +56,8 @@ class Browser:
             with self.opener.open(request, timeout=15) as response:
                 return response.status, dict(response.headers), response.read().decode()
         except urllib.error.HTTPError as exc:
-            return exc.code, dict(exc.headers), exc.read().decode()
+            with exc:
+                return exc.code, dict(exc.headers), exc.read().decode()
 
     def csrf(self, path: str = "/staff/sign-in") -> str:
         _, _, page = self.request("GET", path)

@@ -123,6 +123,7 @@ class Editor:
             with browser.opener.open(request, timeout=15) as response:
                 return response.status, json.loads(response.read())
         except urllib.error.HTTPError as exc:
+            exc.close()
             return exc.code, {}
 
     def revisions(self) -> list[TemplateRevision]:

@@ -94,7 +94,8 @@ class Server:
             with urllib.request.urlopen(request, timeout=15) as response:
                 return response.status, response.read().decode()
         except urllib.error.HTTPError as exc:
-            return exc.code, exc.read().decode()
+            with exc:
+                return exc.code, exc.read().decode()
 
     def sms(self, body: str, sid: str, sender: str = ANA) -> tuple[int, str]:
         return self.post(
@@ -181,6 +182,7 @@ def test_the_webhooks_take_only_post_and_other_pages_still_answer(server: Server
     # The webhooks are answered in front of the app: the rest of it must be untouched.
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(server.base + "/twilio/sms", timeout=5)
+    refused.value.close()
     assert refused.value.code == 405 and refused.value.headers["Allow"] == "POST"
     with urllib.request.urlopen(server.base + "/healthz", timeout=5) as response:
         assert response.status == 200
