@@ -33,7 +33,9 @@ from followup.calendar.importing import (
 from followup.channels.base import Channel
 from followup.channels.registry import build_channels, senders
 from followup.core import clock
+from followup.core.spool import database_identity
 from followup.db.engine import make_engine
+from followup.dispatch.held import SentJournal
 from followup.dispatch.retry import RetryPolicy
 from followup.dispatch.runner import DispatchRunner, Lane
 from followup.dispatch.send import Dispatcher
@@ -41,10 +43,13 @@ from followup.messages.revisions import service_renderer
 from followup.ops.outages import OutageGuard
 from followup.ops.worker_http import serve_worker_http
 from followup.protocol import Protocol
+from followup.replies.outcome import Handled
+from followup.replies.replay import SWEEP_WAIT_AFTER_OUTAGE, sweep_received
 from followup.settings import Settings
 
 log = logging.getLogger(__name__)
 ALERT_INTERVAL_SECONDS = 15
+SWEEP_INTERVAL_SECONDS = 15
 
 
 def sync_sources(
@@ -99,6 +104,23 @@ def alert_job(engine: Engine, channels: Mapping[str, Channel], protocol: Protoco
     deliver_pending(engine, channels, protocol, now)
 
 
+def sweep_job(
+    engine: Engine, runner: DispatchRunner, protocol: Protocol, guard: OutageGuard
+) -> int:
+    """Process inbound messages a web process stored but never finished (it died, or lost
+    the database mid-way); not in the first moments after an outage, when the web
+    processes' own replay (which knows whom they paged already) goes first."""
+    if guard.up_for() < SWEEP_WAIT_AFTER_OUTAGE:
+        return 0
+    d = runner.dispatcher
+
+    def deliver(handled: Handled) -> None:
+        for alert_id in handled.alert_ids:
+            deliver_pending(engine, d.channels, protocol, clock.now(), alert_id)
+
+    return sweep_received(engine, protocol, d.renderer, clock.now(), deliver)
+
+
 def build_runner(engine: Engine, settings: Settings, protocol: Protocol) -> DispatchRunner:
     """The dispatcher with its channels, retry policy and per-provider limits.
 
@@ -118,6 +140,7 @@ def build_runner(engine: Engine, settings: Settings, protocol: Protocol) -> Disp
         ),
         owner=owner,
         lease=timedelta(seconds=settings.dispatch_lease_seconds),
+        held=SentJournal(settings.spool_directory(), database_identity(settings.database_url)),
     )
     sender = senders(settings)
     lanes = {
@@ -160,6 +183,15 @@ def build_scheduler(
         args=(engine, runner.dispatcher.channels, protocol),
         seconds=ALERT_INTERVAL_SECONDS,
         id="alerts",
+        misfire_grace_time=60,
+        **jobs,
+    )
+    scheduler.add_job(
+        guard.wrap(sweep_job, "inbound-sweep"),
+        "interval",
+        args=(engine, runner, protocol, guard),
+        seconds=SWEEP_INTERVAL_SECONDS,
+        id="inbound-sweep",
         misfire_grace_time=60,
         **jobs,
     )

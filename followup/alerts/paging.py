@@ -95,6 +95,7 @@ def _deliver_one(
             text=text,
             subject=subject,
             html=None,
+            stream="page",
         )
         try:
             receipt = channel.send(envelope)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -14,10 +16,14 @@ from sqlalchemy import Engine
 from starlette.middleware.sessions import SessionMiddleware
 
 from followup.channels.registry import build_channels
+from followup.core.spool import database_identity
 from followup.messages.revisions import service_renderer
 from followup.ops.metrics import CONTENT_TYPE, build_registry, exposition, metrics_allowed
 from followup.ops.readiness import Readiness
 from followup.protocol import Protocol, load_protocol
+from followup.replies.inbox import Inbox
+from followup.replies.journal import InboundJournal
+from followup.replies.replay import Replayer
 from followup.settings import Settings
 from followup.web.api import api_router, token_pages_router
 from followup.web.auth import SignInRequired
@@ -26,15 +32,39 @@ from followup.web.sections import sections_router
 from followup.web.staff_admin import staff_admin_router
 from followup.web.staff_pages import staff_router
 from followup.web.template_editor import templates_router
-from followup.web.twilio import TwilioWebhooks
+from followup.web.twilio import TwilioWebhooks, webhook_threads
 
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings, engine: Engine, protocol: Protocol | None = None) -> FastAPI:
-    """The web application for one database."""
-    app = FastAPI(title="followup", version="0.1.0", docs_url=None, redoc_url=None)
+def create_app(
+    settings: Settings,
+    engine: Engine,
+    protocol: Protocol | None = None,
+    webhooks_only: bool = False,
+) -> FastAPI:
+    """The web application for one database; `webhooks_only` for the fallback instance
+    (Twilio's webhooks and the health checks, no staff pages)."""
     protocol = protocol or load_protocol(settings.protocol_file)
+    channels = build_channels(settings)
+    # Staff edits made in the template editor apply to replies as to everything else.
+    renderer = service_renderer(settings.templates_dir, engine)
+    journal = InboundJournal(settings.spool_directory(), database_identity(settings.database_url))
+    inbox = Inbox(engine, protocol, renderer, webhook_threads(engine), journal, channels)
+    replayer = Replayer(inbox)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        replayer.start()  # at once: what a process that died left in its journal
+        try:
+            yield
+        finally:
+            replayer.stop()
+            journal.close()
+
+    app = FastAPI(
+        title="followup", version="0.1.0", docs_url=None, redoc_url=None, lifespan=lifespan
+    )
     app.state.settings = settings
     app.state.engine = engine
     app.state.protocol = protocol
@@ -46,40 +76,11 @@ def create_app(settings: Settings, engine: Engine, protocol: Protocol | None = N
         same_site="lax",
         https_only=bool(settings.public_url and settings.public_url.startswith("https://")),
     )
-    app.state.channels = build_channels(settings)
+    app.state.channels = channels
     # Added last, so it runs first: Twilio's webhooks are answered before sessions and routing.
-    app.add_middleware(
-        TwilioWebhooks,
-        settings=settings,
-        engine=engine,
-        protocol=protocol,
-        # Staff edits made in the template editor apply to replies as to everything else.
-        renderer=service_renderer(settings.templates_dir, engine),
-        channels=app.state.channels,
-    )
-    app.mount(
-        "/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"
-    )
-    app.include_router(staff_router())
-    # Section routers are added here, one line each.
-    app.include_router(staff_admin_router())
-    app.include_router(templates_router(settings, engine))
-    app.include_router(sections_router())
-    app.include_router(patients_router())
-    app.include_router(token_pages_router())
-    app.include_router(api_router())
-
-    @app.exception_handler(SignInRequired)
-    async def sign_in_required(request: Request, _exc: SignInRequired) -> Response:
-        if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": "sign in or send a valid bearer token"}, status_code=401)
-        return RedirectResponse(f"/staff/sign-in?next={quote(request.url.path)}", status_code=303)
-
-    # Not in the OpenAPI schema: the address `followup run` prints leads a person to the
-    # staff pages, which send them on to sign in when they are signed out.
-    @app.get("/", include_in_schema=False)
-    def root() -> RedirectResponse:
-        return RedirectResponse("/staff/", status_code=303)
+    app.add_middleware(TwilioWebhooks, settings=settings, inbox=inbox)
+    if not webhooks_only:
+        _staff_pages(app, settings, engine)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
@@ -110,6 +111,32 @@ def create_app(settings: Settings, engine: Engine, protocol: Protocol | None = N
         return Response(exposition(registry), media_type=CONTENT_TYPE)
 
     return app
+
+
+def _staff_pages(app: FastAPI, settings: Settings, engine: Engine) -> None:
+    app.mount(
+        "/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"
+    )
+    app.include_router(staff_router())
+    # Section routers are added here, one line each.
+    app.include_router(staff_admin_router())
+    app.include_router(templates_router(settings, engine))
+    app.include_router(sections_router())
+    app.include_router(patients_router())
+    app.include_router(token_pages_router())
+    app.include_router(api_router())
+
+    @app.exception_handler(SignInRequired)
+    async def sign_in_required(request: Request, _exc: SignInRequired) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": "sign in or send a valid bearer token"}, status_code=401)
+        return RedirectResponse(f"/staff/sign-in?next={quote(request.url.path)}", status_code=303)
+
+    # Not in the OpenAPI schema: the address `followup run` prints leads a person to the
+    # staff pages, which send them on to sign in when they are signed out.
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/staff/", status_code=303)
 
 
 def _session_key(settings: Settings) -> str:

@@ -20,12 +20,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from twilio.request_validator import RequestValidator
 
 from followup.alerts import deliver_pending
-from followup.channels.base import Channel
 from followup.core import clock
-from followup.messages.render import Renderer
-from followup.protocol import Protocol
-from followup.replies.handle import Inbound
 from followup.replies.inbox import Inbox
+from followup.replies.outcome import Inbound
 from followup.replies.status import record_status
 from followup.settings import Settings
 from followup.web.forms import FormTooLarge, form_fields
@@ -64,23 +61,15 @@ class TwilioWebhooks:
     they skip both; every other request passes through to the FastAPI app untouched.
     """
 
-    def __init__(
-        self,
-        app: ASGIApp,
-        settings: Settings,
-        engine: Engine,
-        protocol: Protocol,
-        renderer: Renderer,
-        channels: Mapping[str, Channel],
-    ) -> None:
-        self.app, self.settings, self.engine = app, settings, engine
-        self.protocol, self.channels = protocol, channels
+    def __init__(self, app: ASGIApp, settings: Settings, inbox: Inbox) -> None:
+        self.app, self.settings, self.inbox = app, settings, inbox
+        self.engine, self.protocol, self.channels = inbox.engine, inbox.protocol, inbox.channels
         token = settings.twilio_auth_token
         self.validator = RequestValidator(token.get_secret_value()) if token else None
-        threads = webhook_threads(engine)
-        self.inbox = Inbox(engine, protocol, renderer, threads)
         # Status callbacks beyond the limit wait here, in the event loop, for a free thread.
-        self.limiter = CapacityLimiter(threads)
+        self.limiter = CapacityLimiter(inbox.threads)
+        # Twilio signs the address it called: the primary's, or the fallback instance's.
+        self.addresses = [url for url in (settings.public_url, settings.fallback_url) if url]
         self.endpoints = {"/twilio/sms": self.inbound_sms, "/twilio/status": self.delivery_status}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -98,7 +87,7 @@ class TwilioWebhooks:
 
     async def signed_form(self, request: Request) -> dict[str, str] | Response:
         """The form Twilio posted, or the answer refusing it."""
-        if self.validator is None or not self.settings.public_url:
+        if self.validator is None or not self.addresses:
             return _text(
                 "Twilio webhooks need FOLLOWUP_TWILIO_AUTH_TOKEN and FOLLOWUP_PUBLIC_URL", 503
             )
@@ -109,18 +98,23 @@ class TwilioWebhooks:
             return _text(f"a Twilio webhook is under {MAX_FORM_BYTES // 1024} KiB", 413)
         # Twilio signs the address it called, which behind a proxy is the public one.
         path, query = request.scope["path"], request.scope["query_string"].decode("latin-1")
-        url = signed_url(self.settings.public_url, path, query)
         signature = request.headers.get("X-Twilio-Signature", "")
-        # The SDK's check signs the address both with and without a port: the address as
-        # configured, which is what Twilio signs, first costs one signature, not two.
-        exact = signature_of(self.validator.token, url, params)
-        if not (
-            hmac.compare_digest(exact, signature.encode())  # bytes: a header may be any text
-            or self.validator.validate(url, params, signature)
+        if not any(
+            self._signed(signed_url(base, path, query), params, signature)
+            for base in self.addresses
         ):
             log.warning("refused a %s webhook with a missing or wrong signature", path)
             return _text("invalid signature", 403)
         return params
+
+    def _signed(self, url: str, params: dict[str, str], signature: str) -> bool:
+        assert self.validator is not None
+        # The SDK's check signs the address both with and without a port: the address as
+        # configured, which is what Twilio signs, first costs one signature, not two.
+        exact = signature_of(self.validator.token, url, params)
+        return hmac.compare_digest(exact, signature.encode()) or bool(  # bytes: any text
+            self.validator.validate(url, params, signature)
+        )
 
     async def inbound_sms(self, _request: Request, form: dict[str, str]) -> Response:
         """Store and process a patient's SMS; answer it in TwiML."""
@@ -138,7 +132,7 @@ class TwilioWebhooks:
                 deliver_pending, self.engine, self.channels, self.protocol, clock.now(), alert_id
             )
         callback = (
-            f"{self.settings.public_url}/twilio/status?reply={handled.reply_id}"
+            f"{self.addresses[0]}/twilio/status?reply={handled.reply_id}"
             if handled.reply_id
             else None
         )

@@ -210,7 +210,7 @@ def send_reply(
             "Not sent: this number has opted out of SMS (replied STOP), and we must not text "
             "it. Call the patient instead; they can text START to opt back in."
         )
-    envelope = Envelope(message_id=0, channel="sms", to=to, text=text)
+    envelope = Envelope(message_id=0, channel="sms", to=to, text=text, stream="direct")
     try:
         receipt = channel.send(envelope)
     except ChannelError as exc:
