@@ -12,6 +12,7 @@ from xml.sax.saxutils import escape
 import anyio.to_thread
 from anyio import CapacityLimiter
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import QueuePool
 from starlette.background import BackgroundTasks
 from starlette.requests import Request
@@ -21,6 +22,7 @@ from twilio.request_validator import RequestValidator
 
 from followup.alerts import deliver_pending
 from followup.core import clock
+from followup.ops.outages import cause, is_unavailable
 from followup.replies.inbox import Inbox
 from followup.replies.outcome import Inbound
 from followup.replies.status import record_status
@@ -124,7 +126,13 @@ class TwilioWebhooks:
         inbound = Inbound(
             form["MessageSid"], form["From"], form.get("To", ""), form.get("Body", "")
         )
-        handled = await self.inbox.handle(inbound)
+        try:
+            handled = await self.inbox.handle(inbound)
+        except Exception as exc:
+            # Neither the journal nor the database took it: a 500, so that Twilio tries
+            # the number's fallback URL. One line, not a traceback per request.
+            log.error("an inbound SMS could not be kept: %s", cause(exc))
+            return _text("the message could not be stored; try the fallback URL", 500)
         alerts = BackgroundTasks()
         for alert_id in handled.alert_ids:
             # After the answer has gone back to Twilio, but in this process and at once.
@@ -142,19 +150,26 @@ class TwilioWebhooks:
         """Record what Twilio says became of a message we sent."""
         reply = request.query_params.get("reply")
         message = request.query_params.get("message")
-        await anyio.to_thread.run_sync(
-            partial(
-                record_status,
-                self.engine,
-                sid=form.get("MessageSid", ""),
-                status=form.get("MessageStatus", ""),
-                error_code=form.get("ErrorCode") or None,
-                reply_id=int(reply) if reply and reply.isdigit() else None,
-                message_id=int(message) if message and message.isdigit() else None,
-                now=clock.now(),
-            ),
-            limiter=self.limiter,
-        )
+        try:
+            await anyio.to_thread.run_sync(
+                partial(
+                    record_status,
+                    self.engine,
+                    sid=form.get("MessageSid", ""),
+                    status=form.get("MessageStatus", ""),
+                    error_code=form.get("ErrorCode") or None,
+                    reply_id=int(reply) if reply and reply.isdigit() else None,
+                    message_id=int(message) if message and message.isdigit() else None,
+                    now=clock.now(),
+                ),
+                limiter=self.limiter,
+            )
+        except DBAPIError as exc:
+            if not is_unavailable(exc):
+                raise
+            # A delivery report is not a patient's words: it is not journaled. One line.
+            log.warning("a delivery report was not recorded: %s", cause(exc))
+            return _text("the database is unavailable", 503)
         return Response(twiml(), media_type=TWIML)
 
 

@@ -9,7 +9,11 @@ inbox on the real database adopts it, as the next web process would.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -18,6 +22,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
+from twilio.request_validator import RequestValidator
 
 from followup.channels.base import Channel
 from followup.channels.registry import build_channels
@@ -35,7 +40,8 @@ from followup.replies.replay import SWEEP_AFTER, Replayer, sweep_received
 from followup.settings import Settings
 from followup.testing.fake_twilio import FakeTwilio
 from followup.testing.processes import wait_for
-from followup.testing.web import free_port
+from followup.testing.web import free_port, serving
+from followup.web.app import create_app
 from tests.conftest import ROOT
 from tests.integration.test_inbound_batches import (
     CARA,
@@ -205,3 +211,48 @@ def test_the_sweeper_finishes_messages_stored_but_never_processed(
     later = now + 2 * SWEEP_AFTER
     assert sweep_received(engine, protocol, Renderer(ROOT / "templates"), later) == 1
     assert len(outcome(engine).alerts) == 1
+
+
+def test_through_the_web_app_an_outage_costs_one_log_line_per_webhook_and_no_traceback(
+    protocol: Protocol, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    public = "https://followup.example-clinic.org"
+    settings = Settings(
+        database_url=f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/gone",
+        public_url=public,
+        twilio_auth_token=TOKEN,
+        templates_dir=ROOT / "templates",
+        spool_dir=tmp_path / "spool",
+    )  # type: ignore[call-arg]
+    engine = make_engine(settings.database_url)
+
+    def post(path: str, params: dict[str, str]) -> tuple[int, str]:
+        signature = RequestValidator(TOKEN).compute_signature(public + path, params)
+        request = urllib.request.Request(
+            base + path,
+            data=urllib.parse.urlencode(params).encode(),
+            headers={"X-Twilio-Signature": signature},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=15) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as exc:
+            with exc:
+                return exc.code, exc.read().decode()
+
+    with caplog.at_level(logging.INFO), serving(create_app(settings, engine, protocol)) as base:
+        sms = {"MessageSid": "SMw1", "From": CARA, "To": CLINIC, "Body": "running late"}
+        assert post("/twilio/sms", sms) == (
+            200,
+            '<?xml version="1.0" encoding="UTF-8"?><Response />',
+        )
+        report = {"MessageSid": "SMout1", "MessageStatus": "delivered"}
+        assert post("/twilio/status?message=1", report)[0] == 503
+    lines = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert not any(r.exc_info for r in caplog.records)  # no traceback anywhere
+    assert [r.getMessage().split(":")[0] for r in lines if "journal" in r.getMessage()] == [
+        "1 inbound messages wait in the journal for the database"
+    ]
+    assert sum("delivery report was not recorded" in r.getMessage() for r in lines) == 1
+    engine.dispose()
