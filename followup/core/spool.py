@@ -62,10 +62,13 @@ class Spool:
         self.path: Path | None = None
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """This process's file, in one transaction: committed (on disk) when the block ends."""
+    def transaction(self, durable: bool = True) -> Iterator[sqlite3.Connection]:
+        """This process's file, in one transaction: committed when the block ends, and on
+        disk then when `durable` (an fsync). Forgetting need not be durable: a record that
+        comes back after a power cut is handled again, and handling is idempotent."""
         with self._lock:
             connection = self._open()
+            connection.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
             with connection:
                 yield connection
 

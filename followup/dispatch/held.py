@@ -58,7 +58,7 @@ class SentJournal:
     def release(self, message_ids: Sequence[int]) -> None:
         """Forget sends the database has recorded."""
         if message_ids:
-            with self.spool.transaction() as connection:
+            with self.spool.transaction(durable=False) as connection:
                 connection.executemany(
                     "DELETE FROM sent WHERE message_id = ?", [(i,) for i in message_ids]
                 )

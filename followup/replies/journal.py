@@ -46,7 +46,7 @@ class InboundJournal:
 
     def done(self, sids: Iterable[str]) -> None:
         """Forget messages the database has stored and processed."""
-        with self.spool.transaction() as connection:
+        with self.spool.transaction(durable=False) as connection:
             connection.executemany("DELETE FROM inbound WHERE sid = ?", [(sid,) for sid in sids])
 
     def mark_paged(self, sid: str, channels: Sequence[str]) -> None:
