@@ -43,7 +43,7 @@ from followup.messages.revisions import service_renderer
 from followup.ops.outages import OutageGuard
 from followup.ops.worker_http import serve_worker_http
 from followup.protocol import Protocol
-from followup.replies.outcome import Handled
+from followup.replies.outcome import Handled, Processed
 from followup.replies.replay import SWEEP_WAIT_AFTER_OUTAGE, sweep_received
 from followup.settings import Settings
 
@@ -114,9 +114,10 @@ def sweep_job(
         return 0
     d = runner.dispatcher
 
-    def deliver(handled: Handled) -> None:
-        for alert_id in handled.alert_ids:
-            deliver_pending(engine, d.channels, protocol, clock.now(), alert_id)
+    def deliver(results: list[Processed]) -> None:
+        for result in results:
+            for alert_id in result.alert_ids if isinstance(result, Handled) else ():
+                deliver_pending(engine, d.channels, protocol, clock.now(), alert_id)
 
     return sweep_received(engine, protocol, d.renderer, clock.now(), deliver)
 

@@ -25,7 +25,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
-from followup.alerts import PAUSING
+from followup.alerts import PAUSING, deliver_pending
 from followup.alerts.direct import page_directly
 from followup.channels.base import Channel
 from followup.core import clock
@@ -42,6 +42,8 @@ from followup.replies.recovery import previous_answer
 from followup.replies.triage import triage
 
 log = logging.getLogger(__name__)
+# The most journaled messages one catch-up takes: the next pass takes the rest.
+CATCH_UP = 500
 # Enough to share the commits under a burst, few enough that one batch stays short.
 BATCH_SIZE = 64
 # After a batch of more than one, a thread waits this long for the next one to fill
@@ -77,6 +79,9 @@ class Inbox:
     busy: set[str] = field(default_factory=set)
     # MessageSids on-call is being or was paged about without the database.
     _paged: set[str] = field(default_factory=set)
+    # Whether the journal may hold messages older than the next webhook's: they go first,
+    # so that a STOP sent during an outage is not overtaken by the START sent after it.
+    backlog: bool = True
 
     async def handle(self, inbound: Inbound) -> Handled:
         """Store and process one webhook's message with whatever else is waiting; its answer."""
@@ -118,7 +123,14 @@ class Inbox:
         with self._lock:
             self.busy |= sids
         try:
-            results = self.take_in(inbounds, now, live=True)
+            earlier = self.catch_up(now) if self.backlog else []
+            self.deliver(earlier)
+            away = next((r for r in earlier if isinstance(r, Unrecorded)), None)
+            # The database just failed the older messages: one try a webhook, not two
+            # (each may wait for a connection timeout while Twilio waits for us).
+            results: list[Processed] = (
+                [away for _ in inbounds] if away else self.take_in(inbounds, now, live=True)
+            )
         finally:
             with self._lock:
                 self.busy -= sids
@@ -140,6 +152,7 @@ class Inbox:
                 failed.append(inbound)
                 outcomes.append((future, self.from_memory(inbound, journaled, result.error)))
         if failed:
+            self.backlog = True
             log.error(
                 "%d inbound messages %s: %s",
                 len(failed),
@@ -174,6 +187,42 @@ class Inbox:
             except Exception as exc:  # processed twice later is idempotent: no harm
                 log.error("could not clear %d messages from the journal: %s", len(done), exc)
         return results
+
+    def catch_up(self, now: datetime) -> list[Processed]:
+        """Store and process what waits in the journal (but for what other threads are at
+        work on), in arrival order; what it made of each. Their answers are kept, not sent."""
+        if self.journal is None:
+            self.backlog = False
+            return []
+        with self._lock:
+            busy = set(self.busy)
+        waiting = self.journal.waiting(CATCH_UP)
+        mine = [inbound for inbound in waiting if inbound.sid not in busy]
+        if not mine:
+            self.backlog = len(waiting) > 0
+            return []
+        results = self.take_in(mine, now, live=False)
+        unrecorded = any(isinstance(r, Unrecorded) for r in results)
+        self.backlog = unrecorded or len(waiting) == CATCH_UP
+        done = sum(isinstance(r, Handled) for r in results)
+        if done:
+            log.info("%d inbound messages from the journal stored and processed", done)
+        return results
+
+    def deliver(self, results: Sequence[Processed]) -> None:
+        """Page on-call about the alerts these results raised, in a thread of their own."""
+        alert_ids = [i for r in results if isinstance(r, Handled) for i in r.alert_ids]
+        if alert_ids:
+            threading.Thread(
+                target=self._deliver, args=(alert_ids,), name="inbox-alerts", daemon=True
+            ).start()
+
+    def _deliver(self, alert_ids: list[int]) -> None:
+        for alert_id in alert_ids:
+            try:
+                deliver_pending(self.engine, self.channels, self.protocol, clock.now(), alert_id)
+            except Exception as exc:  # the worker's alert job pages what is left
+                log.error("alert %d: paging failed: %s", alert_id, cause(exc))
 
     def from_memory(
         self, inbound: Inbound, journaled: bool, error: Exception

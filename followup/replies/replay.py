@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import DBAPIError
 
-from followup.alerts import PAUSING, deliver_pending
+from followup.alerts import PAUSING
 from followup.core import clock
 from followup.db.models import InboundMessage
 from followup.messages.render import Renderer
@@ -25,7 +25,7 @@ from followup.protocol import Protocol
 from followup.replies.alarms import alarm
 from followup.replies.handle import RECEIVED, process
 from followup.replies.inbox import Inbox
-from followup.replies.outcome import Handled, Inbound, Unrecorded
+from followup.replies.outcome import Handled, Inbound, Processed, Unrecorded
 from followup.replies.triage import triage
 
 log = logging.getLogger(__name__)
@@ -71,64 +71,46 @@ class Replayer:
             self._stop.wait(REPLAY_SECONDS)
 
     def run_once(self, now: datetime | None = None) -> int:
-        """One pass: adopt orphan journals, replay what waits, sweep; how many were stored
-        and processed."""
-        journal = self.inbox.journal
-        if journal is None:
+        """One pass: adopt dead processes' journals, replay what waits, sweep; how many
+        messages were stored and processed."""
+        inbox = self.inbox
+        if inbox.journal is None:
             return 0
-        journal.adopt_orphans()
-        with self.inbox._lock:
-            busy = set(self.inbox.busy)
-        waiting = [inbound for inbound in journal.waiting() if inbound.sid not in busy]
+        if inbox.journal.adopt_orphans():
+            inbox.backlog = True
         done = 0
-        if waiting:
-            done = self._replay(waiting, now or clock.now())
+        if inbox.backlog:
+            done += self._replay(now or clock.now())
         if self.guard.up_for() >= SWEEP_WAIT_AFTER_OUTAGE and not self._stop.is_set():
-            done += self.guarded(
-                lambda: sweep_received(
-                    self.inbox.engine,
-                    self.inbox.protocol,
-                    self.inbox.renderer,
-                    now or clock.now(),
-                    self._deliver,
-                )
-            )
+            done += self.guard.wrap(self._sweep, "inbound sweep")(now or clock.now()) or 0
         return done
 
-    def _replay(self, waiting: list[Inbound], now: datetime) -> int:
-        results = self.inbox.take_in(waiting, now, live=False)
-        unrecorded = [r.error for r in results if isinstance(r, Unrecorded)]
-        if unrecorded:
-            first = unrecorded[0]
-            if isinstance(first, DBAPIError):
-                self.guard.failed("inbound replay", first)
-            for inbound, result in zip(waiting, results, strict=True):
-                if isinstance(result, Unrecorded) and _pages(inbound):
-                    self.inbox.page(inbound)
-        else:
+    def _replay(self, now: datetime) -> int:
+        results = self.inbox.catch_up(now)
+        away = next((r.error for r in results if isinstance(r, Unrecorded)), None)
+        if isinstance(away, DBAPIError):
+            self.guard.failed("inbound replay", away)
+        elif results:
             self.guard.succeeded()
-        handled = [r for r in results if isinstance(r, Handled)]
-        for result in handled:
-            self._deliver(result)
-        if handled:
-            log.info("%d inbound messages from the journal stored and processed", len(handled))
-        return len(handled)
+        if away is not None and self.inbox.journal is not None:
+            # Crises and emergencies waiting for the database: on-call hears of them now.
+            for inbound in self.inbox.journal.waiting():
+                if _pages(inbound):
+                    self.inbox.page(inbound)
+        self.inbox.deliver(results)
+        return sum(isinstance(r, Handled) for r in results)
 
-    def _deliver(self, handled: Handled) -> None:
-        for alert_id in handled.alert_ids:
-            deliver_pending(
-                self.inbox.engine, self.inbox.channels, self.inbox.protocol, clock.now(), alert_id
-            )
-
-    def guarded(self, job: Callable[[], int]) -> int:
-        """`job`, or 0 while the database is unreachable (said once, by the guard)."""
-        return self.guard.wrap(job, "inbound sweep")() or 0
+    def _sweep(self, now: datetime) -> int:
+        inbox = self.inbox
+        return sweep_received(inbox.engine, inbox.protocol, inbox.renderer, now, inbox.deliver)
 
 
 def _pages(inbound: Inbound) -> bool:
     """Whether this message pages on-call directly when the database cannot take it."""
+    if inbound.paged:
+        return False
     raised = alarm(triage(inbound.body))
-    return raised is not None and raised.severity in PAUSING and not inbound.paged
+    return raised is not None and raised.severity in PAUSING
 
 
 def sweep_received(
@@ -136,7 +118,7 @@ def sweep_received(
     protocol: Protocol,
     renderer: Renderer,
     now: datetime,
-    deliver: Callable[[Handled], None] | None = None,
+    deliver: Callable[[list[Processed]], None] | None = None,
 ) -> int:
     """Process messages stored but left `received` (their webhook's process died or lost
     the database mid-way) for a while; how many. Their answers are kept, not sent."""
@@ -168,8 +150,7 @@ def sweep_received(
     if any(isinstance(r, Unrecorded) for r in results):
         error = next(r.error for r in results if isinstance(r, Unrecorded))
         raise error  # the guard says the database is away, once
-    for result in handled:
-        if deliver is not None:
-            deliver(result)
+    if deliver is not None:
+        deliver(results)
     log.warning("%d inbound messages left unprocessed were processed by the sweeper", len(handled))
     return len(handled)

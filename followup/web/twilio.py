@@ -136,15 +136,24 @@ class TwilioWebhooks:
         alerts = BackgroundTasks()
         for alert_id in handled.alert_ids:
             # After the answer has gone back to Twilio, but in this process and at once.
-            alerts.add_task(
-                deliver_pending, self.engine, self.channels, self.protocol, clock.now(), alert_id
-            )
+            alerts.add_task(self.notify, alert_id)
         callback = (
             f"{self.addresses[0]}/twilio/status?reply={handled.reply_id}"
             if handled.reply_id
             else None
         )
         return Response(twiml(handled.reply, callback), media_type=TWIML, background=alerts)
+
+    def notify(self, alert_id: int) -> None:
+        """Page on-call about an alert just raised. When the database went away since (the
+        alert is recorded, its notifications are not sent), the worker's alert job sends
+        them once it is back: one line here, not a traceback."""
+        try:
+            deliver_pending(self.engine, self.channels, self.protocol, clock.now(), alert_id)
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            log.error("alert %d: paging on-call waits for the database: %s", alert_id, cause(exc))
 
     async def delivery_status(self, request: Request, form: dict[str, str]) -> Response:
         """Record what Twilio says became of a message we sent."""

@@ -256,3 +256,23 @@ def test_through_the_web_app_an_outage_costs_one_log_line_per_webhook_and_no_tra
     ]
     assert sum("delivery report was not recorded" in r.getMessage() for r in lines) == 1
     engine.dispose()
+
+
+def test_a_reply_after_the_database_returns_waits_for_the_ones_sent_during_the_outage(
+    engine: Engine, protocol: Protocol, tmp_path: Path, fake: FakeTwilio
+) -> None:
+    now = datetime.now(UTC)
+    clinic(engine, protocol, tmp_path / "clinic", now)
+    journal = InboundJournal(tmp_path / "spool", database_identity(str(engine.url)))
+    inbox = inbox_on(unreachable(), protocol, journal, channels_for(fake))
+    webhooks(inbox, Inbound("SMo1", CARA, CLINIC, "STOP"))
+
+    inbox.engine = engine  # the database is back; no replay pass has run yet
+    [answer] = webhooks(inbox, Inbound("SMo2", CARA, CLINIC, "START"))
+
+    assert isinstance(answer, Handled) and answer.reply  # START's own answer, live
+    assert outcome(engine).opted_out == []  # STOP, then START: in the order she sent them
+    with Session(engine) as session:
+        kinds = [m.kind for m in session.exec(select(InboundMessage).order_by(InboundMessage.id))]  # type: ignore[arg-type]
+    assert kinds == ["opt_out", "opt_in"]
+    assert journal.waiting() == []
