@@ -82,6 +82,7 @@ class Inbox:
     # Whether the journal may hold messages older than the next webhook's: they go first,
     # so that a STOP sent during an outage is not overtaken by the START sent after it.
     backlog: bool = True
+    _offline_renderer: Renderer | None = None
 
     async def handle(self, inbound: Inbound) -> Handled:
         """Store and process one webhook's message with whatever else is waiting; its answer."""
@@ -118,11 +119,13 @@ class Inbox:
     def _handle(self, batch: list[_Waiting]) -> list[_Outcome]:
         now = clock.now()
         inbounds = [replace(inbound, received_at=now) for inbound, _ in batch]
-        journaled = self._journal(inbounds)
         sids = {inbound.sid for inbound in inbounds}
+        # Busy before they are in the journal: another thread's catch-up that finds them
+        # there leaves them to this one (else it takes them, and the answer is not sent).
         with self._lock:
             self.busy |= sids
         try:
+            journaled = self._journal(inbounds)
             earlier = self.catch_up(now) if self.backlog else []
             self.deliver(earlier)
             away = next((r for r in earlier if isinstance(r, Unrecorded)), None)
@@ -194,9 +197,9 @@ class Inbox:
         if self.journal is None:
             self.backlog = False
             return []
-        with self._lock:
-            busy = set(self.busy)
         waiting = self.journal.waiting(CATCH_UP)
+        with self._lock:  # after the journal is read: see _handle
+            busy = set(self.busy)
         mine = [inbound for inbound in waiting if inbound.sid not in busy]
         if not mine:
             self.backlog = len(waiting) > 0
@@ -287,10 +290,18 @@ class Inbox:
         if template is None:
             return None
         try:
-            return Replies(self.renderer, self.protocol, None).result("", "", template).reply
+            return Replies(self._offline(), self.protocol, None).result("", "", template).reply
         except Exception:
             log.exception("the %s template failed while the database is down", template)
             return None
+
+    def _offline(self) -> Renderer:
+        """The renderer with the staff edits as last read: the database is not asked (the
+        service's renderer asks it every few seconds, and would fail the answer)."""
+        if self._offline_renderer is None:
+            known = getattr(self.renderer.overrides, "known", None)
+            self._offline_renderer = Renderer(self.renderer.templates_dir, overrides=known)
+        return self._offline_renderer
 
     def _answer_again(self, future: asyncio.Future[Handled], inbound: Inbound) -> None:
         try:
