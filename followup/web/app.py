@@ -27,6 +27,7 @@ from followup.replies.replay import Replayer
 from followup.settings import Settings
 from followup.web.api import api_router, token_pages_router
 from followup.web.auth import SignInRequired
+from followup.web.headers import SecurityHeaders
 from followup.web.patients import patients_router
 from followup.web.sections import sections_router
 from followup.web.staff_admin import staff_admin_router
@@ -79,6 +80,11 @@ def create_app(
     app.state.channels = channels
     # Added last, so it runs first: Twilio's webhooks are answered before sessions and routing.
     app.add_middleware(TwilioWebhooks, settings=settings, inbox=inbox)
+    # Outermost: every answer, the webhooks' and the errors' too, carries the headers.
+    app.add_middleware(
+        SecurityHeaders,
+        https=bool(settings.public_url and settings.public_url.startswith("https://")),
+    )
     if not webhooks_only:
         _staff_pages(app, settings, engine)
 

@@ -254,3 +254,46 @@ def test_staff_add_reads_the_password_from_stdin_and_is_audited(engine: Engine) 
         event.after or ""
     )
     assert PASSWORD not in (event.after or "")
+
+
+def assert_security_headers(headers: dict[str, str], where: object, patient_data: bool) -> None:
+    lower = {name.lower(): value for name, value in headers.items()}
+    csp = lower.get("content-security-policy", "")
+    assert (
+        "script-src 'self'" in csp
+        and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    ), where
+    assert "frame-ancestors 'none'" in csp and lower.get("x-frame-options") == "DENY", where
+    assert lower.get("x-content-type-options") == "nosniff", where
+    assert lower.get("referrer-policy") == "same-origin", where
+    assert "camera=()" in lower.get("permissions-policy", ""), where
+    if patient_data:
+        assert lower.get("cache-control") == "no-store", where
+
+
+def test_every_answer_carries_the_security_headers_signed_in_or_not(
+    engine: Engine, protocol: Protocol
+) -> None:
+    add_staff(engine, "admin@example.org", "admin", PASSWORD, datetime.now(UTC))
+    running = serve(engine, protocol, "https://followup.example-clinic.org")
+    site = next(running)
+    try:
+        routes = (
+            staff_routes(site.app)
+            + [("GET", p) for p in ("/healthz", "/readyz", "/staff/sign-in", "/no-such-page")]
+            + [("POST", "/twilio/sms"), ("POST", "/twilio/status")]
+        )
+        stranger, admin = site.browser(), site.browser()
+        admin.sign_in("admin@example.org", PASSWORD)
+        for who in (stranger, admin):
+            for method, path in routes:
+                concrete = re.sub(r"\{[^}]+\}", "1", path)
+                _, headers, _ = who.request(method, concrete, {} if method == "POST" else None)
+                assert_security_headers(headers, (method, path), patient_data=True)
+                assert headers.get("strict-transport-security", "").startswith("max-age="), path
+        _, headers, _ = admin.request("GET", "/static/style.css")
+        assert_security_headers(headers, "/static/style.css", patient_data=False)
+        _, _, page = admin.request("GET", "/staff/alerts")
+        assert "<script>" not in page  # no inline script on any page the CSP would block
+    finally:
+        running.close()  # stops the server
