@@ -64,7 +64,12 @@ def create_app(
             journal.close()
 
     app = FastAPI(
-        title="followup", version="0.1.0", docs_url=None, redoc_url=None, lifespan=lifespan
+        title="followup",
+        version="0.1.0",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,  # served below, not to everyone
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -107,7 +112,7 @@ def create_app(
     @app.get("/metrics", include_in_schema=False)
     def metrics(request: Request) -> Response:
         """Prometheus text format: counts from the database and this process's histograms."""
-        if not metrics_allowed(settings, request.headers.get("authorization")):
+        if not _private_allowed(settings, request):
             return Response(
                 "a valid bearer token is required\n",
                 status_code=401,
@@ -116,7 +121,19 @@ def create_app(
             )
         return Response(exposition(registry), media_type=CONTENT_TYPE)
 
+    # The API's description: for this machine, a token holder, or signed-in staff.
+    @app.get("/openapi.json", include_in_schema=False)
+    def openapi(request: Request) -> Response:
+        if not (_private_allowed(settings, request) or request.session.get("staff_id")):
+            return JSONResponse({"detail": "sign in, or ask from this machine"}, status_code=401)
+        return JSONResponse(app.openapi())
+
     return app
+
+
+def _private_allowed(settings: Settings, request: Request) -> bool:
+    client = request.client.host if request.client else None
+    return metrics_allowed(settings, request.headers.get("authorization"), client)
 
 
 def _staff_pages(app: FastAPI, settings: Settings, engine: Engine) -> None:
