@@ -109,7 +109,10 @@ def sweep_job(
 ) -> int:
     """Process inbound messages a web process stored but never finished (it died, or lost
     the database mid-way); not in the first moments after an outage, when the web
-    processes' own replay (which knows whom they paged already) goes first."""
+    processes' own replay (which knows whom they paged already) goes first.
+
+    Guarded here, not where it is scheduled: a tick that skips the sweep has not reached
+    the database, and must not tell the guard that it is back."""
     if guard.up_for() < SWEEP_WAIT_AFTER_OUTAGE:
         return 0
     d = runner.dispatcher
@@ -119,7 +122,8 @@ def sweep_job(
             for alert_id in result.alert_ids if isinstance(result, Handled) else ():
                 deliver_pending(engine, d.channels, protocol, clock.now(), alert_id)
 
-    return sweep_received(engine, protocol, d.renderer, clock.now(), deliver)
+    sweep = guard.wrap(sweep_received, "inbound-sweep")
+    return sweep(engine, protocol, d.renderer, clock.now(), deliver) or 0
 
 
 def build_runner(engine: Engine, settings: Settings, protocol: Protocol) -> DispatchRunner:
@@ -188,7 +192,7 @@ def build_scheduler(
         **jobs,
     )
     scheduler.add_job(
-        guard.wrap(sweep_job, "inbound-sweep"),
+        sweep_job,
         "interval",
         args=(engine, runner, protocol, guard),
         seconds=SWEEP_INTERVAL_SECONDS,

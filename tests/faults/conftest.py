@@ -91,32 +91,32 @@ def seed_due_discharges(
         "expires": discharge.expires_at,
         "exempt": discharge.quiet_hours_exempt,
     }
+    every = max(1, count // emails) if emails else 1
     with engine.begin() as connection:
+        # Email for every n-th patient, spread over the roster, so every batch holds some.
         connection.execute(
             text(
-                "INSERT INTO patient (external_id, first_name, last_name, phone, language,"
+                "INSERT INTO patient (external_id, first_name, last_name, phone, email, language,"
                 " timezone, sms_consent, email_consent, created_at, updated_at)"
-                " SELECT 'F' || g, 'Pat', 'Fault' || g, '+1402' || (6000000 + g), 'en', :zone,"
-                " true, false, :now, :now FROM generate_series(0, :count - 1) AS g"
+                " SELECT 'F' || g, 'Pat', 'Fault' || g, '+1402' || (6000000 + g), e.email, 'en',"
+                " :zone, true, e.email IS NOT NULL, :now, :now"
+                " FROM generate_series(0, :count - 1) AS g CROSS JOIN LATERAL (SELECT CASE"
+                " WHEN g % :every = 0 AND g / :every < :emails THEN 'pat' || g || '@example.org'"
+                " END AS email) AS e"
             ),
-            values,
-        )
-        connection.execute(
-            text(
-                "UPDATE patient SET email = 'pat' || substr(external_id, 2) || '@example.org',"
-                " email_consent = true WHERE substr(external_id, 2)::int < :emails"
-            ),
-            values,
+            {**values, "every": every},
         )
         connection.execute(
             text(
                 "INSERT INTO appointment (source, source_uid, patient_id, start_at, end_at, status,"
                 " treatment, source_sequence, created_at, updated_at)"
                 " SELECT 'faults.ics', 'fault-' || p.external_id, p.id, :start, :end, 'booked',"
-                " :treatment, 0, :now, :now FROM patient AS p"
+                " :treatment, 0, :now, :now FROM patient AS p ORDER BY p.id"
             ),
             values,
         )
+        # One statement, in (appointment, channel) order: ids, and so the claim order, take
+        # each patient's SMS and email together.
         connection.execute(
             text(
                 "INSERT INTO scheduled_message (appointment_id, patient_id, step, kind, template,"
@@ -124,18 +124,12 @@ def seed_due_discharges(
                 " updated_at)"
                 " SELECT a.id, a.patient_id, :step, :kind, :template, 'sms', :due, :expires,"
                 " :exempt, 'pending', 0, :now, :now FROM appointment AS a"
-            ),
-            values,
-        )
-        connection.execute(
-            text(
-                "INSERT INTO scheduled_message (appointment_id, patient_id, step, kind, template,"
-                " channel, due_at, expires_at, quiet_hours_exempt, status, attempts, created_at,"
-                " updated_at)"
-                " SELECT a.id, a.patient_id, :email_step, :kind, :email_template, 'email', :email_due,"
-                " :email_expires, :email_exempt, 'pending', 0, :now, :now"
+                " UNION ALL"
+                " SELECT a.id, a.patient_id, :email_step, :kind, :email_template, 'email',"
+                " :email_due, :email_expires, :email_exempt, 'pending', 0, :now, :now"
                 " FROM appointment AS a JOIN patient AS p ON p.id = a.patient_id"
                 " WHERE p.email IS NOT NULL"
+                " ORDER BY 1, 6 DESC"
             ),
             values,
         )
