@@ -59,7 +59,7 @@ def api(engine: Engine, protocol: Protocol, tmp_path: Path) -> Iterator[tuple[st
 
 
 def test_the_api_answers_as_its_description_says_and_never_with_a_server_error(
-    api: tuple[str, str],
+    api: tuple[str, str], tmp_path: Path
 ) -> None:
     base, token = api
     run = subprocess.run(
@@ -80,6 +80,7 @@ def test_the_api_answers_as_its_description_says_and_never_with_a_server_error(
         capture_output=True,
         text=True,
         timeout=300,
+        cwd=tmp_path,  # its own state folder (.schemathesis) goes there
     )
     report = run.stdout + run.stderr
     assert run.returncode == 0, report[-6000:]
