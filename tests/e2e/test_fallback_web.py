@@ -104,7 +104,12 @@ def test_the_fallback_answers_with_the_database_down_and_stores_it_all_when_it_r
                         )
                     ]
 
-            wait_for(lambda: len(stored()) == 2, 60, "the journal to reach the database")
+            # Stored, then processed: a moment apart, longer on a loaded machine.
+            wait_for(
+                lambda: len(stored()) == 2 and all(kind != "received" for _, kind in stored()),
+                60,
+                "the journal to reach the database, processed",
+            )
             assert stored() == [("SMfb1", "crisis"), ("SMfb2", "unknown_sender")]
             with engine.connect() as connection:
                 alerts = connection.execute(text("SELECT severity FROM alert")).scalars().all()
