@@ -113,6 +113,23 @@ class Spool:
             finally:
                 os.close(held)
 
+    def adopt(self, table: str, columns: str, order: str) -> int:
+        """Move the rows of `table` in dead processes' files into this one (durably, then
+        theirs are deleted, and empty files with them); how many came over."""
+        moved = 0
+        marks = ", ".join("?" for _ in columns.split(","))
+        for orphan in self.orphans():
+            rows = orphan.execute(f"SELECT {columns} FROM {table} ORDER BY {order}").fetchall()
+            if rows:
+                with self.transaction() as connection:
+                    connection.executemany(
+                        f"INSERT OR IGNORE INTO {table} ({columns}) VALUES ({marks})", rows
+                    )
+                with orphan:
+                    orphan.execute(f"DELETE FROM {table}")
+                moved += len(rows)
+        return moved
+
     def close(self) -> None:
         """Close this process's file; an empty one is deleted."""
         with self._lock:

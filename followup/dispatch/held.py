@@ -65,16 +65,7 @@ class SentJournal:
 
     def held(self) -> list[Attempt]:
         """Every send held here, and those dead workers' files held (adopted first)."""
-        for orphan in self.spool.orphans():
-            rows = orphan.execute(f"SELECT {_COLUMNS} FROM sent").fetchall()
-            if rows:
-                with self.spool.transaction() as connection:
-                    connection.executemany(
-                        f"INSERT OR REPLACE INTO sent ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        rows,
-                    )
-                with orphan:
-                    orphan.execute("DELETE FROM sent")
+        self.spool.adopt("sent", _COLUMNS, "message_id")
         with self.spool.transaction() as connection:
             rows = connection.execute(f"SELECT {_COLUMNS} FROM sent ORDER BY message_id").fetchall()
         return [_attempt(row) for row in rows]

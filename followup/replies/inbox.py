@@ -222,15 +222,22 @@ class Inbox:
         alert_ids = [i for r in results if isinstance(r, Handled) for i in r.alert_ids]
         if alert_ids:
             threading.Thread(
-                target=self._deliver, args=(alert_ids,), name="inbox-alerts", daemon=True
+                target=self.page_alerts, args=(alert_ids,), name="inbox-alerts", daemon=True
             ).start()
 
-    def _deliver(self, alert_ids: list[int]) -> None:
+    def page_alerts(self, alert_ids: list[int]) -> None:
+        """Send the first pages of alerts just raised; what fails (the database gone again,
+        a provider down) is one line, and the worker's alert job sends it later."""
         for alert_id in alert_ids:
             try:
                 deliver_pending(self.engine, self.channels, self.protocol, clock.now(), alert_id)
             except Exception as exc:  # the worker's alert job pages what is left
-                log.error("alert %d: paging failed: %s", alert_id, cause(exc))
+                if is_unavailable(exc):
+                    log.error(
+                        "alert %d: paging on-call waits for the database: %s", alert_id, cause(exc)
+                    )
+                else:
+                    log.error("alert %d: paging failed: %s", alert_id, cause(exc))
 
     def from_memory(
         self, inbound: Inbound, journaled: bool, error: Exception

@@ -66,21 +66,8 @@ class InboundJournal:
         return [_inbound(row) for row in rows]
 
     def adopt_orphans(self) -> int:
-        """Move what dead processes' journals hold into this one (durably, then theirs is
-        deleted); how many messages came over."""
-        moved = 0
-        for orphan in self.spool.orphans():
-            rows = orphan.execute(f"SELECT {_COLUMNS} FROM inbound ORDER BY seq").fetchall()
-            if rows:
-                with self.spool.transaction() as connection:
-                    connection.executemany(
-                        f"INSERT OR IGNORE INTO inbound ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
-                        rows,
-                    )
-                with orphan:
-                    orphan.execute("DELETE FROM inbound")
-                moved += len(rows)
-        return moved
+        """Move what dead processes' journals hold into this one; how many messages came."""
+        return self.spool.adopt("inbound", _COLUMNS, "seq")
 
     def close(self) -> None:
         """Close this process's journal (deleted when empty)."""

@@ -20,7 +20,6 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 from twilio.request_validator import RequestValidator
 
-from followup.alerts import deliver_pending
 from followup.core import clock
 from followup.ops.outages import cause, is_unavailable
 from followup.replies.inbox import Inbox
@@ -133,27 +132,16 @@ class TwilioWebhooks:
             # the number's fallback URL. One line, not a traceback per request.
             log.error("an inbound SMS could not be kept: %s", cause(exc))
             return _text("the message could not be stored; try the fallback URL", 500)
+        # After the answer has gone back to Twilio, but in this process and at once.
         alerts = BackgroundTasks()
-        for alert_id in handled.alert_ids:
-            # After the answer has gone back to Twilio, but in this process and at once.
-            alerts.add_task(self.notify, alert_id)
+        if handled.alert_ids:
+            alerts.add_task(self.inbox.page_alerts, handled.alert_ids)
         callback = (
             f"{self.addresses[0]}/twilio/status?reply={handled.reply_id}"
             if handled.reply_id
             else None
         )
         return Response(twiml(handled.reply, callback), media_type=TWIML, background=alerts)
-
-    def notify(self, alert_id: int) -> None:
-        """Page on-call about an alert just raised. When the database went away since (the
-        alert is recorded, its notifications are not sent), the worker's alert job sends
-        them once it is back: one line here, not a traceback."""
-        try:
-            deliver_pending(self.engine, self.channels, self.protocol, clock.now(), alert_id)
-        except Exception as exc:
-            if not is_unavailable(exc):
-                raise
-            log.error("alert %d: paging on-call waits for the database: %s", alert_id, cause(exc))
 
     async def delivery_status(self, request: Request, form: dict[str, str]) -> Response:
         """Record what Twilio says became of a message we sent."""
