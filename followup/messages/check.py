@@ -1,7 +1,8 @@
 """Check every template the protocol uses before a patient's message depends on it.
 
 Backs `followup templates check`: each step's template is rendered with the sample context,
-in every language folder, with and without a next appointment booked, and every problem is
+in every language folder, with and without a next appointment booked, as the first and as
+a later infusion of a series, asking the ride question or not, and every problem is
 reported as one `file:line: message` line an editor can jump to. Given the Renderer with
 staff edits, it checks what the worker will send: a problem in an edited part says so.
 
@@ -75,10 +76,7 @@ def check_templates(
     worst_sms: dict[Path, tuple[int, str]] = {}
     for language in languages(templates_dir):
         for step, channel in _sends(protocol):
-            for next_appointment in (True, False):
-                context = sample_context(
-                    protocol, language, step, next_appointment=next_appointment
-                )
+            for context in sample_contexts(protocol, language, step):
                 failures = _render_parts(renderer, step.template, language, channel, context)
                 problems.update(failures)
                 if failures or _lacks_a_part(renderer, step.template, language, channel):
@@ -117,8 +115,7 @@ def check_candidate(
         return [f"{language}/{template}/{part}.j2: no protocol step sends this part"]
     problems: set[str] = set()
     for step in steps:
-        for next_appointment in (True, False):
-            context = sample_context(protocol, language, step, next_appointment=next_appointment)
+        for context in sample_contexts(protocol, language, step):
             try:
                 text = renderer.render_candidate(template, language, part, body, context)
             except RenderError as exc:
@@ -127,6 +124,24 @@ def check_candidate(
             if channel == "sms" and count_segments(text).segments > SEGMENT_LIMIT:
                 problems.add(f"{language}/{template}/{part}.j2: {_segments_message(text)}")
     return sorted(problems)
+
+
+def sample_contexts(protocol: Protocol, language: str, step: Step) -> list[dict[str, Any]]:
+    """The sample contexts that between them take every branch a step's template has.
+
+    With and without a next appointment, first and later in a series, and with the ride
+    question asked or not whatever the protocol's `series_preparation`, so a clinic that
+    changes it later finds a broken branch now.
+    """
+    contexts = []
+    for next_appointment in (True, False):
+        for later in (False, True):
+            context = sample_context(
+                protocol, language, step, next_appointment=next_appointment, later_in_series=later
+            )
+            for ask_ride in (False, True):
+                contexts.append({**context, "ask_ride": ask_ride})
+    return contexts
 
 
 def _check_reply_candidate(
