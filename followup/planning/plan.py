@@ -129,11 +129,11 @@ def _draft(
         if rules.series_preparation == "discharge":
             assert place.previous is not None  # not the first of its series
             dropped = (
-                f"one preparation a series: the discharge after "
-                f"{infusion_words(place.previous, tz)} said: same preparation as that day"
+                f"one preparation a series: the discharge after {infusion_words(place.previous, tz)} "
+                "names this one, same preparation"
             )
         elif rules.series_preparation == "evening_before":
-            dropped = "one preparation a series: a short message goes the evening before"
+            dropped = "one preparation a series: a short note goes the evening before"
     elif step.kind == "next_infusion" and place.next_in_series:
         assert following is not None
         if rules.series_preparation == "evening_before":
@@ -142,9 +142,9 @@ def _draft(
             nominal = max(resolve_local(eve, step.local_time or EVENING, tz), infusion.end)
             note = f"the evening before {infusion_words(following, tz)}"
         else:
-            dropped = "the discharge names the next infusion of the series"
+            dropped = "one preparation a series: the discharge names the next infusion"
     elif step.kind == "booster" and following is not None:
-        dropped = f"a later infusion is booked: {when(following.start, tz)}"
+        dropped = f"booster reminder: a later infusion is booked ({when(following.start, tz)})"
     expires = expiry(step, facts, nominal)
     exempt = step.quiet_hours_exempt
     due = nominal if exempt else next_allowed(nominal, tz, protocol.quiet_hours)

@@ -115,10 +115,13 @@ def move_out_of_chairs(
             result.append(draft)
         elif moved.due >= moved.expires:
             words = infusion_words(first, tz)
-            result.append(replace(draft, dropped=f"in the chair: due during {words}"))
+            result.append(
+                replace(draft, dropped=f"in the chair: due during {words}, too late after")
+            )
         else:
             words = infusion_words(first, tz)
-            result.append(replace(moved, note=f"moved out of {words}: after its discharge"))
+            note = f"moved out of the chair: due during {words}, sent after its discharge"
+            result.append(replace(moved, note=note))
     return result
 
 
@@ -151,7 +154,7 @@ def one_checkin_a_day(
     days: dict[date, list[Draft]] = defaultdict(list)
     for draft in drafts:
         if draft.step.kind == "checkin" and draft.alive(now):
-            days[local_day(draft.due, tz)].append(draft)
+            days[local_day(max(draft.due, now), tz)].append(draft)
     dropped: dict[int, str] = {}
     for day, group in days.items():
         if day in went:
@@ -182,10 +185,12 @@ def cap_sms(
     for draft in drafts:
         if "sms" not in draft.step.channels or draft.step.kind == "discharge":
             continue
+        # A message overdue when planned goes at once: it counts for today.
+        day = local_day(max(draft.due, now), tz)
         if draft.fixed and (draft.infusion.key, draft.step.key, "sms") not in sent:
-            used[local_day(draft.due, tz)] += 1  # half-sent: its SMS goes whatever the cap
+            used[day] += 1  # half-sent: its SMS goes whatever the cap
         elif draft.alive(now):
-            days[local_day(draft.due, tz)].append(draft)
+            days[day].append(draft)
     capped: dict[int, str] = {}
     for day, group in days.items():
         group.sort(key=lambda d: (PRIORITY.get(d.step.kind, 9), d.due, d.infusion.start, d.order))
@@ -194,8 +199,8 @@ def cap_sms(
             continue
         kept = [d.step.key for d in group[:room]]
         if used[day]:
-            kept.append(f"{used[day]} already sent")
-        why = f"daily cap of {cap} SMS: {', '.join(kept)} that day"
+            kept.append(f"{used[day]} sent")
+        why = f"daily cap of {cap} SMS: that day has {', '.join(kept)}"
         for draft in group[room:]:
             capped[id(draft)] = why
     return [replace(d, capped=capped[id(d)]) if id(d) in capped else d for d in drafts]

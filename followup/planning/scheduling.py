@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row
+from sqlalchemy import Engine, Row
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
@@ -260,6 +260,28 @@ def _replan_one(
     for row_id, why in changes.cancel:
         writes.cancels[why].append(row_id)
     return PlanCounts(len(changes.insert), len(changes.update), len(changes.cancel))
+
+
+def replan_current(
+    engine: Engine, protocol: Protocol, now: datetime, since: datetime
+) -> PlanCounts:
+    """Re-plan every patient with an active infusion from `since` on, a chunk a transaction.
+
+    A worker runs it when it starts: plans stored under an older protocol, or older rules,
+    follow the ones in force now, not only for the patients whose calendar changes next.
+    """
+    with Session(engine) as session:
+        ids = session.exec(
+            select(Appointment.patient_id)
+            .where(col(Appointment.status).in_(ACTIVE), col(Appointment.start_at) >= since)
+            .distinct()
+        ).all()
+    counts = PlanCounts()
+    for chunk in chunks(sorted(ids), PATIENT_CHUNK):
+        with Session(engine) as session:
+            counts.add(replan_patients(session, chunk, protocol, now))
+            session.commit()
+    return counts
 
 
 def next_start(session: Session, appt: Appointment) -> datetime | None:
