@@ -132,16 +132,20 @@ def simulate(
             lease=LEASE,
             now=clock,
         )
-        _run(dispatcher, clock, end, on_clock)
+        run_until(dispatcher, clock, end, on_clock)
         outgoing, errors = _collect(engine, outboxes)
         held_back = _held_back(engine, start, end)
     return Simulation(reports, outgoing, errors, held_back)
 
 
-def _run(
-    dispatcher: Dispatcher, clock: VirtualClock, end: datetime, on_clock: Callable[[datetime], None]
+def run_until(
+    dispatcher: Dispatcher,
+    clock: VirtualClock,
+    end: datetime,
+    on_clock: Callable[[datetime], None] = lambda _at: None,
 ) -> None:
-    """Step the clock from one due time to the next, dispatching as the worker would."""
+    """Step the clock from one due time to the next before `end`, dispatching as the
+    worker would: the same claim, checks, rendering and recording."""
     while True:
         moment = _next_due(dispatcher.engine)
         if moment is None or moment >= end:
