@@ -62,8 +62,13 @@ def start_conversations(
         update(C)
         .where(C.c.patient_id.in_(list(latest)), C.c.ended_at.is_(None))
         .values(
-            ended_at=now,
-            ended_reason=case((C.c.question_index == 0, REPLACED), else_=PARTLY_REPLACED),
+            # One already past its time ended then, unanswered, as open_conversation says.
+            ended_at=case((C.c.expires_at <= now, C.c.expires_at), else_=now),
+            ended_reason=case(
+                (C.c.expires_at <= now, EXPIRED),
+                (C.c.question_index == 0, REPLACED),
+                else_=PARTLY_REPLACED,
+            ),
         )
     )
     # The partial unique index allows one open conversation per patient.

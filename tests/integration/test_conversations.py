@@ -95,3 +95,19 @@ def test_a_newer_check_in_closes_the_earlier_survey_recorded_as_unanswered_not_l
     with Session(engine) as session:
         last = session.get(Conversation, newest)
         assert last is not None and last.ended_reason == EXPIRED
+
+
+def test_a_survey_past_its_time_when_the_next_check_in_comes_ended_when_it_expired(
+    engine: Engine,
+) -> None:
+    ids = seed(engine, 2)
+    with Session(engine) as session:
+        start_conversations(session, starts_for(engine, ids[:1]), T0, DAY)
+        session.commit()
+    with Session(engine) as session:
+        start_conversations(session, starts_for(engine, ids[1:]), T0 + 2 * DAY, DAY)
+        session.commit()
+    with Session(engine) as session:
+        first = session.exec(select(Conversation).order_by(col(Conversation.id))).first()
+        assert first is not None
+        assert (first.ended_at, first.ended_reason) == (T0 + DAY, EXPIRED)

@@ -9,6 +9,7 @@ went out is checked against the issue's rules, with the appointments as they end
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -29,7 +30,9 @@ from followup.ops.reports import list_messages
 from followup.planning.scheduling import replan_current
 from followup.planning.simulate import VirtualClock, run_until
 from followup.protocol import Protocol
+from followup.staff import add_staff
 from tests.conftest import ROOT
+from tests.integration.test_staff_web import PASSWORD, serve
 
 ROSTER = """patient_id,first_name,last_name,phone,email,language,timezone,sms_consent,email_consent
 MWF,Ana,Rivera,(402) 555-0134,ana@example.org,en,America/Chicago,yes,yes
@@ -270,3 +273,20 @@ def test_a_worker_starting_brings_stored_plans_up_to_the_protocol(
             select(Appointment.series_number).where(Appointment.source_uid.startswith("MWF"))  # type: ignore[attr-defined]
         ).all()
     assert sorted(places) == [1, 2, 3, 4, 5, 6]
+
+
+def test_the_patient_page_shows_the_series_the_rules_and_the_surveys(
+    engine: Engine, protocol: Protocol, went: list[Went]
+) -> None:
+    assert went
+    add_staff(engine, "nurse@example.org", "clinician", PASSWORD, END)
+    for site in serve(engine, protocol, "http://127.0.0.1"):
+        browser = site.browser()
+        assert browser.sign_in("nurse@example.org", PASSWORD)[0] == 303
+        status, _, page = browser.request("GET", "/staff/patients/MWF")
+    assert status == 200
+    places = re.findall(r'<td class="series">(.*?)</td>', page)
+    assert places == ["1 of 5", "2 of 5", "3 of 5", "", "4 of 5", "5 of 5, last"]
+    assert "superseded: the infusion of" in page and "one preparation a series: " in page
+    # Every check-in started a survey; the ones nobody answered say why they ended.
+    assert "Check-in surveys" in page and "unanswered in time: it expired" in page
