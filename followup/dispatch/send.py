@@ -385,6 +385,7 @@ class Dispatcher:
             protocol=self.protocol,
             series_number=row.series_number,
             series_size=row.series_size,
+            now=now,
         )
         channel: ChannelName = "sms" if row.channel == "sms" else "email"
         rendered = self.renderer.render(row.template, row.language, channel, context)

@@ -129,9 +129,9 @@ def check_candidate(
 def sample_contexts(protocol: Protocol, language: str, step: Step) -> list[dict[str, Any]]:
     """The sample contexts that between them take every branch a step's template has.
 
-    With and without a next appointment, first and later in a series, and with the ride
-    question asked or not whatever the protocol's `series_preparation`, so a clinic that
-    changes it later finds a broken branch now.
+    With and without a next appointment, first and later in a series, with the ride
+    question asked or not whatever the protocol's `series_preparation` (so a clinic that
+    changes it later finds a broken branch now), and sent the day before.
     """
     contexts = []
     for next_appointment in (True, False):
@@ -141,6 +141,7 @@ def sample_contexts(protocol: Protocol, language: str, step: Step) -> list[dict[
             )
             for ask_ride in (False, True):
                 contexts.append({**context, "ask_ride": ask_ride})
+            contexts.append({**context, "appointment_tomorrow": True})
     return contexts
 
 

@@ -13,6 +13,7 @@
 | next_in_series | True when the next infusion belongs to the same series |
 | later_in_series | True for an infusion after the first of its series, briefly prepared |
 | ask_ride | True when this message asks the patient to confirm their ride (YES or CALL) |
+| appointment_tomorrow | True when it goes the day before the appointment (an early one's reminder) |
 | step, kind | checkin_day3, checkin |
 | survey_question | the first question of the step's survey (None for steps without one) |
 | reply_hint | Reply STOP to opt out. |
@@ -105,11 +106,13 @@ def message_context(
     protocol: Protocol,
     series_number: int | None = None,
     series_size: int | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     """Everything a template may use for one message; times shown in the patient's zone.
 
     The series place is the appointment's stored one; None (not yet derived) reads as an
-    infusion on its own.
+    infusion on its own. `now` is when it goes: a reminder sent the evening before says
+    "tomorrow".
     """
     clinic = protocol.clinic
     clinic_phone, on_call_phone = _clinic_phones(clinic)
@@ -125,6 +128,9 @@ def message_context(
         "emergency_number": clinic.emergency_number,
         "appointment_date": format_date(start, language),
         "appointment_time": format_time(start, language),
+        "appointment_tomorrow": (
+            now is not None and start.date() == now.astimezone(tz).date() + timedelta(days=1)
+        ),
         "next_appointment_date": format_date(nxt, language) if nxt else None,
         "next_appointment_time": format_time(nxt, language) if nxt else None,
         "fasting_hours": protocol.fasting_hours_for(treatment),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from followup.core.clock import resolve_local
 from followup.planning.planner import (
@@ -39,6 +40,9 @@ __all__ = ["Infusion", "PatientPlan", "Sent", "SeriesPlace", "plan_patient"]
 
 # When a next-infusion step has no local time of its own, the evening before is at 18:00.
 EVENING = time(18, 0)
+# A reminder that quiet hours leave no room for on the morning of an early infusion goes
+# this long before quiet hours begin the evening before, so a slow batch still sends it.
+BEFORE_QUIET = timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +159,11 @@ def _draft(
             if due == nominal
             else "quiet hours leave no time to send it before it expires"
         )
+        evening = _evening_before(step, nominal, tz, protocol) if due != nominal else None
+        if evening is not None:
+            # Every infusion is reminded: before an 08:00 start, the evening before.
+            due, late = evening, None
+            note = "the evening before: quiet hours leave no time that morning"
     if step.kind == "checkin" and following is not None and rules.supersede_checkins:
         # Held to the rule at send time too: a check-in delayed by retries or a pause
         # never reaches the patient in the hours before their next infusion. One due
@@ -171,6 +180,25 @@ def _draft(
         late=late,
         note=note,
     )
+
+
+def _evening_before(
+    step: Step, nominal: datetime, tz: ZoneInfo, protocol: Protocol
+) -> datetime | None:
+    """For a reminder quiet hours push past its infusion: the evening before, an hour
+    before quiet hours begin; None for another step, or when that is no time either."""
+    quiet = protocol.quiet_hours
+    if step.kind != "reminder" or quiet.start == quiet.end:
+        return None
+    local = nominal.astimezone(tz)
+    # The quiet window holding `nominal` began today, or yesterday when it wraps midnight;
+    # a day earlier when that evening never was (Pacific/Apia skipped 2011-12-30).
+    began = local.date() - timedelta(days=1 if local.time() < quiet.start else 0)
+    for back in (0, 1):
+        evening = resolve_local(began - timedelta(days=back), quiet.start, tz) - BEFORE_QUIET
+        if evening < nominal and not quiet.contains(evening.astimezone(tz).time()):
+            return evening
+    return None
 
 
 def _channels(draft: Draft, patient: PatientFacts) -> list[PlannedMessage]:

@@ -267,3 +267,19 @@ def test_a_step_after_the_series_only_is_planned_again_when_the_last_infusion_ch
     planned = plan(infusions, protocol)
     assert sms(planned, 5, "booster_reminder").skip_reason is None
     assert planned.places[5].describe() == "5 of 5"
+
+
+# --- Every infusion reminded ------------------------------------------------------------------
+
+
+def test_an_early_infusion_is_reminded_the_evening_before_not_skipped(protocol: Protocol) -> None:
+    # 2 h before 08:00 is 06:00, in quiet hours until 08:00: no time that morning.
+    planned = plan([infusion(1, 2, hour=8), infusion(2, 4, hour=7)], protocol)
+    for key in (1, 2):
+        reminder = sms(planned, key, "reminder")
+        assert reminder.skip_reason is None
+        assert reminder.note == "the evening before: quiet hours leave no time that morning"
+    assert sms(planned, 1, "reminder").due_at == resolve_local(date(2026, 3, 1), time(20), CHICAGO)
+    assert sms(planned, 2, "reminder").due_at == at(3, 20)
+    nine = plan([infusion(1, 2, hour=9)], protocol)
+    assert sms(nine, 1, "reminder").due_at == at(2, 8) and sms(nine, 1, "reminder").note is None

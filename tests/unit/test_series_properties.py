@@ -9,10 +9,10 @@ under the shipped protocol and under every setting of `[planning]`.
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from followup.core.clock import resolve_local
@@ -32,7 +32,7 @@ PATTERNS = {
     "weekly": (0, 7, 14, 21),
     "booster": (0,),
 }
-LONG_AGO = datetime(2000, 1, 1, tzinfo=ZoneInfo("UTC"))
+LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def patient(tz: ZoneInfo) -> PatientFacts:
@@ -101,12 +101,31 @@ def with_planning(planning: Planning) -> Protocol:
 
 @settings(max_examples=examples(300), deadline=None)
 @given(calendar=calendars())
+# 07:00 on 31 December 2011 in Apia, whose 30 December was skipped: the evening before
+# the reminder's morning is the 29th.
+@example(
+    calendar=(
+        ZoneInfo("Pacific/Apia"),
+        [
+            Infusion(
+                1,
+                datetime(2011, 12, 30, 17, tzinfo=UTC),
+                datetime(2011, 12, 30, 17, 30, tzinfo=UTC),
+                "depression",
+            )
+        ],
+    )
+)
 def test_the_shipped_protocol_keeps_every_rule_on_any_calendar(
     calendar: tuple[ZoneInfo, list[Infusion]],
 ) -> None:
     tz, infusions = calendar
     plan = plan_patient(infusions, patient(tz), PROTOCOL, LONG_AGO)
     assert violations(plan, infusions, PROTOCOL, tz, LONG_AGO) == []
+    # Quiet hours never cost an infusion its reminder: before an early one it goes the
+    # evening before.
+    reminders = [m for ms in plan.messages.values() for m in ms if m.kind == "reminder"]
+    assert not [m for m in reminders if (m.skip_reason or "").startswith("quiet hours")]
 
 
 @settings(max_examples=examples(300), deadline=None)

@@ -87,6 +87,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "later-in-series": {"later": True},
     "ask-ride": {"later": True, "ask_ride": True},
     "ask-ride-no-next": {"later": True, "ask_ride": True, "next_appointment": False},
+    "sent-the-day-before": {"appointment_tomorrow": True},
     "booster-days": {"days_since_infusion": 30},
     "booster-week": {"days_since_infusion": 7},
 }
@@ -524,3 +525,24 @@ def test_the_discharge_names_the_next_infusion_of_the_series_with_the_same_prepa
     assert same in messages.sms and within["next_appointment_date"] in messages.sms
     other = make_context(language, "discharge", next_in_series=False)
     assert same not in render_all(renderer, Case("discharge", language, "next", other)).sms
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("later", [False, True])
+def test_a_reminder_sent_the_evening_before_says_tomorrow(
+    renderer: Renderer, language: str, later: bool
+) -> None:
+    tomorrow, today = ("tomorrow", "today") if language == "en" else ("mañana", "hoy")
+    context = make_context(language, "reminder", later=later, appointment_tomorrow=True)
+    case = Case("reminder", language, "eve", context)
+    messages = render_all(renderer, case)
+    for part in ("sms", "subject", "text"):
+        value = messages.plain()[part]
+        assert tomorrow in value and f" {today} " not in value, part
+    assert (
+        today
+        in render_all(
+            renderer,
+            Case("reminder", language, "day", make_context(language, "reminder", later=later)),
+        ).sms
+    )
