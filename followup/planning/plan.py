@@ -9,7 +9,7 @@ What a rule drops stays in the plan, skipped, with the rule and the words that d
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -83,8 +83,8 @@ def plan_patient(
             if why_not:
                 absent.setdefault(infusion.key, {})[step.key] = why_not
                 continue
-            draft = _draft(step, order, infusion, place, patient, protocol)
-            drafts.append(replace(draft, fixed=(infusion.key, step.key) in sent))
+            fixed = (infusion.key, step.key) in sent
+            drafts.append(_draft(step, order, infusion, place, patient, protocol, fixed))
     if rules.supersede_checkins:
         drafts = supersede_checkins(drafts, rules.checkin_margin, tz)
     drafts = move_out_of_chairs(drafts, ordered, tz, protocol.quiet_hours)
@@ -116,6 +116,7 @@ def _draft(
     place: SeriesPlace,
     patient: PatientFacts,
     protocol: Protocol,
+    fixed: bool,
 ) -> Draft:
     """A step at its own time, with what its place in the series does to it."""
     tz = patient.timezone
@@ -179,6 +180,7 @@ def _draft(
         dropped=dropped,
         late=late,
         note=note,
+        fixed=fixed,
     )
 
 
