@@ -38,6 +38,8 @@ from followup.protocol import Protocol, Step
 
 __all__ = ["Infusion", "PatientPlan", "Sent", "SeriesPlace", "plan_patient"]
 
+# status_reason holds 200 characters; a reason naming long step keys is cut to fit.
+REASON_CHARS = 200
 # When a next-infusion step has no local time of its own, the evening before is at 18:00.
 EVENING = time(18, 0)
 # A reminder that quiet hours leave no room for on the morning of an early infusion goes
@@ -222,8 +224,8 @@ def _channels(draft: Draft, patient: PatientFacts) -> list[PlannedMessage]:
                 due_at=draft.due,
                 expires_at=draft.expires,
                 quiet_hours_exempt=draft.step.quiet_hours_exempt,
-                skip_reason=reason,
-                note=None if reason else draft.note,
+                skip_reason=reason[:REASON_CHARS] if reason else None,
+                note=None if reason or not draft.note else draft.note[:REASON_CHARS],
             )
         )
     return planned
