@@ -6,7 +6,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     FOLLOWUP_DATABASE_URL=sqlite:////data/followup.db \
     FOLLOWUP_PROTOCOL_FILE=/app/config/protocol.toml \
-    FOLLOWUP_TEMPLATES_DIR=/app/templates
+    FOLLOWUP_TEMPLATES_DIR=/app/templates \
+    FOLLOWUP_SPOOL_DIR=/data/spool
 
 RUN useradd --create-home --uid 10001 followup \
  && mkdir -p /data && chown followup:followup /data
@@ -23,4 +24,6 @@ USER followup
 VOLUME ["/data"]
 EXPOSE 8000
 # Inside a container the web part must listen on all interfaces to be reachable.
-CMD ["followup", "run", "--host", "0.0.0.0"]
+# The fallback web process for Twilio's fallback URL listens on 8001.
+EXPOSE 8001
+CMD ["followup", "run", "--host", "0.0.0.0", "--fallback-port", "8001"]

@@ -9,8 +9,10 @@ export FOLLOWUP_DATABASE_URL ?= sqlite:///followup.db
 export FOLLOWUP_ROSTER_FILE ?= config/sample/patients.csv
 export FOLLOWUP_CALENDAR_SOURCES ?= config/sample/infusions.ics
 export FOLLOWUP_SYNC_INTERVAL_SECONDS ?= 60
-# `make run PORT=8001` when another program already listens on 8000.
+# `make run PORT=8002` when another program already listens on 8000. The fallback web
+# process for Twilio's fallback URL listens on the next port.
 PORT ?= 8000
+FALLBACK_PORT ?= $(shell echo $$(( $(PORT) + 1 )))
 
 # The suite runs in parallel: two workers a core, since most tests wait on processes,
 # sockets and databases rather than compute. Each worker starts its own PostgreSQL and
@@ -28,7 +30,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/followup run --port $(PORT)
+	$(BIN)/followup run --port $(PORT) --fallback-port $(FALLBACK_PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check followup tests

@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from followup.calendar.addresses import check_source
 from followup.core.errors import ConfigError
+from followup.core.spool import default_spool_dir
 
 ENV_PREFIX = "FOLLOWUP_"
 # The password in "scheme://user:password@host", hidden when a bad URL is echoed back.
@@ -33,6 +34,12 @@ class Settings(BaseSettings):
     protocol_file: Path = Path("config/protocol.toml")
     templates_dir: Path = Path("templates")
     public_url: str | None = None
+    # The base address of the fallback web instance (`followup web --fallback`), which
+    # Twilio signs when it calls the number's fallback URL.
+    fallback_url: str | None = None
+    # Where each process journals what the database has not taken yet; by default
+    # ~/.local/state/followup/<database digest>. Local disk, kept across restarts.
+    spool_dir: Path | None = None
     secret_key: SecretStr | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
@@ -101,6 +108,10 @@ class Settings(BaseSettings):
             raise ValueError("is not a file (a PEM bundle of CA certificates)")
         return value
 
+    def spool_directory(self) -> Path:
+        """The spool directory: the setting, or one per user and database on local disk."""
+        return self.spool_dir or default_spool_dir(self.database_url)
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
@@ -108,7 +119,7 @@ class Settings(BaseSettings):
             raise ValueError("must start with sqlite:// or postgresql+psycopg://")
         return value
 
-    @field_validator("public_url", "twilio_base_url")
+    @field_validator("public_url", "fallback_url", "twilio_base_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):

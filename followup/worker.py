@@ -34,7 +34,9 @@ from followup.calendar.sync import source_lock
 from followup.channels.base import Channel
 from followup.channels.registry import build_channels, senders
 from followup.core import clock
+from followup.core.spool import database_identity
 from followup.db.engine import make_engine
+from followup.dispatch.held import SentJournal
 from followup.dispatch.retry import RetryPolicy
 from followup.dispatch.runner import DispatchRunner, Lane
 from followup.dispatch.send import Dispatcher
@@ -43,10 +45,13 @@ from followup.ops.outages import OutageGuard
 from followup.ops.worker_http import serve_worker_http
 from followup.planning.scheduling import replan_current
 from followup.protocol import Protocol
+from followup.replies.outcome import Handled, Processed
+from followup.replies.replay import SWEEP_WAIT_AFTER_OUTAGE, sweep_received
 from followup.settings import Settings
 
 log = logging.getLogger(__name__)
 ALERT_INTERVAL_SECONDS = 15
+SWEEP_INTERVAL_SECONDS = 15
 # The advisory lock the start-up re-plan holds, so workers starting together do it once.
 REPLAN_LOCK = "followup.replan-on-start"
 
@@ -124,6 +129,28 @@ def alert_job(engine: Engine, channels: Mapping[str, Channel], protocol: Protoco
     deliver_pending(engine, channels, protocol, now)
 
 
+def sweep_job(
+    engine: Engine, runner: DispatchRunner, protocol: Protocol, guard: OutageGuard
+) -> int:
+    """Process inbound messages a web process stored but never finished (it died, or lost
+    the database mid-way); not in the first moments after an outage, when the web
+    processes' own replay (which knows whom they paged already) goes first.
+
+    Guarded here, not where it is scheduled: a tick that skips the sweep has not reached
+    the database, and must not tell the guard that it is back."""
+    if guard.up_for() < SWEEP_WAIT_AFTER_OUTAGE:
+        return 0
+    d = runner.dispatcher
+
+    def deliver(results: list[Processed]) -> None:
+        for result in results:
+            for alert_id in result.alert_ids if isinstance(result, Handled) else ():
+                deliver_pending(engine, d.channels, protocol, clock.now(), alert_id)
+
+    sweep = guard.wrap(sweep_received, "inbound-sweep")
+    return sweep(engine, protocol, d.renderer, clock.now(), deliver) or 0
+
+
 def build_runner(engine: Engine, settings: Settings, protocol: Protocol) -> DispatchRunner:
     """The dispatcher with its channels, retry policy and per-provider limits.
 
@@ -143,6 +170,7 @@ def build_runner(engine: Engine, settings: Settings, protocol: Protocol) -> Disp
         ),
         owner=owner,
         lease=timedelta(seconds=settings.dispatch_lease_seconds),
+        held=SentJournal(settings.spool_directory(), database_identity(settings.database_url)),
     )
     sender = senders(settings)
     lanes = {
@@ -194,6 +222,15 @@ def build_scheduler(
         args=(engine, runner.dispatcher.channels, protocol),
         seconds=ALERT_INTERVAL_SECONDS,
         id="alerts",
+        misfire_grace_time=60,
+        **jobs,
+    )
+    scheduler.add_job(
+        sweep_job,
+        "interval",
+        args=(engine, runner, protocol, guard),
+        seconds=SWEEP_INTERVAL_SECONDS,
+        id="inbound-sweep",
         misfire_grace_time=60,
         **jobs,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -50,7 +51,12 @@ TEMPLATE = "followup_template"
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Clear the last run's screenshots once: in the controller when the suite runs in
-    parallel (`pytest -n`), never in a worker, which would delete the others' pages."""
+    parallel (`pytest -n`), never in a worker, which would delete the others' pages.
+
+    Spools (the journals of what the database has not taken yet) go to a directory of
+    this process's own, inherited by the processes tests start: never the user's.
+    """
+    os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="followup-state-")
     if not hasattr(session.config, "workerinput"):
         shutil.rmtree(SCREENSHOTS, ignore_errors=True)
 

@@ -4,16 +4,19 @@ acknowledged in time."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, update
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
 from followup.alerts.raising import queue_page
 from followup.alerts.views import AlertView, view_of
 from followup.channels.base import Channel, ChannelError, Envelope
 from followup.db.models import Alert, AlertNotification, Patient
+from followup.ops.outages import is_unavailable
 from followup.protocol import Protocol
 
 log = logging.getLogger(__name__)
@@ -24,6 +27,10 @@ STALE_SENDING = timedelta(minutes=5)
 
 
 MAX_ATTEMPTS = 10
+
+
+# How long the outcome of a page keeps being retried while the database is unreachable.
+RECORD_PATIENCE_SECONDS = 60.0
 
 
 def notification_text(view: AlertView, clinic_name: str) -> tuple[str, str]:
@@ -72,6 +79,17 @@ def _deliver_one(
     engine: Engine, channels: Mapping[str, Channel], protocol: Protocol, nid: int, now: datetime
 ) -> int:
     table = AlertNotification.__table__  # type: ignore[attr-defined]
+    # Everything the page says is read first: from the claim to the send nothing asks the
+    # database, so a database going away then cannot leave a page "sending" unsent.
+    with Session(engine) as session:
+        note = session.get(AlertNotification, nid)
+        if note is None or note.status != "pending":
+            return 0
+        alert = session.get(Alert, note.alert_id)
+        assert alert is not None
+        patient = session.get(Patient, alert.patient_id) if alert.patient_id else None
+        subject, text = notification_text(view_of(alert, patient), protocol.clinic.name)
+        name, to, contact, attempts = note.channel, note.to, note.contact_name, note.attempts + 1
     with engine.begin() as connection:
         # Compare-and-set: the web process and the worker may both try; one sends.
         taken = connection.execute(
@@ -81,46 +99,42 @@ def _deliver_one(
         ).rowcount
     if taken != 1:
         return 0
-    with Session(engine, expire_on_commit=False) as session:
-        note = session.get(AlertNotification, nid)
-        alert = session.get(Alert, note.alert_id) if note else None
-        assert note is not None and alert is not None
-        patient = session.get(Patient, alert.patient_id) if alert.patient_id else None
-        subject, text = notification_text(view_of(alert, patient), protocol.clinic.name)
-        channel = channels[note.channel]
-        envelope = Envelope(
-            message_id=nid,
-            channel="sms" if note.channel == "sms" else "email",
-            to=note.to,
-            text=text,
-            subject=subject,
-            html=None,
-        )
+    envelope = Envelope(
+        message_id=nid,
+        channel="sms" if name == "sms" else "email",
+        to=to,
+        text=text,
+        subject=subject,
+        html=None,
+        stream="page",
+    )
+    try:
+        receipt = channels[name].send(envelope)
+    except ChannelError as exc:
+        status = "failed" if exc.permanent or attempts >= MAX_ATTEMPTS else "pending"
+        _record(engine, nid, status=status, error=str(exc)[:300])
+        log.error("alert %d: notifying %s by %s failed: %s", alert.id, contact, name, exc)
+        return 0
+    _record(engine, nid, status="sent", provider_id=receipt.provider_id, error=None, sent_at=now)
+    log.info("alert %d: notified %s by %s", alert.id, contact, name)
+    return 1
+
+
+def _record(engine: Engine, nid: int, **values: object) -> None:
+    """Write what became of a page. While the database is away this keeps trying for a
+    while: a page left "sending" goes again after STALE_SENDING, a second page to on-call."""
+    table = AlertNotification.__table__  # type: ignore[attr-defined]
+    deadline, pause = time.monotonic() + RECORD_PATIENCE_SECONDS, 0.25
+    while True:
         try:
-            receipt = channel.send(envelope)
-        except ChannelError as exc:
-            note.status = "failed" if exc.permanent or note.attempts >= MAX_ATTEMPTS else "pending"
-            note.error = str(exc)[:300]
-            session.add(note)
-            session.commit()
-            log.error(
-                "alert %d: notifying %s by %s failed: %s",
-                alert.id,
-                note.contact_name,
-                note.channel,
-                exc,
-            )
-            return 0
-        note.status, note.provider_id, note.error, note.sent_at = (
-            "sent",
-            receipt.provider_id,
-            None,
-            now,
-        )
-        session.add(note)
-        session.commit()
-        log.info("alert %d: notified %s by %s", alert.id, note.contact_name, note.channel)
-        return 1
+            with engine.begin() as connection:
+                connection.execute(update(table).where(table.c.id == nid).values(**values))
+            return
+        except DBAPIError as exc:
+            if not is_unavailable(exc) or time.monotonic() >= deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 5.0)
 
 
 def escalate_due(engine: Engine, protocol: Protocol, now: datetime) -> list[int]:

@@ -4,13 +4,14 @@ an emergency or a crisis."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlmodel import Session
 
 from followup.core.errors import FollowupError
 from followup.db.models import Alert, AlertNotification, Patient
-from followup.protocol import Protocol
+from followup.protocol import OnCallPerson, Protocol
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +41,13 @@ def raise_alert(
     severity: str,
     reason: str,
     now: datetime,
+    paged: Sequence[str] = (),
 ) -> Alert:
-    """Record an alert and queue its notifications to the first on-call person."""
+    """Record an alert and queue its notifications to the first on-call person.
+
+    `paged`: the channels that person was already paged by, without the database (the
+    web process does so when it cannot record a crisis); those are recorded as sent.
+    """
     alert = Alert(
         patient_id=patient.id if patient else None,
         inbound_message_id=inbound_message_id,
@@ -52,7 +58,7 @@ def raise_alert(
     )
     session.add(alert)
     session.flush()
-    queue_page(session, alert, 0, protocol, now)
+    queue_page(session, alert, 0, protocol, now, paged)
     if severity in PAUSING and patient is not None and patient.paused_at is None:
         patient.paused_at = now
         patient.updated_at = now
@@ -61,12 +67,18 @@ def raise_alert(
 
 
 def queue_page(
-    session: Session, alert: Alert, level: int, protocol: Protocol, now: datetime
+    session: Session,
+    alert: Alert,
+    level: int,
+    protocol: Protocol,
+    now: datetime,
+    paged: Sequence[str] = (),
 ) -> None:
-    # Past the end of the list, paging starts again at the top: somebody must answer.
-    contact = protocol.on_call[level % len(protocol.on_call)]
+    """Queue the notifications to the on-call person at `level`; `paged` channels as sent."""
+    contact = on_call_at(protocol, level)
     for channel, to in (("sms", contact.phone), ("email", contact.email)):
         if to:
+            done = channel in paged
             session.add(
                 AlertNotification(
                     alert_id=alert.id or 0,
@@ -75,5 +87,14 @@ def queue_page(
                     channel=channel,
                     to=to,
                     created_at=now,
+                    status="sent" if done else "pending",
+                    sent_at=now if done else None,
+                    error="paged directly while the database was down" if done else None,
                 )
             )
+
+
+def on_call_at(protocol: Protocol, level: int) -> OnCallPerson:
+    """Who is paged at an escalation level: past the end of the list, paging starts again
+    at the top (somebody must answer)."""
+    return protocol.on_call[level % len(protocol.on_call)]

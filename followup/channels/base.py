@@ -13,13 +13,18 @@ ChannelName = Literal["sms", "email"]
 class Envelope:
     """A fully rendered message, ready to leave. Never logged: it carries the body."""
 
-    message_id: int  # the ScheduledMessage row id; providers key callbacks and Message-IDs on it
+    # The row it comes from, of the kind `stream` names: providers key status callbacks
+    # (only a scheduled message's) and email Message-IDs on it.
+    message_id: int
     channel: ChannelName
     to: str  # E.164 for SMS, an address for email
     text: str  # the SMS body, or the email's plain-text part
     subject: str | None = None
     html: str | None = None
     valid_for: timedelta | None = None  # how long the provider may still deliver it
+    # "message": a ScheduledMessage; "page": an AlertNotification; "direct": no row (a
+    # staff reply, or on-call paged while the database is down).
+    stream: Literal["message", "page", "direct"] = "message"
 
 
 @dataclass(frozen=True, slots=True)

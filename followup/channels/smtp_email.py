@@ -8,6 +8,7 @@ for the server's final reply, leaves the message maybe delivered.
 from __future__ import annotations
 
 import email.policy
+import hashlib
 import logging
 import re
 import smtplib
@@ -119,9 +120,7 @@ class SMTPEmailChannel:
         if envelope.subject is not None:
             message["Subject"] = envelope.subject
         message["Date"] = format_datetime(clock.now())
-        message["Message-ID"] = make_msgid(
-            idstring=f"followup-{envelope.message_id}", domain=self._domain
-        )
+        message["Message-ID"] = message_id_of(envelope, self._domain)
         message.set_content(envelope.text)
         if envelope.html is not None:
             message.add_alternative(envelope.html, subtype="html")
@@ -262,3 +261,14 @@ def _mailbox_unusable(code: int, status: str | None, stage: Stage) -> bool:
     if status is not None:
         return stage in ("rcpt", "final") and (status.startswith("5.1.") or status == "5.2.1")
     return stage == "rcpt" and code in _NO_MAILBOX_REPLIES
+
+
+def message_id_of(envelope: Envelope, domain: str) -> str:
+    """The email's Message-ID: the same for every send of one row, so that a rare resend
+    (a worker killed between the SMTP server and the database) is recognisable as a copy
+    and collapsed by mail clients that honour it. The recipient is in the digest, so two
+    installations that count rows alike do not collide."""
+    if envelope.stream == "direct":
+        return make_msgid(idstring="followup-direct", domain=domain)
+    digest = hashlib.sha256(f"{envelope.stream}:{envelope.message_id}:{envelope.to}".encode())
+    return f"<followup.{envelope.stream}.{envelope.message_id}.{digest.hexdigest()[:12]}@{domain}>"

@@ -221,9 +221,12 @@ class TwilioSMSChannel:
             params["messaging_service_sid"] = self._messaging_service_sid
         else:
             params["from_"] = self._from_number
-        if self._status_callback:
+        if self._status_callback and envelope.stream == "message":
             # Our id rides along: a report can come before the batch records the send.
             params["status_callback"] = f"{self._status_callback}?message={envelope.message_id}"
+        elif self._status_callback:
+            # Known by its SID alone: another kind of row's id must not be read as a message's.
+            params["status_callback"] = self._status_callback
         validity = validity_period(envelope.valid_for)
         if validity is not None:
             params["validity_period"] = validity

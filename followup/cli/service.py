@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -14,6 +18,7 @@ from followup.cli.common import (
     out,
     setup,
 )
+from followup.db.engine import make_engine
 from followup.db.migrate import connected, describe, upgrade
 from followup.settings import Settings, load_settings
 
@@ -47,12 +52,26 @@ def worker_command() -> None:
 def web_command(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    fallback: Annotated[
+        bool,
+        typer.Option(
+            help="Run as the fallback for Twilio's webhooks only: starts and answers with "
+            "the database down, journals every message, stores it when the database returns."
+        ),
+    ] = False,
 ) -> None:
     """Run the web process alone: staff pages, Twilio webhooks, JSON API, health checks."""
     from followup.web.serve import listen, serve
 
-    settings, _ = setup(service=True)
+    settings, _ = setup(require_current_db=not fallback, service=True)
     listener = listen(host, port)
+    if fallback:
+        engine = make_engine(settings.database_url)
+        try:
+            serve(settings, engine, listener, host, fallback=True)
+        finally:
+            engine.dispose()
+        return
     with connected(settings.database_url) as engine:
         serve(settings, engine, listener, host)
 
@@ -62,6 +81,13 @@ def web_command(
 def run_command(
     host: Annotated[str, typer.Option(help="Address the web part listens on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port the web part listens on.")] = 8000,
+    fallback_port: Annotated[
+        int | None,
+        typer.Option(
+            help="Also start the fallback web process (`followup web --fallback`) on this "
+            "port, for the Twilio number's fallback URL."
+        ),
+    ] = None,
 ) -> None:
     """Upgrade the database, then run worker and web in one process."""
     from followup.web.serve import listen, serve
@@ -71,4 +97,24 @@ def run_command(
     # Bound before the worker starts: a port in use stops start-up before anything runs.
     listener = listen(host, port)
     _upgrade(settings)
-    run_service(settings, protocol, web=lambda engine: serve(settings, engine, listener, host))
+    with fallback_process(host, fallback_port):
+        run_service(settings, protocol, web=lambda engine: serve(settings, engine, listener, host))
+
+
+@contextmanager
+def fallback_process(host: str, port: int | None) -> Iterator[None]:
+    """`followup web --fallback` as a process of its own (it must outlive a crash of
+    this one), stopped when this one stops."""
+    if port is None:
+        yield
+        return
+    command = [sys.executable, "-m", "followup", "web", "--fallback", "--host", host]
+    child = subprocess.Popen([*command, "--port", str(port)])
+    try:
+        yield
+    finally:
+        child.terminate()
+        try:
+            child.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            child.kill()

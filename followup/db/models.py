@@ -145,6 +145,15 @@ class InboundMessage(SQLModel, table=True):
     """Every SMS a patient (or anyone) sends us, stored before anything else happens to it."""
 
     __tablename__ = "inbound_message"
+    __table_args__ = (
+        # The few still waiting to be processed, for the sweeper (followup.replies.replay).
+        Index(
+            "ix_inbound_message_waiting",
+            "received_at",
+            sqlite_where=text("kind = 'received'"),
+            postgresql_where=text("kind = 'received'"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     provider_sid: str = Field(unique=True, max_length=64)  # Twilio retries are stored once

@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from followup.channels.base import LookupChannel
 from followup.dispatch.batch import Attempt, Ready
 from followup.dispatch.claim import claim_due, release
 from followup.dispatch.rate import Limit, SharedLimit
@@ -74,6 +75,9 @@ class _Batch(BatchResult):
     # Sending stops past this monotonic time unless a lease renewal pushes it on: a
     # worker cut off from the database must not send what another may take over.
     safe_until: float = 0.0
+    # Set when a recording fails: nothing more of the batch goes (a circuit breaker, so
+    # that a worker without its database does not send what it cannot record).
+    cut_off: bool = False
 
     def give_back(self, items: list[Ready]) -> None:
         """Messages of one sending queue that will not go in this batch (none had a token)."""
@@ -130,6 +134,7 @@ class DispatchRunner:
         the current batch is done, which keeps each patient's messages in due order.
         """
         total = BatchResult()
+        self.record_held()
         upcoming = self._take()
         while upcoming is not None:
             current, upcoming = upcoming, None
@@ -160,11 +165,29 @@ class DispatchRunner:
         arrive in the order they were planned, and after a refusal (an opt-out, a dead
         number) the rest of that patient's batch is given back, to be checked again.
         """
+        self.record_held()
         batch = self._take()
         if batch is None:
             return BatchResult()
         self._finish(self._start(batch), batch)
         return batch
+
+    def record_held(self) -> int:
+        """Record the sends held on disk (this worker's, and dead workers' of this host)
+        before anything else is sent; how many."""
+        d = self.dispatcher
+        if d.held is None:
+            return 0
+        held = d.held.held()
+        if held:
+            outcomes = d.record(held, held=True)
+            d.held.release([attempt.ready.id for attempt in held])
+            log.info(
+                "recorded %d send(s) held while the database was away: %s",
+                len(held),
+                dict(outcomes),
+            )
+        return len(held)
 
     def _take(self) -> _Batch | None:
         """Claim and prepare the next batch; None when nothing is due or we are stopping."""
@@ -223,6 +246,7 @@ class DispatchRunner:
                 break
         try:
             batch.outcomes.update(self.dispatcher.record(waiting))
+            self._release_held(waiting)
             waiting = []
             if not last:
                 with batch.lock:
@@ -232,13 +256,35 @@ class DispatchRunner:
                     batch.revoked |= revoked
                 batch.safe_until = self._safe_until()
         except SQLAlchemyError:
+            batch.cut_off = True
+            self._hold(waiting)
             if last:
-                # In flight in the database: after the lease, whoever claims them looks
-                # each one up at the provider before sending anything.
-                log.error("could not record %d sent message(s); they will be settled", len(waiting))
+                # Held on disk, and in flight in the database: recorded first thing when
+                # it returns; after the lease, whoever claims them looks each one up (in
+                # the held sends, or at the provider) before sending anything.
+                log.error(
+                    "could not record %d sent message(s); held until the database returns",
+                    len(waiting),
+                )
                 raise
-            log.warning("could not record %d message(s) yet; retrying", len(waiting))
+            log.warning("could not record %d message(s) yet; sending stops, retrying", len(waiting))
         return waiting
+
+    def _hold(self, attempts: list[Attempt]) -> None:
+        held = self.dispatcher.held
+        if held is not None:
+            try:
+                held.hold(attempts)
+            except Exception as exc:  # in flight still: looked up after the lease
+                log.error("could not hold %d send(s) on disk: %s", len(attempts), exc)
+
+    def _release_held(self, attempts: list[Attempt]) -> None:
+        held = self.dispatcher.held
+        if held is not None and attempts:
+            try:
+                held.release([a.ready.id for a in attempts if a.receipt is not None])
+            except Exception as exc:  # recorded already: a held copy is recorded as a no-op
+                log.error("could not release %d held send(s): %s", len(attempts), exc)
 
     def _safe_until(self) -> float:
         return time.monotonic() + self.lease.total_seconds() / 2
@@ -255,6 +301,12 @@ class DispatchRunner:
                 log.exception("message %d: dispatch error", ready.id)
                 batch.give_back(rest[1:])
                 return  # in flight: settled with the provider after the lease
+            if attempt.receipt is not None and not isinstance(
+                self.dispatcher.channels[ready.channel], LookupChannel
+            ):
+                # No lookup at this provider: held on disk before anything else, so a
+                # worker killed now does not leave a send nobody can find.
+                self._hold([attempt])
             with batch.lock:
                 batch.unsent.discard(ready.id)
             batch.results.put(attempt)
@@ -295,6 +347,7 @@ class DispatchRunner:
     def _may_send(self, ready: Ready, batch: _Batch) -> bool:
         return not (
             self.stopping.is_set()
+            or batch.cut_off
             or ready.id in batch.revoked
             or time.monotonic() > batch.safe_until
             # Quiet hours began or it expired while it waited for its turn.
@@ -309,3 +362,5 @@ class DispatchRunner:
         self.stopping.set()
         for pool in self._pools.values():
             pool.shutdown(wait=True)
+        if self.dispatcher.held is not None:
+            self.dispatcher.held.close()

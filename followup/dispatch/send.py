@@ -46,6 +46,7 @@ from followup.dispatch.batch import (
     survey_start,
     unreachable,
 )
+from followup.dispatch.held import SentJournal
 from followup.dispatch.policy import decide
 from followup.dispatch.retry import RetryPolicy
 from followup.messages.context import message_context
@@ -118,6 +119,7 @@ class Dispatcher:
     owner: str
     lease: timedelta = timedelta(minutes=5)
     now: Callable[[], datetime] = clock.now
+    held: SentJournal | None = None  # sends not recorded yet, on local disk
 
     def process(self, message_id: int) -> Outcome:
         """Take one message this worker claimed to its next state: a batch of one."""
@@ -232,8 +234,12 @@ class Dispatcher:
                 return Attempt(ready, found, found=True, seconds=time.monotonic() - started)
         return Attempt(ready, None, error, seconds=time.monotonic() - started)
 
-    def record(self, attempts: Iterable[Attempt]) -> Counter[Outcome]:
-        """Write what the providers said about a batch, in one transaction."""
+    def record(self, attempts: Iterable[Attempt], held: bool = False) -> Counter[Outcome]:
+        """Write what the providers said about a batch, in one transaction.
+
+        `held`: sends kept on disk while the database was away, recorded whoever holds
+        the lease now, as long as the message is still in flight.
+        """
         attempts = list(attempts)
         outcomes: Counter[Outcome] = Counter()
         if not attempts:
@@ -248,7 +254,8 @@ class Dispatcher:
                     select(*_RECORD)
                     .join(P, P.c.id == T.c.patient_id)
                     .where(
-                        T.c.id.in_([a.ready.id for a in attempts]), T.c.lease_owner == self.owner
+                        T.c.id.in_([a.ready.id for a in attempts]),
+                        T.c.in_flight_since.is_not(None) if held else T.c.lease_owner == self.owner,
                     )
                     .with_for_update(of=T)
                 )
@@ -258,7 +265,8 @@ class Dispatcher:
                 if row is None:
                     # Taken over after our lease ran out: the new owner finds it in flight
                     # and looks it up at the provider before doing anything else.
-                    log.warning("message %d: lease lost before recording", attempt.ready.id)
+                    if not held:  # a held send found settled already is no news
+                        log.warning("message %d: lease lost before recording", attempt.ready.id)
                     outcome: Outcome = "lost"
                 elif attempt.receipt is not None or row.status in REPORTED:
                     receipt = attempt.receipt or Receipt(row.provider_id or "")
@@ -313,6 +321,9 @@ class Dispatcher:
     def _settle_unanswered(self, row: DbRow, writes: Writes, now: datetime) -> Outcome | None:
         """Record an earlier attempt the provider took; None when it did not (or cannot tell)."""
         channel = self.channels[row.channel]
+        kept = self.held.find(row.id) if self.held is not None else None
+        if kept is not None:  # a worker of this host sent it and could not record it
+            return self._sent(row, writes, kept, now, found=True)
         to = row.phone if row.channel == "sms" else row.email
         if not isinstance(channel, LookupChannel) or row.body is None or to is None:
             return None  # SMTP has no lookup: a resend is the lesser harm than silence

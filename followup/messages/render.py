@@ -253,6 +253,11 @@ def _render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
         raise RenderError(
             f"{name}:?: templates nest too deeply (does it include itself?)"
         ) from None
+    except Exception as exc:
+        # Python's own errors inside a template ({{ 1 // 0 }} under a condition one patient
+        # meets, an index out of range): that message fails, named, and no other.
+        line = _error_line(exc, name)
+        raise RenderError(f"{name}:{line}: {type(exc).__name__}: {exc}") from None
 
 
 # What `_shape` calls each part in its errors; check.py maps these words back to the part.

@@ -124,6 +124,11 @@ class RevisionSource:
             self._checked = checked
             return self._overrides
 
+    def known(self) -> Mapping[str, str]:
+        """The edits as last read (none, if never), without asking the database: for the
+        answers a web process gives from memory while it is unreachable."""
+        return self._overrides
+
     def _connection_source(self) -> Engine:
         if self._own is None:
             url = self.engine.url.render_as_string(hide_password=False)

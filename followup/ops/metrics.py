@@ -11,6 +11,7 @@ Two kinds of figures:
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import logging
 import time
 from collections import Counter
@@ -223,12 +224,21 @@ def source_label(source: str) -> str:
     return f"{parts.hostname or ''}/{name}" if name else parts.hostname or ""
 
 
-def metrics_allowed(settings: Settings, authorization: str | None) -> bool:
-    """Open without FOLLOWUP_METRICS_TOKEN; with it, only `Bearer <token>` gets in."""
+def metrics_allowed(settings: Settings, authorization: str | None, client: str | None) -> bool:
+    """With FOLLOWUP_METRICS_TOKEN, only `Bearer <token>` gets in; without it, only a
+    client on this machine (loopback). Also guards the web's /openapi.json."""
     if settings.metrics_token is None:
-        return True
+        return client is not None and is_loopback(client)
     expected = f"Bearer {settings.metrics_token.get_secret_value()}".encode()
     return hmac.compare_digest((authorization or "").encode(), expected)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a client address is this machine's own."""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def build_registry(engine: Engine | None) -> CollectorRegistry:

@@ -31,6 +31,14 @@ def is_unavailable(exc: BaseException) -> bool:
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
+def cause(exc: BaseException) -> str:
+    """One line saying why a database call failed: the driver's first line, never the SQL
+    statement or its parameters (they may carry a patient's words)."""
+    inner = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    lines = str(inner).strip().splitlines()
+    return f"{type(inner).__name__}: {lines[0]}" if lines else type(inner).__name__
+
+
 class OutageGuard:
     """Wraps jobs; one guard per process, so an outage is reported once, not once per job."""
 
@@ -38,6 +46,14 @@ class OutageGuard:
         self._monotonic = monotonic
         self._lock = threading.Lock()
         self._down_since: float | None = None
+        self._up_since = monotonic()
+
+    def up_for(self) -> float:
+        """Seconds since the database was last found back (or since start); 0 while down."""
+        with self._lock:
+            if self._down_since is not None:
+                return 0.0
+            return self._monotonic() - self._up_since
 
     @property
     def down(self) -> bool:
@@ -55,14 +71,15 @@ class OutageGuard:
             except DBAPIError as exc:
                 if not is_unavailable(exc):
                     raise
-                self._failed(name, exc)
+                self.failed(name, exc)
                 return None
-            self._succeeded()
+            self.succeeded()
             return result
 
         return guarded
 
-    def _failed(self, name: str, exc: DBAPIError) -> None:
+    def failed(self, name: str, exc: DBAPIError) -> None:
+        """Note a call that could not reach the database; said once per outage."""
         with self._lock:
             first = self._down_since is None
             if first:
@@ -80,8 +97,11 @@ class OutageGuard:
         else:
             log.debug("database still unavailable (%s): %s", name, reason)
 
-    def _succeeded(self) -> None:
+    def succeeded(self) -> None:
+        """Note a call that reached the database; the end of an outage is said once."""
         with self._lock:
             since, self._down_since = self._down_since, None
+            if since is not None:
+                self._up_since = self._monotonic()
         if since is not None:
             log.info("database available again after %.0f s", self._monotonic() - since)

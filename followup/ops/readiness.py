@@ -7,6 +7,7 @@ second does not become a request to Twilio every second.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -22,6 +23,8 @@ from followup.db.migrate import pending_revisions
 
 PROVIDER_TIMEOUT = 5.0
 OK = "ok"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,5 +112,9 @@ class Readiness:
         try:
             channel.check(self.timeout)
         except ChannelError as exc:
-            return str(exc)  # names the provider: "twilio: unreachable (...)"
+            # Anyone may ask /readyz: it says which provider and what kind of failure
+            # ("twilio: unreachable"), and the log says the rest (hosts, the error's text).
+            detail = str(exc)
+            log.warning("not ready: %s", detail)
+            return detail.split(" (", 1)[0]
         return OK

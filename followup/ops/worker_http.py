@@ -111,9 +111,9 @@ def serve_worker_http(
     readiness = Readiness(engine, channels, settings.readiness_cache_seconds)
     registry = build_registry(None)
 
-    def answer(path: str, authorization: str | None) -> tuple[int, str, bytes]:
+    def answer(path: str, authorization: str | None, client: str) -> tuple[int, str, bytes]:
         if path == "/metrics":
-            if not metrics_allowed(settings, authorization):
+            if not metrics_allowed(settings, authorization, client):
                 return 401, "text/plain", b"a valid bearer token is required\n"
             return 200, CONTENT_TYPE, exposition(registry)
         if path == "/healthz":
@@ -150,12 +150,14 @@ def _json(body: dict[str, Any]) -> bytes:
 
 
 def _handler(
-    answer: Callable[[str, str | None], tuple[int, str, bytes]],
+    answer: Callable[[str, str | None, str], tuple[int, str, bytes]],
 ) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             status, content_type, body = answer(
-                self.path.partition("?")[0], self.headers.get("Authorization")
+                self.path.partition("?")[0],
+                self.headers.get("Authorization"),
+                self.client_address[0],
             )
             self.send_response(status)
             self.send_header("Content-Type", content_type)

@@ -42,6 +42,12 @@ def alarm(found: Triage) -> Alarm | None:
     return next((alarm for level, alarm in ALARMS.items() if level in levels), None)
 
 
+def alarm_reason(found: Triage, raised: Alarm) -> str:
+    """The alert's reason: the alarm's kind and the rules that raised it (never the words)."""
+    rules = "; ".join(dict.fromkeys(f.rule for f in found.findings if f.level is not Level.REVIEW))
+    return f"{raised.kind}: {rules}"
+
+
 def alarm_fallback(protocol: Protocol, template: str = "reply_crisis") -> str:
     """The answer to an alarm that needs no template, for when the template or the database
     fails: the crisis line, the emergency number and the on-call line, as the alarm needs."""

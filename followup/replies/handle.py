@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -34,12 +33,13 @@ from followup.db.models import (
     ReplyMessage,
 )
 from followup.messages.render import Renderer
+from followup.ops.outages import cause, is_unavailable
 from followup.protocol import Protocol
-from followup.replies.alarms import Alarm, alarm
+from followup.replies.alarms import Alarm, alarm, alarm_reason
 from followup.replies.answers import close_survey, survey_answer
 from followup.replies.confirmations import Confirmations
 from followup.replies.consent import opt_in, opt_out
-from followup.replies.outcome import Handled, Replies, Result
+from followup.replies.outcome import Handled, Inbound, Processed, Replies, Result, Unrecorded
 from followup.replies.parse import Keyword, keyword, parse_confirmation
 from followup.replies.recovery import after_failure, previous_answer
 from followup.replies.triage import Level, Triage, triage
@@ -47,6 +47,8 @@ from followup.replies.triage import Level, Triage, triage
 log = logging.getLogger(__name__)
 INBOUND = InboundMessage.__table__  # type: ignore[attr-defined]
 REPLY = ReplyMessage.__table__  # type: ignore[attr-defined]
+RECEIVED = "received"  # stored, not yet processed
+NOT_SENT = "not_sent"  # an answer chosen after the webhook had been answered
 
 # Built once: every webhook runs them, and a statement object made per call costs more
 # (construction and cache key) than SQLite takes to run it. Values come as parameters.
@@ -60,6 +62,13 @@ _STORED_IDS = select(INBOUND.c.provider_sid, INBOUND.c.id).where(
 _RECORD = update(INBOUND).where(INBOUND.c.id == bindparam("message_id"))
 _RECORD_FLAGGED = _RECORD.values(needs_attention=True)
 _ANSWER = insert(REPLY).returning(REPLY.c.inbound_message_id, REPLY.c.id)
+# Takes the messages still waiting to be processed (a no-op write that locks the rows).
+_TAKE = (
+    update(INBOUND)
+    .where(INBOUND.c.id.in_(bindparam("ids", expanding=True)), INBOUND.c.kind == RECEIVED)
+    .values(kind=INBOUND.c.kind)
+    .returning(INBOUND.c.id)
+)
 _SENDERS = (
     select(Patient, Conversation)
     .outerjoin(
@@ -74,24 +83,20 @@ _SENDERS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Inbound:
-    """An SMS as Twilio's webhook describes it."""
-
-    sid: str
-    from_number: str
-    to_number: str
-    body: str
-
-
 def handle(
     engine: Engine, protocol: Protocol, renderer: Renderer, inbound: Inbound, now: datetime
 ) -> Handled:
-    """Store, then process one inbound SMS; a retried MessageSid gets the first answer again."""
-    message_id, new = store(engine, [inbound], now)[0]
-    if not new:
-        return previous_answer(engine, protocol, message_id, inbound.body)
-    return process(engine, protocol, renderer, [(message_id, inbound)], now)[0]
+    """Store, then process one inbound SMS; a retried MessageSid gets the first answer again.
+
+    Raises when the database cannot take it (the caller answers from memory, `alarms`).
+    """
+    message_id, _new = store(engine, [inbound], now)[0]
+    [handled] = process(engine, protocol, renderer, [(message_id, inbound)], now)
+    if isinstance(handled, Unrecorded):
+        raise handled.error
+    if handled is None:  # processed before: a retry
+        return previous_answer(engine, protocol, inbound.sid, inbound.body)
+    return handled
 
 
 def store(engine: Engine, inbounds: Sequence[Inbound], now: datetime) -> list[tuple[int, bool]]:
@@ -123,8 +128,8 @@ def _store(
                 "from_number": inbound.from_number,
                 "to_number": inbound.to_number,
                 "body": inbound.body,
-                "received_at": now,
-                "kind": "received",
+                "received_at": inbound.received_at or now,
+                "kind": RECEIVED,
                 "needs_attention": False,
             }
             for inbound in fresh.values()
@@ -143,25 +148,41 @@ def process(
     renderer: Renderer,
     messages: Sequence[tuple[int, Inbound]],
     now: datetime,
-) -> list[Handled]:
+    live: bool = True,
+) -> list[Processed]:
     """Work out what each stored message means, act on it, and choose its answer.
 
-    Together in one transaction; if that fails, each again on its own, so one message's
-    failure neither loses the others nor stops them: it is flagged for staff, and a
-    crisis still gets its answer and its alert.
+    Only messages still `received` are taken (the others were processed already, or are
+    being processed elsewhere: None). Together in one transaction; if that fails, each
+    again on its own, so one message's failure neither loses the others nor stops them:
+    it is flagged for staff, and a crisis still gets its answer and its alert. A message
+    the database could not take (`Unrecorded`) stays `received`, for the journal's replay
+    or the sweeper. `live`: the answer goes back in the webhook's TwiML; else it is kept,
+    unsent, for staff to read (the patient was answered, if at all, when it came).
     """
     if len(messages) > 1:
         try:
-            return _process(engine, protocol, renderer, messages, now)
-        except Exception:
+            return _process(engine, protocol, renderer, messages, now, live)
+        except Exception as exc:
+            if is_unavailable(exc):  # the caller says so, once
+                return [Unrecorded(exc) for _ in messages]
             log.exception("%d inbound messages: processing together failed", len(messages))
-    handled = []
+    handled: list[Processed] = []
     for message_id, inbound in messages:
         try:
-            handled += _process(engine, protocol, renderer, [(message_id, inbound)], now)
+            handled += _process(engine, protocol, renderer, [(message_id, inbound)], now, live)
         except Exception as exc:
+            if is_unavailable(exc):
+                handled.append(Unrecorded(exc))
+                continue
             log.exception("inbound message %d: processing failed", message_id)
-            handled.append(after_failure(engine, protocol, message_id, inbound.body, exc, now))
+            try:
+                handled.append(after_failure(engine, protocol, message_id, inbound, exc, now))
+            except Exception as again:
+                log.error(
+                    "inbound message %d: could not flag it either: %s", message_id, cause(again)
+                )
+                handled.append(Unrecorded(again))
     return handled
 
 
@@ -171,16 +192,27 @@ def _process(
     renderer: Renderer,
     messages: Sequence[tuple[int, Inbound]],
     now: datetime,
-) -> list[Handled]:
+    live: bool,
+) -> list[Processed]:
     with Session(engine, expire_on_commit=False) as session:
-        senders = _senders(session, [inbound.from_number for _, inbound in messages])
+        # First, and in this transaction: a concurrent taker (the sweeper, another copy)
+        # waits on these rows and then finds them processed.
+        taken = set(
+            session.connection()
+            .execute(_TAKE, {"ids": [message_id for message_id, _ in messages]})
+            .scalars()
+        )
+        mine = [(message_id, inbound) for message_id, inbound in messages if message_id in taken]
+        if not mine:
+            return [None for _ in messages]
+        senders = _senders(session, [inbound.from_number for _, inbound in mine])
         confirmations = Confirmations(
             session, [patient.id or 0 for rows in senders.values() for patient, _ in rows], now
         )
         results: list[tuple[Inbound, dict[str, Any], Result]] = []
         outcomes: list[dict[str, Any]] = []
         flagged: list[dict[str, Any]] = []  # the outcomes that need staff's attention
-        for message_id, inbound in messages:
+        for message_id, inbound in mine:
             patient, conversation = match_patient(
                 session, senders.get(inbound.from_number, []), now
             )
@@ -191,7 +223,7 @@ def _process(
                 replies,
                 confirmations,
                 message_id,
-                inbound.body,
+                inbound,
                 patient,
                 conversation,
                 now,
@@ -220,7 +252,7 @@ def _process(
                 "to_number": inbound.from_number,
                 "kind": result.reply_kind,
                 "body": result.reply,
-                "status": "queued",
+                "status": "queued" if live else NOT_SENT,
                 "created_at": now,
                 "updated_at": now,
             }
@@ -231,19 +263,17 @@ def _process(
             dict(connection.execute(_ANSWER, answers).all()) if answers else {}
         )
         session.commit()
-    handled = []
-    for (message_id, inbound), (_, _, result) in zip(messages, results, strict=True):
-        handled.append(
-            Handled(
-                reply=result.reply if result.answered else None,
-                reply_id=reply_ids.get(message_id),
-                alert_ids=result.alert_ids,
-            )
+    handled: dict[int, Handled] = {}
+    for (message_id, inbound), (_, _, result) in zip(mine, results, strict=True):
+        handled[message_id] = Handled(
+            reply=result.reply if result.answered and live else None,
+            reply_id=reply_ids.get(message_id) if live else None,
+            alert_ids=result.alert_ids,
         )
         log.info(
             "inbound message %d from %s: %s", message_id, mask(inbound.from_number), result.kind
         )
-    return handled
+    return [handled.get(message_id) for message_id, _ in messages]
 
 
 def _senders(
@@ -282,15 +312,18 @@ def _understand(
     replies: Replies,
     confirmations: Confirmations,
     message_id: int,
-    text: str,
+    inbound: Inbound,
     patient: Patient | None,
     conversation: Conversation | None,
     now: datetime,
 ) -> Result:
+    text = inbound.body
     found = triage(text)
     raised = alarm(found)
     if raised is not None:
-        result = _raise(session, protocol, replies, message_id, text, patient, found, raised, now)
+        result = _raise(
+            session, protocol, replies, message_id, inbound, patient, found, raised, now
+        )
         if conversation is not None and patient is not None:
             # What the answer says is kept; the survey ends, as a person now calls.
             result.summary += (
@@ -314,23 +347,25 @@ def _raise(
     protocol: Protocol,
     replies: Replies,
     message_id: int,
-    text: str,
+    inbound: Inbound,
     patient: Patient | None,
     found: Triage,
     raised: Alarm,
     now: datetime,
 ) -> Result:
     """Alert on-call and answer with the alarm's numbers: before everything else, whoever
-    sent the message, opted out or not."""
-    rules = "; ".join(dict.fromkeys(f.rule for f in found.findings if f.level is not Level.REVIEW))
+    sent the message, opted out or not. On-call already paged without the database is
+    not paged again."""
+    text = inbound.body
     alert = raise_alert(
         session,
         protocol,
         patient=patient,
         inbound_message_id=message_id,
         severity=raised.severity,
-        reason=f"{raised.kind}: {rules}",
+        reason=alarm_reason(found, raised),
         now=now,
+        paged=inbound.paged,
     )
     summary = f"{raised.kind}: {found.explain()}"
     if patient is not None and keyword(text) is Keyword.STOP:

@@ -1,10 +1,16 @@
 """Inbound SMS handed from the web's event loop to threads that handle them in batches.
 
 A message handled on its own costs a thread hop, two commits and a wake-up of the event
-loop. Under a burst, the messages waiting when a thread comes free are stored together
-(one commit: each is safe on disk before anything reads it) and processed together (one
-more commit), so those costs are shared; that halved the CPU a webhook takes. A quiet
-clinic sees no difference: a lone message is a batch of one, handled at once.
+loop. Under a burst, the messages waiting when a thread comes free are journaled
+together (one fsync), stored together (one commit) and processed together (one more
+commit), so those costs are shared. A quiet clinic sees no difference: a lone message
+is a batch of one, handled at once.
+
+Nothing answered is lost: each batch is in the local journal (`journal`) before the
+database is asked. When the database cannot take a message, the webhook is answered
+from memory (the alarm's numbers, or the keyword's answer, else nothing) and the message
+waits in the journal for the replay (`replay`); a crisis or an emergency pages on-call
+directly meanwhile (`followup.alerts.direct`).
 """
 
 from __future__ import annotations
@@ -13,20 +19,31 @@ import asyncio
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 from sqlalchemy import Engine
 
+from followup.alerts import PAUSING, deliver_pending
+from followup.alerts.direct import page_directly
+from followup.channels.base import Channel
 from followup.core import clock
 from followup.core.phones import mask
 from followup.messages.render import Renderer
+from followup.ops.outages import cause, is_unavailable
 from followup.protocol import Protocol
-from followup.replies.alarms import alarm_fallback, fallback_for
-from followup.replies.handle import Inbound, process, store
-from followup.replies.outcome import Handled
+from followup.replies.alarms import alarm, alarm_fallback, alarm_reason
+from followup.replies.handle import process, store
+from followup.replies.journal import InboundJournal
+from followup.replies.outcome import Handled, Inbound, Processed, Replies, Unrecorded
+from followup.replies.parse import Keyword, keyword
 from followup.replies.recovery import previous_answer
+from followup.replies.triage import triage
 
 log = logging.getLogger(__name__)
+# The most journaled messages one catch-up takes: the next pass takes the rest.
+CATCH_UP = 500
 # Enough to share the commits under a burst, few enough that one batch stays short.
 BATCH_SIZE = 64
 # After a batch of more than one, a thread waits this long for the next one to fill
@@ -51,10 +68,21 @@ class Inbox:
     protocol: Protocol
     renderer: Renderer
     threads: int
+    journal: InboundJournal | None = None
+    # For paging on-call when the database cannot take a crisis.
+    channels: Mapping[str, Channel] = field(default_factory=dict)
     batch_size: int = BATCH_SIZE
     _waiting: list[_Waiting] = field(default_factory=list)
     _running: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # MessageSids a webhook thread is at work on: the replay leaves them alone.
+    busy: set[str] = field(default_factory=set)
+    # MessageSids on-call is being or was paged about without the database.
+    _paged: set[str] = field(default_factory=set)
+    # Whether the journal may hold messages older than the next webhook's: they go first,
+    # so that a STOP sent during an outage is not overtaken by the START sent after it.
+    backlog: bool = True
+    _offline_renderer: Renderer | None = None
 
     async def handle(self, inbound: Inbound) -> Handled:
         """Store and process one webhook's message with whatever else is waiting; its answer."""
@@ -90,63 +118,208 @@ class Inbox:
 
     def _handle(self, batch: list[_Waiting]) -> list[_Outcome]:
         now = clock.now()
+        inbounds = [replace(inbound, received_at=now) for inbound, _ in batch]
+        sids = {inbound.sid for inbound in inbounds}
+        # Busy before they are in the journal: another thread's catch-up that finds them
+        # there leaves them to this one (else it takes them, and the answer is not sent).
+        with self._lock:
+            self.busy |= sids
         try:
-            stored = store(self.engine, [inbound for inbound, _ in batch], now)
-        except Exception as exc:
-            # The database is down: each webhook fails (Twilio may retry, or use the
-            # number's fallback URL), except that a crisis still gets the crisis line.
-            log.exception("%d inbound messages could not be stored", len(batch))
-            return [(future, self._unstored(inbound, exc)) for inbound, future in batch]
-        fresh = []
+            journaled = self._journal(inbounds)
+            earlier = self.catch_up(now) if self.backlog else []
+            self.deliver(earlier)
+            away = next((r for r in earlier if isinstance(r, Unrecorded)), None)
+            # The database just failed the older messages: one try a webhook, not two
+            # (each may wait for a connection timeout while Twilio waits for us).
+            results: list[Processed] = (
+                [away for _ in inbounds] if away else self.take_in(inbounds, now, live=True)
+            )
+        finally:
+            with self._lock:
+                self.busy -= sids
         outcomes: list[_Outcome] = []
-        for (inbound, future), (message_id, new) in zip(batch, stored, strict=True):
-            if new:
-                fresh.append((message_id, inbound, future))
-            else:
-                # Twilio's retry may wait seconds for the first copy's answer: not in this thread.
+        failed: list[Inbound] = []
+        for inbound, (_, future), result in zip(inbounds, batch, results, strict=True):
+            if isinstance(result, Handled):
+                outcomes.append((future, result))
+            elif result is None:
+                # Processed before (Twilio retried): the first answer, which may still be
+                # coming, so not in this thread.
                 threading.Thread(
                     target=self._answer_again,
-                    args=(future, message_id, inbound.body),
+                    args=(future, inbound),
                     name="inbox-retry",
                     daemon=True,
                 ).start()
-        if not fresh:
-            return outcomes
-        try:
-            handled: list[Handled] | BaseException = process(
-                self.engine,
-                self.protocol,
-                self.renderer,
-                [(message_id, inbound) for message_id, inbound, _ in fresh],
-                now,
-            )
-        except Exception as exc:
-            handled = exc
-        for index, (_, _, future) in enumerate(fresh):
-            outcomes.append(
-                (future, handled if isinstance(handled, BaseException) else handled[index])
+            else:
+                failed.append(inbound)
+                outcomes.append((future, self.from_memory(inbound, journaled, result.error)))
+        if failed:
+            self.backlog = True
+            log.error(
+                "%d inbound messages %s: %s",
+                len(failed),
+                "wait in the journal for the database" if journaled else "could not be kept",
+                cause(next(r.error for r in results if isinstance(r, Unrecorded))),
             )
         return outcomes
 
-    def _unstored(self, inbound: Inbound, exc: Exception) -> Handled | BaseException:
-        template = fallback_for(inbound.body)
-        if template is None:
-            return exc
-        log.error(
-            "a message from %s calling for %s was answered but could not be stored",
-            mask(inbound.from_number),
-            template,
-        )
-        return Handled(reply=alarm_fallback(self.protocol, template))
+    def take_in(self, inbounds: Sequence[Inbound], now: datetime, live: bool) -> list[Processed]:
+        """Store and process messages; each one the database has processed (or had) leaves
+        the journal. Never raises: what the database could not take is `Unrecorded`."""
+        try:
+            stored = store(self.engine, inbounds, now)
+        except Exception as exc:
+            if not is_unavailable(exc):
+                log.exception("%d inbound messages could not be stored", len(inbounds))
+            return [Unrecorded(exc) for _ in inbounds]
+        messages = [
+            (message_id, inbound) for (message_id, _), inbound in zip(stored, inbounds, strict=True)
+        ]
+        results = process(self.engine, self.protocol, self.renderer, messages, now, live)
+        # A live None may be a retry whose first copy is still at work: the replay, which
+        # waits for the database, clears it later.
+        done = [
+            inbound.sid
+            for inbound, result in zip(inbounds, results, strict=True)
+            if isinstance(result, Handled) or (result is None and not live)
+        ]
+        if done and self.journal is not None:
+            try:
+                self.journal.done(done)
+            except Exception as exc:  # processed twice later is idempotent: no harm
+                log.error("could not clear %d messages from the journal: %s", len(done), exc)
+        return results
 
-    def _answer_again(self, future: asyncio.Future[Handled], message_id: int, body: str) -> None:
+    def catch_up(self, now: datetime) -> list[Processed]:
+        """Store and process what waits in the journal (but for what other threads are at
+        work on), in arrival order; what it made of each. Their answers are kept, not sent."""
+        if self.journal is None:
+            self.backlog = False
+            return []
+        waiting = self.journal.waiting(CATCH_UP)
+        with self._lock:  # after the journal is read: see _handle
+            busy = set(self.busy)
+        mine = [inbound for inbound in waiting if inbound.sid not in busy]
+        if not mine:
+            self.backlog = len(waiting) > 0
+            return []
+        results = self.take_in(mine, now, live=False)
+        unrecorded = any(isinstance(r, Unrecorded) for r in results)
+        self.backlog = unrecorded or len(waiting) == CATCH_UP
+        done = sum(isinstance(r, Handled) for r in results)
+        if done:
+            log.info("%d inbound messages from the journal stored and processed", done)
+        return results
+
+    def deliver(self, results: Sequence[Processed]) -> None:
+        """Page on-call about the alerts these results raised, in a thread of their own."""
+        alert_ids = [i for r in results if isinstance(r, Handled) for i in r.alert_ids]
+        if alert_ids:
+            threading.Thread(
+                target=self._deliver, args=(alert_ids,), name="inbox-alerts", daemon=True
+            ).start()
+
+    def _deliver(self, alert_ids: list[int]) -> None:
+        for alert_id in alert_ids:
+            try:
+                deliver_pending(self.engine, self.channels, self.protocol, clock.now(), alert_id)
+            except Exception as exc:  # the worker's alert job pages what is left
+                log.error("alert %d: paging failed: %s", alert_id, cause(exc))
+
+    def from_memory(
+        self, inbound: Inbound, journaled: bool, error: Exception
+    ) -> Handled | Exception:
+        """The answer to a message the database could not take: an alarm's numbers (and
+        on-call paged directly), a keyword's usual answer, else none. Unjournaled and no
+        alarm: the error, a 500, so that Twilio's fallback URL is tried."""
+        found = triage(inbound.body)
+        raised = alarm(found)
+        if raised is not None:
+            if raised.severity in PAUSING:
+                threading.Thread(
+                    target=self.page, args=(inbound,), name="inbox-page", daemon=True
+                ).start()
+            return Handled(reply=alarm_fallback(self.protocol, raised.template))
+        if not journaled:
+            return error
+        return Handled(reply=self._keyword_answer(inbound.body))
+
+    def page(self, inbound: Inbound) -> bool:
+        """Page on-call about a crisis or emergency the database could not take, once per
+        message; whether it is paged (now or before)."""
+        with self._lock:
+            if inbound.sid in self._paged or inbound.paged:
+                return True
+            self._paged.add(inbound.sid)
+        found = triage(inbound.body)
+        raised = alarm(found)
+        assert raised is not None
+        took = page_directly(
+            self.protocol,
+            self.channels,
+            severity=raised.severity,
+            reason=alarm_reason(found, raised),
+            sender=inbound.from_number,
+        )
+        if not took:
+            with self._lock:
+                self._paged.discard(inbound.sid)  # the replay tries again
+            return False
+        if self.journal is not None:
+            try:
+                self.journal.mark_paged(inbound.sid, took)
+            except Exception as exc:
+                log.error("could not note the page for %s: %s", mask(inbound.from_number), exc)
+        return True
+
+    def _journal(self, inbounds: Sequence[Inbound]) -> bool:
+        if self.journal is None:
+            return False
+        try:
+            self.journal.append(inbounds)
+        except Exception as exc:
+            # The database is still tried: the journal is a second copy, not the only one.
+            log.error("could not journal %d inbound messages: %s", len(inbounds), exc)
+            return False
+        return True
+
+    def _keyword_answer(self, body: str) -> str | None:
+        word = keyword(body)
+        template = _KEYWORD_ANSWERS.get(word) if word is not None else None
+        if template is None:
+            return None
+        try:
+            return Replies(self._offline(), self.protocol, None).result("", "", template).reply
+        except Exception:
+            log.exception("the %s template failed while the database is down", template)
+            return None
+
+    def _offline(self) -> Renderer:
+        """The renderer with the staff edits as last read: the database is not asked (the
+        service's renderer asks it every few seconds, and would fail the answer)."""
+        if self._offline_renderer is None:
+            known = getattr(self.renderer.overrides, "known", None)
+            self._offline_renderer = Renderer(self.renderer.templates_dir, overrides=known)
+        return self._offline_renderer
+
+    def _answer_again(self, future: asyncio.Future[Handled], inbound: Inbound) -> None:
         try:
             outcome: Handled | BaseException = previous_answer(
-                self.engine, self.protocol, message_id, body
+                self.engine, self.protocol, inbound.sid, inbound.body
             )
         except Exception as exc:
-            outcome = exc
+            outcome = self.from_memory(inbound, True, exc)
         _send([(future, outcome)])
+
+
+# Answered the same whoever sends them, so also while the database is down (in English:
+# without the database the sender's language is unknown).
+_KEYWORD_ANSWERS = {
+    Keyword.STOP: "reply_stop",
+    Keyword.START: "reply_start",
+    Keyword.HELP: "reply_help",
+}
 
 
 def _send(outcomes: list[_Outcome]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from followup.core.errors import RenderError
 from followup.db.models import Patient
@@ -23,6 +24,32 @@ class Handled:
     reply: str | None = None
     reply_id: int | None = None
     alert_ids: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """An SMS as Twilio's webhook describes it."""
+
+    sid: str
+    from_number: str
+    to_number: str
+    body: str
+    # When it reached us (the journal's time, for one stored late); None: now.
+    received_at: datetime | None = None
+    # The channels on-call was already paged by about it while the database was down.
+    paged: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Unrecorded:
+    """The database could not take a message's processing: it stays `received`."""
+
+    error: Exception
+
+
+# What `process` makes of each message: its answer, None when it was taken before (by a
+# retry's first copy, or the sweeper), or Unrecorded.
+Processed = Handled | None | Unrecorded
 
 
 @dataclass(slots=True)

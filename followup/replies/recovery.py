@@ -17,7 +17,7 @@ from followup.alerts import raise_alert
 from followup.db.models import InboundMessage, Patient, ReplyMessage
 from followup.protocol import Protocol
 from followup.replies.alarms import alarm, alarm_fallback, fallback_for
-from followup.replies.outcome import Handled
+from followup.replies.outcome import Handled, Inbound
 from followup.replies.triage import triage
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 RETRY_WAIT_SECONDS = 5.0
 
 
-def previous_answer(engine: Engine, protocol: Protocol, message_id: int, body: str) -> Handled:
+def previous_answer(engine: Engine, protocol: Protocol, sid: str, body: str) -> Handled:
     """Twilio retried a webhook we already stored: the first answer again, nothing done twice.
 
     The first copy may still be at work (on PostgreSQL two copies can arrive together), so
@@ -38,10 +38,16 @@ def previous_answer(engine: Engine, protocol: Protocol, message_id: int, body: s
         with Session(engine) as session:
             # The message first: once its processing shows, the answer committed with it does
             # (read the other way round, PostgreSQL could show neither the answer nor work).
-            message = session.get(InboundMessage, message_id)
-            reply = session.exec(
-                select(ReplyMessage).where(ReplyMessage.inbound_message_id == message_id)
+            message = session.exec(
+                select(InboundMessage).where(InboundMessage.provider_sid == sid)
             ).first()
+            reply = (
+                session.exec(
+                    select(ReplyMessage).where(ReplyMessage.inbound_message_id == message.id)
+                ).first()
+                if message is not None
+                else None
+            )
         if reply is not None:
             return Handled(reply=reply.body, reply_id=reply.id)
         still_at_work = message is not None and message.kind == "received"
@@ -53,51 +59,52 @@ def previous_answer(engine: Engine, protocol: Protocol, message_id: int, body: s
 
 
 def after_failure(
-    engine: Engine, protocol: Protocol, message_id: int, body: str, exc: Exception, now: datetime
-) -> Handled:
-    """Flag the stored message for staff; an alarm still gets its answer and its alert."""
-    found = triage(body)
+    engine: Engine,
+    protocol: Protocol,
+    message_id: int,
+    inbound: Inbound,
+    exc: Exception,
+    now: datetime,
+) -> Handled | None:
+    """Flag the stored message for staff; an alarm still gets its answer and its alert.
+
+    The flag and the alert are one transaction: if it fails, this raises and the message
+    stays `received`, to be tried again (never a crisis flagged with no alert). None when
+    the message was processed meanwhile by someone else.
+    """
+    found = triage(inbound.body)
     raised = alarm(found)
     table = InboundMessage.__table__  # type: ignore[attr-defined]
-    try:
-        with engine.begin() as connection:
-            connection.execute(
-                update(table)
-                .where(table.c.id == message_id)
-                .values(
-                    needs_attention=True,
-                    kind="error",
-                    urgency=found.level.value,
-                    triage=found.explain()[:500] or None,
-                    processing_error=f"{type(exc).__name__}: {exc}"[:300],
-                )
+    with Session(engine) as session:
+        flagged = session.connection().execute(
+            update(table)
+            .where(table.c.id == message_id, table.c.kind == "received")
+            .values(
+                needs_attention=True,
+                kind="error",
+                urgency=found.level.value,
+                triage=found.explain()[:500] or None,
+                processing_error=f"{type(exc).__name__}: {exc}"[:300],
             )
-    except Exception:
-        if raised is None:
-            raise  # a 500: the message stays stored, unprocessed
-        log.exception("inbound message %d: could not flag it for staff either", message_id)
-    if raised is None:
-        return Handled()
-    handled = Handled(reply=alarm_fallback(protocol, raised.template))
-    try:
-        with Session(engine) as session:
-            message = session.get(InboundMessage, message_id)
-            patient = (
-                session.get(Patient, message.patient_id) if message and message.patient_id else None
-            )
-            alert = raise_alert(
-                session,
-                protocol,
-                patient=patient,
-                inbound_message_id=message_id,
-                severity=raised.severity,
-                reason=f"{raised.kind} (message could not be fully processed)",
-                now=now,
-            )
-            session.commit()
-            handled.alert_ids.append(alert.id or 0)
-    except Exception:
-        log.exception(
-            "inbound message %d: could not record the %s alert either", message_id, raised.kind
         )
-    return handled
+        if flagged.rowcount != 1:
+            return None
+        if raised is None:
+            session.commit()
+            return Handled()
+        message = session.get(InboundMessage, message_id)
+        patient = (
+            session.get(Patient, message.patient_id) if message and message.patient_id else None
+        )
+        alert = raise_alert(
+            session,
+            protocol,
+            patient=patient,
+            inbound_message_id=message_id,
+            severity=raised.severity,
+            reason=f"{raised.kind} (message could not be fully processed)",
+            now=now,
+            paged=inbound.paged,
+        )
+        session.commit()
+        return Handled(reply=alarm_fallback(protocol, raised.template), alert_ids=[alert.id or 0])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -14,27 +16,61 @@ from sqlalchemy import Engine
 from starlette.middleware.sessions import SessionMiddleware
 
 from followup.channels.registry import build_channels
+from followup.core.spool import database_identity
 from followup.messages.revisions import service_renderer
 from followup.ops.metrics import CONTENT_TYPE, build_registry, exposition, metrics_allowed
 from followup.ops.readiness import Readiness
 from followup.protocol import Protocol, load_protocol
+from followup.replies.inbox import Inbox
+from followup.replies.journal import InboundJournal
+from followup.replies.replay import Replayer
 from followup.settings import Settings
 from followup.web.api import api_router, token_pages_router
 from followup.web.auth import SignInRequired
+from followup.web.headers import SecurityHeaders
 from followup.web.patients import patients_router
 from followup.web.sections import sections_router
 from followup.web.staff_admin import staff_admin_router
 from followup.web.staff_pages import staff_router
 from followup.web.template_editor import templates_router
-from followup.web.twilio import TwilioWebhooks
+from followup.web.twilio import TwilioWebhooks, webhook_threads
 
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings, engine: Engine, protocol: Protocol | None = None) -> FastAPI:
-    """The web application for one database."""
-    app = FastAPI(title="followup", version="0.1.0", docs_url=None, redoc_url=None)
+def create_app(
+    settings: Settings,
+    engine: Engine,
+    protocol: Protocol | None = None,
+    webhooks_only: bool = False,
+) -> FastAPI:
+    """The web application for one database; `webhooks_only` for the fallback instance
+    (Twilio's webhooks and the health checks, no staff pages)."""
     protocol = protocol or load_protocol(settings.protocol_file)
+    channels = build_channels(settings)
+    # Staff edits made in the template editor apply to replies as to everything else.
+    renderer = service_renderer(settings.templates_dir, engine)
+    journal = InboundJournal(settings.spool_directory(), database_identity(settings.database_url))
+    inbox = Inbox(engine, protocol, renderer, webhook_threads(engine), journal, channels)
+    replayer = Replayer(inbox)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        replayer.start()  # at once: what a process that died left in its journal
+        try:
+            yield
+        finally:
+            replayer.stop()
+            journal.close()
+
+    app = FastAPI(
+        title="followup",
+        version="0.1.0",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,  # served below, not to everyone
+        lifespan=lifespan,
+    )
     app.state.settings = settings
     app.state.engine = engine
     app.state.protocol = protocol
@@ -46,17 +82,61 @@ def create_app(settings: Settings, engine: Engine, protocol: Protocol | None = N
         same_site="lax",
         https_only=bool(settings.public_url and settings.public_url.startswith("https://")),
     )
-    app.state.channels = build_channels(settings)
+    app.state.channels = channels
     # Added last, so it runs first: Twilio's webhooks are answered before sessions and routing.
+    app.add_middleware(TwilioWebhooks, settings=settings, inbox=inbox)
+    # Outermost: every answer, the webhooks' and the errors' too, carries the headers.
     app.add_middleware(
-        TwilioWebhooks,
-        settings=settings,
-        engine=engine,
-        protocol=protocol,
-        # Staff edits made in the template editor apply to replies as to everything else.
-        renderer=service_renderer(settings.templates_dir, engine),
-        channels=app.state.channels,
+        SecurityHeaders,
+        https=bool(settings.public_url and settings.public_url.startswith("https://")),
     )
+    if not webhooks_only:
+        _staff_pages(app, settings, engine)
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        """The process is up and answering."""
+        return {"status": "ok"}
+
+    readiness = Readiness(engine, app.state.channels, settings.readiness_cache_seconds)
+
+    @app.get("/readyz", response_model=None)
+    def readyz() -> JSONResponse:
+        """Ready for traffic: the database answers with a current schema, providers answer."""
+        report = readiness.report()
+        return JSONResponse(report.as_json(), status_code=200 if report.ready else 503)
+
+    registry = build_registry(engine)
+
+    # Not in the OpenAPI schema: it is for Prometheus, neither a staff page nor the API.
+    @app.get("/metrics", include_in_schema=False)
+    def metrics(request: Request) -> Response:
+        """Prometheus text format: counts from the database and this process's histograms."""
+        if not _private_allowed(settings, request):
+            return Response(
+                "a valid bearer token is required\n",
+                status_code=401,
+                media_type="text/plain",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        return Response(exposition(registry), media_type=CONTENT_TYPE)
+
+    # The API's description: for this machine, a token holder, or signed-in staff.
+    @app.get("/openapi.json", include_in_schema=False)
+    def openapi(request: Request) -> Response:
+        if not (_private_allowed(settings, request) or request.session.get("staff_id")):
+            return JSONResponse({"detail": "sign in, or ask from this machine"}, status_code=401)
+        return JSONResponse(app.openapi())
+
+    return app
+
+
+def _private_allowed(settings: Settings, request: Request) -> bool:
+    client = request.client.host if request.client else None
+    return metrics_allowed(settings, request.headers.get("authorization"), client)
+
+
+def _staff_pages(app: FastAPI, settings: Settings, engine: Engine) -> None:
     app.mount(
         "/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"
     )
@@ -80,36 +160,6 @@ def create_app(settings: Settings, engine: Engine, protocol: Protocol | None = N
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
         return RedirectResponse("/staff/", status_code=303)
-
-    @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        """The process is up and answering."""
-        return {"status": "ok"}
-
-    readiness = Readiness(engine, app.state.channels, settings.readiness_cache_seconds)
-
-    @app.get("/readyz", response_model=None)
-    def readyz() -> JSONResponse:
-        """Ready for traffic: the database answers with a current schema, providers answer."""
-        report = readiness.report()
-        return JSONResponse(report.as_json(), status_code=200 if report.ready else 503)
-
-    registry = build_registry(engine)
-
-    # Not in the OpenAPI schema: it is for Prometheus, neither a staff page nor the API.
-    @app.get("/metrics", include_in_schema=False)
-    def metrics(request: Request) -> Response:
-        """Prometheus text format: counts from the database and this process's histograms."""
-        if not metrics_allowed(settings, request.headers.get("authorization")):
-            return Response(
-                "a valid bearer token is required\n",
-                status_code=401,
-                media_type="text/plain",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-        return Response(exposition(registry), media_type=CONTENT_TYPE)
-
-    return app
 
 
 def _session_key(settings: Settings) -> str:

@@ -45,18 +45,28 @@ def staff_url(host: str, port: int) -> str:
     return f"http://{shown}:{port}/staff/"
 
 
-def serve(settings: Settings, engine: Engine, listener: socket.socket, host: str) -> None:
-    """Run the app on the bound socket until SIGINT or SIGTERM."""
+def serve(
+    settings: Settings, engine: Engine, listener: socket.socket, host: str, fallback: bool = False
+) -> None:
+    """Run the app on the bound socket until SIGINT or SIGTERM; `fallback`: Twilio's
+    webhooks only, started without asking the database anything."""
     server = uvicorn.Server(
         uvicorn.Config(
-            create_app(settings, engine),
+            create_app(settings, engine, webhooks_only=fallback),
             log_level="warning",
             log_config=None,  # its loggers go through ours: JSON lines, redaction
         )
     )
     port = listener.getsockname()[1]
-    log.info("staff pages: %s (health: /healthz, /readyz)", staff_url(host, port))
-    if not has_admin(engine):
-        log.info("no admin account yet: create the first one with `%s`", FIRST_ADMIN)
+    if fallback:
+        log.info(
+            "fallback for Twilio's webhooks: %s/twilio/sms (the number's fallback URL; "
+            "set FOLLOWUP_FALLBACK_URL to the address Twilio calls)",
+            staff_url(host, port).removesuffix("/staff/"),
+        )
+    else:
+        log.info("staff pages: %s (health: /healthz, /readyz)", staff_url(host, port))
+        if not has_admin(engine):
+            log.info("no admin account yet: create the first one with `%s`", FIRST_ADMIN)
     # uvicorn handles SIGINT/SIGTERM itself, then re-raises them to any handlers set before.
     server.run(sockets=[listener])

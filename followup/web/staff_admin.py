@@ -40,6 +40,7 @@ from followup.staff import (
     unlock_staff,
 )
 from followup.web.auth import Staff, require_admin
+from followup.web.params import RowId
 from followup.web.sections.common import checked_form, flash, section_page
 
 __all__ = ["staff_admin_router"]
@@ -148,7 +149,7 @@ def staff_admin_router() -> APIRouter:
 
     @router.post("/people/{staff_id}/role", response_model=None)
     async def change_role(
-        request: Request, staff_id: int, staff: Staff = Depends(require_admin)
+        request: Request, staff_id: RowId, staff: Staff = Depends(require_admin)
     ) -> Response:
         """Make a person admin or clinician."""
         form = await checked_form(request)
@@ -162,7 +163,7 @@ def staff_admin_router() -> APIRouter:
 
     @router.post("/people/{staff_id}/disable", response_model=None)
     async def disable(
-        request: Request, staff_id: int, staff: Staff = Depends(require_admin)
+        request: Request, staff_id: RowId, staff: Staff = Depends(require_admin)
     ) -> Response:
         """Stop a person signing in, and end their open session."""
         await checked_form(request)
@@ -178,7 +179,7 @@ def staff_admin_router() -> APIRouter:
 
     @router.post("/people/{staff_id}/enable", response_model=None)
     async def enable(
-        request: Request, staff_id: int, staff: Staff = Depends(require_admin)
+        request: Request, staff_id: RowId, staff: Staff = Depends(require_admin)
     ) -> Response:
         """Let a disabled person sign in again."""
         await checked_form(request)
@@ -190,7 +191,7 @@ def staff_admin_router() -> APIRouter:
 
     @router.post("/people/{staff_id}/unlock", response_model=None)
     async def unlock(
-        request: Request, staff_id: int, staff: Staff = Depends(require_admin)
+        request: Request, staff_id: RowId, staff: Staff = Depends(require_admin)
     ) -> Response:
         """Clear a person's wrong-password count and lockout."""
         await checked_form(request)
@@ -202,7 +203,7 @@ def staff_admin_router() -> APIRouter:
 
     @router.post("/people/{staff_id}/password", response_model=None)
     async def new_password(
-        request: Request, staff_id: int, staff: Staff = Depends(require_admin)
+        request: Request, staff_id: RowId, staff: Staff = Depends(require_admin)
     ) -> Response:
         """Set the password typed, or a generated one shown once; a lockout ends too."""
         form = await checked_form(request)

@@ -12,6 +12,7 @@ from xml.sax.saxutils import escape
 import anyio.to_thread
 from anyio import CapacityLimiter
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import QueuePool
 from starlette.background import BackgroundTasks
 from starlette.requests import Request
@@ -20,12 +21,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from twilio.request_validator import RequestValidator
 
 from followup.alerts import deliver_pending
-from followup.channels.base import Channel
 from followup.core import clock
-from followup.messages.render import Renderer
-from followup.protocol import Protocol
-from followup.replies.handle import Inbound
+from followup.ops.outages import cause, is_unavailable
 from followup.replies.inbox import Inbox
+from followup.replies.outcome import Inbound
 from followup.replies.status import record_status
 from followup.settings import Settings
 from followup.web.forms import FormTooLarge, form_fields
@@ -64,23 +63,15 @@ class TwilioWebhooks:
     they skip both; every other request passes through to the FastAPI app untouched.
     """
 
-    def __init__(
-        self,
-        app: ASGIApp,
-        settings: Settings,
-        engine: Engine,
-        protocol: Protocol,
-        renderer: Renderer,
-        channels: Mapping[str, Channel],
-    ) -> None:
-        self.app, self.settings, self.engine = app, settings, engine
-        self.protocol, self.channels = protocol, channels
+    def __init__(self, app: ASGIApp, settings: Settings, inbox: Inbox) -> None:
+        self.app, self.settings, self.inbox = app, settings, inbox
+        self.engine, self.protocol, self.channels = inbox.engine, inbox.protocol, inbox.channels
         token = settings.twilio_auth_token
         self.validator = RequestValidator(token.get_secret_value()) if token else None
-        threads = webhook_threads(engine)
-        self.inbox = Inbox(engine, protocol, renderer, threads)
         # Status callbacks beyond the limit wait here, in the event loop, for a free thread.
-        self.limiter = CapacityLimiter(threads)
+        self.limiter = CapacityLimiter(inbox.threads)
+        # Twilio signs the address it called: the primary's, or the fallback instance's.
+        self.addresses = [url for url in (settings.public_url, settings.fallback_url) if url]
         self.endpoints = {"/twilio/sms": self.inbound_sms, "/twilio/status": self.delivery_status}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -98,7 +89,7 @@ class TwilioWebhooks:
 
     async def signed_form(self, request: Request) -> dict[str, str] | Response:
         """The form Twilio posted, or the answer refusing it."""
-        if self.validator is None or not self.settings.public_url:
+        if self.validator is None or not self.addresses:
             return _text(
                 "Twilio webhooks need FOLLOWUP_TWILIO_AUTH_TOKEN and FOLLOWUP_PUBLIC_URL", 503
             )
@@ -109,18 +100,23 @@ class TwilioWebhooks:
             return _text(f"a Twilio webhook is under {MAX_FORM_BYTES // 1024} KiB", 413)
         # Twilio signs the address it called, which behind a proxy is the public one.
         path, query = request.scope["path"], request.scope["query_string"].decode("latin-1")
-        url = signed_url(self.settings.public_url, path, query)
         signature = request.headers.get("X-Twilio-Signature", "")
-        # The SDK's check signs the address both with and without a port: the address as
-        # configured, which is what Twilio signs, first costs one signature, not two.
-        exact = signature_of(self.validator.token, url, params)
-        if not (
-            hmac.compare_digest(exact, signature.encode())  # bytes: a header may be any text
-            or self.validator.validate(url, params, signature)
+        if not any(
+            self._signed(signed_url(base, path, query), params, signature)
+            for base in self.addresses
         ):
             log.warning("refused a %s webhook with a missing or wrong signature", path)
             return _text("invalid signature", 403)
         return params
+
+    def _signed(self, url: str, params: dict[str, str], signature: str) -> bool:
+        assert self.validator is not None
+        # The SDK's check signs the address both with and without a port: the address as
+        # configured, which is what Twilio signs, first costs one signature, not two.
+        exact = signature_of(self.validator.token, url, params)
+        return hmac.compare_digest(exact, signature.encode()) or bool(  # bytes: any text
+            self.validator.validate(url, params, signature)
+        )
 
     async def inbound_sms(self, _request: Request, form: dict[str, str]) -> Response:
         """Store and process a patient's SMS; answer it in TwiML."""
@@ -130,37 +126,59 @@ class TwilioWebhooks:
         inbound = Inbound(
             form["MessageSid"], form["From"], form.get("To", ""), form.get("Body", "")
         )
-        handled = await self.inbox.handle(inbound)
+        try:
+            handled = await self.inbox.handle(inbound)
+        except Exception as exc:
+            # Neither the journal nor the database took it: a 500, so that Twilio tries
+            # the number's fallback URL. One line, not a traceback per request.
+            log.error("an inbound SMS could not be kept: %s", cause(exc))
+            return _text("the message could not be stored; try the fallback URL", 500)
         alerts = BackgroundTasks()
         for alert_id in handled.alert_ids:
             # After the answer has gone back to Twilio, but in this process and at once.
-            alerts.add_task(
-                deliver_pending, self.engine, self.channels, self.protocol, clock.now(), alert_id
-            )
+            alerts.add_task(self.notify, alert_id)
         callback = (
-            f"{self.settings.public_url}/twilio/status?reply={handled.reply_id}"
+            f"{self.addresses[0]}/twilio/status?reply={handled.reply_id}"
             if handled.reply_id
             else None
         )
         return Response(twiml(handled.reply, callback), media_type=TWIML, background=alerts)
 
+    def notify(self, alert_id: int) -> None:
+        """Page on-call about an alert just raised. When the database went away since (the
+        alert is recorded, its notifications are not sent), the worker's alert job sends
+        them once it is back: one line here, not a traceback."""
+        try:
+            deliver_pending(self.engine, self.channels, self.protocol, clock.now(), alert_id)
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            log.error("alert %d: paging on-call waits for the database: %s", alert_id, cause(exc))
+
     async def delivery_status(self, request: Request, form: dict[str, str]) -> Response:
         """Record what Twilio says became of a message we sent."""
         reply = request.query_params.get("reply")
         message = request.query_params.get("message")
-        await anyio.to_thread.run_sync(
-            partial(
-                record_status,
-                self.engine,
-                sid=form.get("MessageSid", ""),
-                status=form.get("MessageStatus", ""),
-                error_code=form.get("ErrorCode") or None,
-                reply_id=int(reply) if reply and reply.isdigit() else None,
-                message_id=int(message) if message and message.isdigit() else None,
-                now=clock.now(),
-            ),
-            limiter=self.limiter,
-        )
+        try:
+            await anyio.to_thread.run_sync(
+                partial(
+                    record_status,
+                    self.engine,
+                    sid=form.get("MessageSid", ""),
+                    status=form.get("MessageStatus", ""),
+                    error_code=form.get("ErrorCode") or None,
+                    reply_id=int(reply) if reply and reply.isdigit() else None,
+                    message_id=int(message) if message and message.isdigit() else None,
+                    now=clock.now(),
+                ),
+                limiter=self.limiter,
+            )
+        except DBAPIError as exc:
+            if not is_unavailable(exc):
+                raise
+            # A delivery report is not a patient's words: it is not journaled. One line.
+            log.warning("a delivery report was not recorded: %s", cause(exc))
+            return _text("the database is unavailable", 503)
         return Response(twiml(), media_type=TWIML)
 
 

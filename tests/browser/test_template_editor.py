@@ -107,3 +107,28 @@ def test_a_clinician_previews_with_a_real_appointment_but_cannot_change_text(
     page.select_option("#preview-context", upcoming.first.get_attribute("value"))
     expect(page.locator("#preview-text")).not_to_contain_text("9:30 AM")
     context.close()
+
+
+def test_no_page_breaks_its_own_content_security_policy(page: Page, clinic: Clinic) -> None:
+    # The policy allows no inline script: a page that still had one would lose it silently.
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    for path in (
+        "/staff/",
+        "/staff/alerts",
+        "/staff/inbox",
+        "/staff/today",
+        "/staff/templates",
+        "/staff/templates/en/preparation/email_body.html",
+        "/staff/templates/en/preparation/sms.txt",
+    ):
+        page.goto(f"{clinic.base}{path}")
+        page.wait_for_load_state("networkidle")
+    assert refused == []
+    # The editor's script (from /static) still runs: the live preview fills in.
+    expect(page.locator("#preview-text")).not_to_be_empty()

@@ -7,6 +7,9 @@ exactly once (FakeTwilio counts deliveries per (To, Body)), and none was given u
 
 from __future__ import annotations
 
+import email
+import email.policy
+import threading
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -17,15 +20,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from aiosmtpd.controller import Controller
 from sqlalchemy import Engine, Row, text
 
 from followup.db.engine import make_engine
+from followup.db.migrate import upgrade
 from followup.planning.planner import AppointmentFacts, PatientFacts, plan_appointment
 from followup.protocol import Protocol, parse_protocol
 from followup.testing.fake_twilio import FakeTwilio
 from followup.testing.postgres import TemporaryPostgres
 from followup.testing.processes import FollowupProcess, clean_environment, wait_for
-from tests.conftest import ROOT, TEMPLATE, create_database, drop_database
+from followup.testing.web import free_port
+from tests.conftest import ROOT, TEMPLATE, create_database, drop_database, require_postgres_binaries
 
 SID = "AC" + "fa017e57" * 4
 TOKEN = "fault-tests-auth-token"
@@ -44,28 +50,35 @@ def phone(n: int) -> str:
     return f"+1402{6_000_000 + n:07d}"
 
 
-def seed_due_discharges(engine: Engine, protocol: Protocol, count: int, now: datetime) -> None:
-    """`count` patients, each with an infusion that just ended and its discharge SMS due.
+def seed_due_discharges(
+    engine: Engine, protocol: Protocol, count: int, now: datetime, emails: int = 0
+) -> None:
+    """`count` patients, each with an infusion that just ended and its discharge SMS due;
+    the first `emails` of them also have an email address, consent and the discharge email.
 
     Rows are what planning leaves (the planner decides step, template and expiry), written
-    with three INSERT … SELECT statements: seeding is not what these tests are about.
+    with a few INSERT … SELECT statements: seeding is not what these tests are about.
     """
     start, end = now - timedelta(minutes=100), now - timedelta(minutes=10)
     facts = AppointmentFacts(start=start, end=end, treatment=None)
     who = PatientFacts(
         timezone=ZoneInfo(ZONE),
         has_phone=True,
-        has_email=False,
+        has_email=True,
         sms_consent=True,
-        email_consent=False,
+        email_consent=True,
     )
-    [discharge] = [
-        p
-        for p in plan_appointment(facts, who, protocol)
-        if p.channel == "sms" and p.kind == "discharge"
-    ]
+    planned = plan_appointment(facts, who, protocol)
+    [discharge] = [p for p in planned if p.channel == "sms" and p.kind == "discharge"]
+    [by_email] = [p for p in planned if p.channel == "email" and p.kind == "discharge"]
     values = {
         "count": count,
+        "emails": emails,
+        "email_step": by_email.step,
+        "email_template": by_email.template,
+        "email_due": by_email.due_at,
+        "email_expires": by_email.expires_at,
+        "email_exempt": by_email.quiet_hours_exempt,
         "now": now,
         "start": start,
         "end": end,
@@ -78,25 +91,32 @@ def seed_due_discharges(engine: Engine, protocol: Protocol, count: int, now: dat
         "expires": discharge.expires_at,
         "exempt": discharge.quiet_hours_exempt,
     }
+    every = max(1, count // emails) if emails else 1
     with engine.begin() as connection:
+        # Email for every n-th patient, spread over the roster, so every batch holds some.
         connection.execute(
             text(
-                "INSERT INTO patient (external_id, first_name, last_name, phone, language,"
+                "INSERT INTO patient (external_id, first_name, last_name, phone, email, language,"
                 " timezone, sms_consent, email_consent, created_at, updated_at)"
-                " SELECT 'F' || g, 'Pat', 'Fault' || g, '+1402' || (6000000 + g), 'en', :zone,"
-                " true, false, :now, :now FROM generate_series(0, :count - 1) AS g"
+                " SELECT 'F' || g, 'Pat', 'Fault' || g, '+1402' || (6000000 + g), e.email, 'en',"
+                " :zone, true, e.email IS NOT NULL, :now, :now"
+                " FROM generate_series(0, :count - 1) AS g CROSS JOIN LATERAL (SELECT CASE"
+                " WHEN g % :every = 0 AND g / :every < :emails THEN 'pat' || g || '@example.org'"
+                " END AS email) AS e"
             ),
-            values,
+            {**values, "every": every},
         )
         connection.execute(
             text(
                 "INSERT INTO appointment (source, source_uid, patient_id, start_at, end_at, status,"
                 " treatment, source_sequence, created_at, updated_at)"
                 " SELECT 'faults.ics', 'fault-' || p.external_id, p.id, :start, :end, 'booked',"
-                " :treatment, 0, :now, :now FROM patient AS p"
+                " :treatment, 0, :now, :now FROM patient AS p ORDER BY p.id"
             ),
             values,
         )
+        # One statement, in (appointment, channel) order: ids, and so the claim order, take
+        # each patient's SMS and email together.
         connection.execute(
             text(
                 "INSERT INTO scheduled_message (appointment_id, patient_id, step, kind, template,"
@@ -104,6 +124,12 @@ def seed_due_discharges(engine: Engine, protocol: Protocol, count: int, now: dat
                 " updated_at)"
                 " SELECT a.id, a.patient_id, :step, :kind, :template, 'sms', :due, :expires,"
                 " :exempt, 'pending', 0, :now, :now FROM appointment AS a"
+                " UNION ALL"
+                " SELECT a.id, a.patient_id, :email_step, :kind, :email_template, 'email',"
+                " :email_due, :email_expires, :email_exempt, 'pending', 0, :now, :now"
+                " FROM appointment AS a JOIN patient AS p ON p.id = a.patient_id"
+                " WHERE p.email IS NOT NULL"
+                " ORDER BY 1, 6 DESC"
             ),
             values,
         )
@@ -288,3 +314,95 @@ def fleet(
                 worker.kill()
         crew.engine.dispose()
         drop_database(postgres, name)
+
+
+@pytest.fixture
+def restartable_postgres() -> Iterator[TemporaryPostgres]:
+    """A migrated PostgreSQL server of the test's own, to stop and start: stopping the
+    session's would break the other tests."""
+    require_postgres_binaries()
+    with TemporaryPostgres() as server:
+        engine = make_engine(server.url())
+        upgrade(engine)
+        engine.dispose()
+        yield server
+
+
+@dataclass(frozen=True)
+class Mail:
+    """One email the SMTP server accepted."""
+
+    to: tuple[str, ...]
+    message_id: str
+    subject: str
+    text: str
+
+
+@dataclass
+class Mailbox:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps every email it accepts."""
+
+    port: int = field(default_factory=free_port)
+    _mails: list[Mail] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        body = parsed.get_body(preferencelist=("plain",))
+        mail = Mail(
+            to=tuple(envelope.rcpt_tos),
+            message_id=str(parsed["Message-ID"]),
+            subject=str(parsed["Subject"] or ""),
+            text=body.get_content() if body is not None else "",
+        )
+        with self._lock:
+            self._mails.append(mail)
+        return "250 OK"
+
+    def mails(self) -> list[Mail]:
+        """Every email accepted so far, oldest first."""
+        with self._lock:
+            return list(self._mails)
+
+    @property
+    def count(self) -> int:
+        with self._lock:
+            return len(self._mails)
+
+    def to(self, address: str) -> list[Mail]:
+        """The emails accepted for `address`, oldest first."""
+        return [mail for mail in self.mails() if address in mail.to]
+
+    def settings(self) -> dict[str, str]:
+        """What a `followup` process needs to send email here."""
+        return {
+            "FOLLOWUP_SMTP_HOST": "127.0.0.1",
+            "FOLLOWUP_SMTP_PORT": str(self.port),
+            "FOLLOWUP_SMTP_SECURITY": "none",
+            "FOLLOWUP_EMAIL_FROM": "Lakeside Infusion Clinic <care@example-clinic.org>",
+        }
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=box.port)
+    controller.start()
+    try:
+        yield box
+    finally:
+        controller.stop()
+
+
+def seed_patients(engine: Engine, count: int, now: datetime) -> None:
+    """`count` patients on the roster, patient n with the number `phone(n)` and SMS consent."""
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO patient (external_id, first_name, last_name, phone, language,"
+                " timezone, sms_consent, email_consent, created_at, updated_at)"
+                " SELECT 'F' || g, 'Pat', 'Fault' || g, '+1402' || (6000000 + g), 'en', :zone,"
+                " true, false, :now, :now FROM generate_series(0, :count - 1) AS g"
+            ),
+            {"count": count, "now": now, "zone": ZONE},
+        )

@@ -614,3 +614,21 @@ def test_the_openapi_document_describes_every_api_path(api_site: ApiSite) -> Non
     assert "AcknowledgeIn" in json.dumps(body)
     limit = next(p for p in paths["/api/messages"]["get"]["parameters"] if p["name"] == "limit")
     assert limit["schema"]["maximum"] == 500
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/api/patients?offset=9223372036854775808"),
+        ("GET", "/api/patients?offset=2147483648"),
+        ("GET", "/api/patients?limit=-1"),
+        ("POST", "/api/alerts/9223372036854775808/acknowledge"),
+        ("POST", "/api/alerts/0/acknowledge"),
+        ("POST", "/api/appointments/2147483648/discharged"),
+    ],
+)
+def test_a_number_out_of_range_is_a_422_never_a_server_error(
+    api_site: ApiSite, method: str, path: str
+) -> None:
+    status, payload = api_site.api.call(method, path, body={} if method == "POST" else None)
+    assert status == 422, (path, status, payload)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
@@ -107,8 +107,12 @@ def test_a_valid_envelope_is_accepted_with_a_provider_id(subject: Subject) -> No
 
 def test_two_messages_get_two_provider_ids(subject: Subject) -> None:
     first = subject.channel.send(subject.envelope)
-    second = subject.channel.send(subject.envelope)
+    second = subject.channel.send(replace(subject.envelope, message_id=first_id_plus_one(subject)))
     assert first.provider_id != second.provider_id
+
+
+def first_id_plus_one(subject: Subject) -> int:
+    return subject.envelope.message_id + 1
 
 
 # -- the outbox and the registry -----------------------------------------------------------

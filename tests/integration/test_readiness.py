@@ -124,7 +124,7 @@ def test_not_ready_when_twilio_stops_answering(
         fake.stop()
         status, body = get(base + "/readyz")
     assert status == 503
-    assert body["reason"].startswith("twilio: unreachable")
+    assert body["reason"] == "twilio: unreachable"  # no host, no error text
     assert body["checks"]["smtp"] == "ok" and body["checks"]["database"] == "ok"
 
 
@@ -135,7 +135,7 @@ def test_not_ready_when_twilio_refuses_our_token(
     with serving(create_app(settings, sqlite, protocol)) as base:
         status, body = get(base + "/readyz")
     assert status == 503
-    assert body["reason"] == "twilio: account check refused (HTTP 401)"
+    assert body["reason"] == "twilio: account check refused"  # the detail is in the log
     assert "a-token-twilio-does-not-know" not in json.dumps(body)
 
 
@@ -148,7 +148,7 @@ def test_not_ready_when_the_smtp_server_is_down(
         smtp.stop()
         status, body = get(base + "/readyz")
     assert status == 503
-    assert body["reason"].startswith("smtp: unreachable")
+    assert body["reason"] == "smtp: unreachable"
     assert body["checks"]["twilio"] == "ok"
 
 
@@ -172,7 +172,7 @@ def test_not_ready_when_the_smtp_server_refuses_our_login(
     finally:
         strict.stop()
     assert status == 503
-    assert body["reason"] == "smtp: login refused (535)"
+    assert body["reason"] == "smtp: login refused"
 
 
 def test_provider_answers_are_reused_for_the_cache_period(

@@ -476,8 +476,11 @@ def test_acknowledging_with_a_note_stops_escalation_moves_it_down_and_audits(
 
 def test_the_alerts_page_polls_every_20_seconds_and_keeps_a_typed_note(clinic: Clinic) -> None:
     page = clinic.get(clinic.nurse(), "/staff/alerts")
-    assert 'data-poll-seconds="20"' in page and "/staff/alerts/poll" in page
-    assert "busy()" in page  # reloads only when nobody is typing
+    assert 'data-poll-seconds="20"' in page
+    assert '<script src="/static/alerts.js"' in page and "<script>" not in page
+    script = (ROOT / "followup" / "web" / "static" / "alerts.js").read_text()
+    assert "/staff/alerts/poll" in script
+    assert "busy()" in script  # reloads only when nobody is typing
 
 
 # -- today -----------------------------------------------------------------------------

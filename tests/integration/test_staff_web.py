@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import http.cookiejar
 import os
 import re
@@ -11,8 +12,10 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -254,3 +257,96 @@ def test_staff_add_reads_the_password_from_stdin_and_is_audited(engine: Engine) 
         event.after or ""
     )
     assert PASSWORD not in (event.after or "")
+
+
+def assert_security_headers(headers: dict[str, str], where: object, patient_data: bool) -> None:
+    lower = {name.lower(): value for name, value in headers.items()}
+    csp = lower.get("content-security-policy", "")
+    assert (
+        "script-src 'self'" in csp
+        and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    ), where
+    assert "frame-ancestors 'none'" in csp and lower.get("x-frame-options") == "DENY", where
+    assert lower.get("x-content-type-options") == "nosniff", where
+    assert lower.get("referrer-policy") == "same-origin", where
+    assert "camera=()" in lower.get("permissions-policy", ""), where
+    if patient_data:
+        assert lower.get("cache-control") == "no-store", where
+
+
+def test_every_answer_carries_the_security_headers_signed_in_or_not(
+    engine: Engine, protocol: Protocol
+) -> None:
+    add_staff(engine, "admin@example.org", "admin", PASSWORD, datetime.now(UTC))
+    running = serve(engine, protocol, "https://followup.example-clinic.org")
+    site = next(running)
+    try:
+        routes = (
+            staff_routes(site.app)
+            + [("GET", p) for p in ("/healthz", "/readyz", "/staff/sign-in", "/no-such-page")]
+            + [("POST", "/twilio/sms"), ("POST", "/twilio/status")]
+        )
+        stranger, admin = site.browser(), site.browser()
+        admin.sign_in("admin@example.org", PASSWORD)
+        for who in (stranger, admin):
+            for method, path in routes:
+                concrete = re.sub(r"\{[^}]+\}", "1", path)
+                _, headers, _ = who.request(method, concrete, {} if method == "POST" else None)
+                assert_security_headers(headers, (method, path), patient_data=True)
+                assert headers.get("strict-transport-security", "").startswith("max-age="), path
+        _, headers, _ = admin.request("GET", "/static/style.css")
+        assert_security_headers(headers, "/static/style.css", patient_data=False)
+        _, _, page = admin.request("GET", "/staff/alerts")
+        assert "<script>" not in page  # no inline script on any page the CSP would block
+    finally:
+        running.close()  # stops the server
+
+
+def asgi_get(app: Any, path: str, client: str, headers: dict[str, str] | None = None) -> int:
+    """One GET straight into the ASGI app as if from `client`: the status it answers."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()],
+        "client": (client, 50000),
+        "server": ("127.0.0.1", 8000),
+    }
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    # A thread of its own: the browser tests' Playwright may keep a loop in this one.
+    with ThreadPoolExecutor(1) as loop_thread:
+        loop_thread.submit(asyncio.run, app(scope, receive, send)).result()
+    return int(next(m["status"] for m in sent if m["type"] == "http.response.start"))
+
+
+@pytest.mark.parametrize("path", ["/metrics", "/openapi.json"])
+def test_metrics_and_the_api_description_are_for_this_machine_or_a_token_holder(
+    engine: Engine, protocol: Protocol, path: str
+) -> None:
+    open_settings = Settings(database_url=str(engine.url), templates_dir=ROOT / "templates")  # type: ignore[call-arg]
+    app = create_app(open_settings, engine, protocol)
+    assert asgi_get(app, path, "127.0.0.1") == 200
+    assert asgi_get(app, path, "::1") == 200
+    assert asgi_get(app, path, "203.0.113.7") == 401  # anyone else, without a token
+    guarded = Settings(
+        database_url=str(engine.url),
+        templates_dir=ROOT / "templates",
+        metrics_token="scrape-me-please-0123",
+    )  # type: ignore[call-arg]
+    app = create_app(guarded, engine, protocol)
+    bearer = {"Authorization": "Bearer scrape-me-please-0123"}
+    assert asgi_get(app, path, "203.0.113.7", bearer) == 200
+    assert asgi_get(app, path, "203.0.113.7") == 401

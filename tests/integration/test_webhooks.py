@@ -36,7 +36,7 @@ from followup.protocol import Protocol
 from followup.replies import recovery
 from followup.replies.alarms import alarm_fallback
 from followup.replies.handle import Inbound, handle, process, store
-from followup.replies.outcome import Handled
+from followup.replies.outcome import Processed
 from followup.replies.triage import Level, triage
 from followup.replies.triage.check import parse
 from followup.settings import Settings
@@ -741,7 +741,7 @@ def test_webhooks_take_one_thread_on_sqlite_and_one_per_pooled_connection_elsewh
 STRANGER = "+12125550177"
 
 
-def test_a_retry_that_overtakes_the_first_copy_waits_for_its_answer(
+def test_a_retry_that_overtakes_the_first_copy_processes_it_once(
     engine: Engine, protocol: Protocol
 ) -> None:
     renderer = Renderer(ROOT / "templates")
@@ -750,8 +750,8 @@ def test_a_retry_that_overtakes_the_first_copy_waits_for_its_answer(
     [(message_id, new)] = store(engine, [inbound], now)  # the first copy, not yet processed
     assert new
 
-    def first_copy_finishes() -> Handled:
-        time.sleep(0.5)  # the retry arrives meanwhile and finds no answer yet
+    def first_copy_finishes() -> Processed:
+        time.sleep(0.5)  # the retry arrives meanwhile and takes the message
         [handled] = process(engine, protocol, renderer, [(message_id, inbound)], now)
         return handled
 
@@ -759,18 +759,38 @@ def test_a_retry_that_overtakes_the_first_copy_waits_for_its_answer(
         first = pool.submit(first_copy_finishes)
         retry = handle(engine, protocol, renderer, inbound, now)
 
-    assert first.result().reply is not None
-    assert retry.reply == first.result().reply
+    assert retry.reply is not None and "(402) 555-0100" in retry.reply
+    assert first.result() is None  # found it processed: nothing done twice
     with Session(engine) as session:
         assert len(session.exec(select(InboundMessage)).all()) == 1
         assert len(session.exec(select(ReplyMessage)).all()) == 1
+
+
+@pytest.mark.parametrize("body", ["I want to kill myself", "Hello, who is this?"])
+def test_a_retry_whose_first_copy_died_before_processing_is_processed_in_full(
+    engine: Engine, protocol: Protocol, body: str
+) -> None:
+    inbound = Inbound("SMlost", STRANGER, CLINIC, body)
+    store(engine, [inbound], datetime.now(UTC))  # the first copy died before processing
+
+    retry = handle(engine, protocol, Renderer(ROOT / "templates"), inbound, datetime.now(UTC))
+
+    assert retry.reply is not None
+    with Session(engine) as session:
+        [message] = session.exec(select(InboundMessage)).all()
+        alerts = session.exec(select(Alert)).all()
+    if "kill" in body:
+        assert "988" in retry.reply and retry.reply != alarm_fallback(protocol)  # its template
+        assert message.kind == "crisis" and [a.severity for a in alerts] == ["critical"]
+    else:
+        assert message.kind == "unknown_sender" and alerts == []
 
 
 @pytest.mark.parametrize(
     ("body", "gets_the_crisis_line"),
     [("I want to kill myself", True), ("Hello, who is this?", False)],
 )
-def test_a_retry_whose_first_copy_never_answered_still_gives_a_crisis_the_crisis_line(
+def test_a_retry_of_a_message_processed_without_an_answer_still_gives_a_crisis_the_line(
     engine: Engine,
     protocol: Protocol,
     monkeypatch: pytest.MonkeyPatch,
@@ -779,7 +799,13 @@ def test_a_retry_whose_first_copy_never_answered_still_gives_a_crisis_the_crisis
 ) -> None:
     monkeypatch.setattr(recovery, "RETRY_WAIT_SECONDS", 0.3)
     inbound = Inbound("SMlost", STRANGER, CLINIC, body)
-    store(engine, [inbound], datetime.now(UTC))  # the first copy died before answering
+    [(message_id, _)] = store(engine, [inbound], datetime.now(UTC))
+    with Session(engine) as session:  # flagged as an error, its answer never stored
+        message = session.get(InboundMessage, message_id)
+        assert message is not None
+        message.kind = "error"
+        session.add(message)
+        session.commit()
 
     retry = handle(engine, protocol, Renderer(ROOT / "templates"), inbound, datetime.now(UTC))
 

@@ -33,6 +33,28 @@ def test_syntax_error_names_file_and_line(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        ("{% if first_name == 'Ana' %}{{ 1 // 0 }}{% endif %}", "ZeroDivisionError"),
+        ("{{ first_name[40] }}", "?"),  # undefined in the sandbox, or IndexError
+        ("{{ '%(x)s' % {} }}", "KeyError"),
+    ],
+)
+def test_a_python_error_inside_a_template_is_a_render_error_naming_file_and_line(
+    tmp_path: Path, body: str, error: str
+) -> None:
+    # One patient's data must fail that message, named, never crash the batch.
+    renderer = renderer_with(tmp_path, {"en/t/sms.txt.j2": f"Hello\n{body}\n"})
+    try:
+        text = renderer.render("t", "en", "sms", {"first_name": "Ana"}).text
+    except RenderError as exc:
+        assert str(exc).startswith("en/t/sms.txt.j2:2: ")
+        assert error == "?" or error in str(exc)
+    else:
+        assert error == "?" and text.startswith("Hello")
+
+
+@pytest.mark.parametrize(
     "body", ["{{ ''.__class__.__mro__ }}", "{{ x|attr('__class__') }}", "{{ x.append(1) }}"]
 )
 def test_sandbox_refuses_python_internals_and_mutation(tmp_path: Path, body: str) -> None:

@@ -20,6 +20,7 @@ from followup.web.api.common import (
 )
 from followup.web.api.models import AcknowledgeIn, AlertOut, Page
 from followup.web.auth import Staff, check_csrf, require_staff
+from followup.web.params import RowId
 
 
 def alert_out(view: AlertView) -> AlertOut:
@@ -61,7 +62,7 @@ def routes() -> APIRouter:
     @router.post("/alerts/{alert_id}/acknowledge", responses=NOT_FOUND)
     def acknowledge_alert(
         request: Request,
-        alert_id: int,
+        alert_id: RowId,
         body: AcknowledgeIn | None = None,
         staff: Staff = Depends(require_staff),
     ) -> AlertOut:

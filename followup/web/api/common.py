@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from followup.db.models import Patient
 from followup.web.api.models import Problem
 from followup.web.auth import Staff
+from followup.web.params import MAX_ROW_ID
 
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 100
@@ -27,7 +28,7 @@ def via_bearer_token(staff: Staff) -> bool:
 
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"At most {MAX_LIMIT}.")]
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[int, Query(ge=0, le=MAX_ROW_ID)]
 PatientFilter = Annotated[str | None, Query(description="Only this patient (external id).")]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem}}
 

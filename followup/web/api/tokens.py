@@ -15,6 +15,7 @@ from followup.protocol import Protocol
 from followup.staff import StaffError, create_token, revoke_token
 from followup.web.auth import Staff, check_csrf, require_admin
 from followup.web.forms import form_fields
+from followup.web.params import RowId
 from followup.web.patients import clinic_time
 from followup.web.staff_pages import render_page
 
@@ -84,7 +85,7 @@ def token_pages_router() -> APIRouter:
 
     @router.post("/tokens/{token_id}/revoke", response_model=None)
     async def revoke(
-        request: Request, token_id: int, staff: Staff = Depends(require_admin)
+        request: Request, token_id: RowId, staff: Staff = Depends(require_admin)
     ) -> Response:
         check_csrf(request, await form_fields(request))
         try:

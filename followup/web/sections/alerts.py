@@ -23,6 +23,7 @@ from followup.db.models import Alert, InboundMessage, SymptomReport
 from followup.protocol import Protocol
 from followup.staff import audit
 from followup.web.auth import Staff, require_staff
+from followup.web.params import RowId
 from followup.web.sections.common import checked_form, flash, go_back, section_page
 from followup.web.sections.inbox import readable_phone
 
@@ -201,7 +202,7 @@ def alerts_router() -> APIRouter:
 
     @router.post("/{alert_id}/acknowledge", response_model=None)
     async def acknowledge_alert(
-        request: Request, alert_id: int, staff: Staff = Depends(require_staff)
+        request: Request, alert_id: RowId, staff: Staff = Depends(require_staff)
     ) -> Response:
         form = await checked_form(request)
         note = form.get("note", "").strip()[:MAX_NOTE] or None

@@ -30,6 +30,7 @@ from followup.protocol import Protocol, reveals_treatment
 from followup.replies.triage import Level
 from followup.staff import audit
 from followup.web.auth import Staff, require_staff
+from followup.web.params import RowId
 from followup.web.sections.common import checked_form, flash, go_back, section_page
 
 log = logging.getLogger(__name__)
@@ -210,7 +211,7 @@ def send_reply(
             "Not sent: this number has opted out of SMS (replied STOP), and we must not text "
             "it. Call the patient instead; they can text START to opt back in."
         )
-    envelope = Envelope(message_id=0, channel="sms", to=to, text=text)
+    envelope = Envelope(message_id=0, channel="sms", to=to, text=text, stream="direct")
     try:
         receipt = channel.send(envelope)
     except ChannelError as exc:
@@ -277,7 +278,7 @@ def inbox_router() -> APIRouter:
 
     @router.post("/{message_id}/handled", response_model=None)
     async def handled(
-        request: Request, message_id: int, staff: Staff = Depends(require_staff)
+        request: Request, message_id: RowId, staff: Staff = Depends(require_staff)
     ) -> Response:
         form = await checked_form(request)
         earlier = await run_in_threadpool(
@@ -291,7 +292,7 @@ def inbox_router() -> APIRouter:
 
     @router.post("/{message_id}/reply", response_model=None)
     async def reply(
-        request: Request, message_id: int, staff: Staff = Depends(require_staff)
+        request: Request, message_id: RowId, staff: Staff = Depends(require_staff)
     ) -> Response:
         form = await checked_form(request)
         channels: Mapping[str, Channel] = request.app.state.channels

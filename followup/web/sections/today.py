@@ -28,6 +28,7 @@ from followup.staff import audit
 from followup.web.api.models import Problem
 from followup.web.auth import Staff, check_csrf, require_staff
 from followup.web.forms import form_fields
+from followup.web.params import RowId
 from followup.web.sections.common import (
     ClinicClock,
     checked_form,
@@ -284,7 +285,7 @@ def today_router() -> APIRouter:
 
     @router.post("/staff/appointments/{appointment_id}/discharged", response_model=None)
     async def discharged_page(
-        request: Request, appointment_id: int, staff: Staff = Depends(require_staff)
+        request: Request, appointment_id: RowId, staff: Staff = Depends(require_staff)
     ) -> Response:
         form = await checked_form(request)
         try:
@@ -308,7 +309,7 @@ def today_router() -> APIRouter:
         },
     )
     async def discharged_api(
-        request: Request, appointment_id: int, staff: Staff = Depends(require_staff)
+        request: Request, appointment_id: RowId, staff: Staff = Depends(require_staff)
     ) -> DischargeOut | JSONResponse:
         """The Discharged button for clinic tools: a bearer token, or a session plus CSRF."""
         if staff.id is not None:

@@ -25,6 +25,7 @@ from followup.planning.scheduling import staff_cancel_reason
 from followup.protocol import Protocol
 from followup.staff import audit
 from followup.web.auth import Staff, require_staff
+from followup.web.params import RowId
 from followup.web.sections.common import (
     ClinicClock,
     checked_form,
@@ -236,7 +237,7 @@ def upcoming_router() -> APIRouter:
 
     @router.post("/staff/messages/{message_id}/cancel", response_model=None)
     async def cancel(
-        request: Request, message_id: int, staff: Staff = Depends(require_staff)
+        request: Request, message_id: RowId, staff: Staff = Depends(require_staff)
     ) -> Response:
         form = await checked_form(request)
         refused = await run_in_threadpool(
@@ -254,7 +255,7 @@ def upcoming_router() -> APIRouter:
 
     @router.post("/staff/messages/{message_id}/send-now", response_model=None)
     async def send_now_route(
-        request: Request, message_id: int, staff: Staff = Depends(require_staff)
+        request: Request, message_id: RowId, staff: Staff = Depends(require_staff)
     ) -> Response:
         form = await checked_form(request)
         refused = await run_in_threadpool(

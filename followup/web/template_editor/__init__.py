@@ -53,6 +53,7 @@ from followup.protocol import Protocol
 from followup.settings import Settings
 from followup.web.auth import Staff, check_csrf, require_admin, require_staff
 from followup.web.forms import form_fields
+from followup.web.params import RowId
 from followup.web.staff_pages import render_page
 from followup.web.template_editor.diffs import history_rows
 from followup.web.template_editor.parts import (
@@ -247,7 +248,7 @@ def templates_router(settings: Settings, engine: Engine) -> APIRouter:
         language: str,
         template: str,
         part: str,
-        revision_id: int,
+        revision_id: RowId,
         staff: Staff = Depends(require_admin),
     ) -> Response:
         check_csrf(request, await form_fields(request))

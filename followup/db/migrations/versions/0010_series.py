@@ -1,7 +1,7 @@
 """infusions know their place in a series; a survey records why it ended unanswered
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-20 09:00:00.000000
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 import followup.db.types
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
