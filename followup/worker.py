@@ -30,7 +30,6 @@ from followup.calendar.importing import (
     import_files,
     sync_feeds,
 )
-from followup.calendar.sync import source_lock
 from followup.channels.base import Channel
 from followup.channels.registry import build_channels, senders
 from followup.core import clock
@@ -43,7 +42,6 @@ from followup.dispatch.send import Dispatcher
 from followup.messages.revisions import service_renderer
 from followup.ops.outages import OutageGuard
 from followup.ops.worker_http import serve_worker_http
-from followup.planning.scheduling import replan_current
 from followup.protocol import Protocol
 from followup.replies.outcome import Handled, Processed
 from followup.replies.replay import SWEEP_WAIT_AFTER_OUTAGE, sweep_received
@@ -52,8 +50,6 @@ from followup.settings import Settings
 log = logging.getLogger(__name__)
 ALERT_INTERVAL_SECONDS = 15
 SWEEP_INTERVAL_SECONDS = 15
-# The advisory lock the start-up re-plan holds, so workers starting together do it once.
-REPLAN_LOCK = "followup.replan-on-start"
 
 
 def sync_sources(
@@ -83,27 +79,6 @@ def sync_sources(
         if isinstance(report, FileReport) and report.error:
             log.warning("sync of %s failed: %s", report.path.name, report.error)
     return reports
-
-
-def replan_on_start(engine: Engine, settings: Settings, protocol: Protocol) -> None:
-    """Re-plan every patient with a current infusion once, as the worker starts.
-
-    The protocol (series rules, steps, the cap) may have changed since the plans were
-    stored; a calendar sync only re-plans the patients whose calendar changed. Of many
-    workers starting together on PostgreSQL, one does it.
-    """
-    now = clock.now()
-    with source_lock(engine, REPLAN_LOCK) as held:
-        if not held:
-            return
-        since = now - timedelta(days=settings.calendar_lookback_days)
-        counts = replan_current(engine, protocol, now, since)
-    log.info(
-        "plans brought up to the protocol: %d planned, %d moved, %d cancelled",
-        counts.planned,
-        counts.moved,
-        counts.cancelled,
-    )
 
 
 def feed_options(settings: Settings) -> FeedOptions:
@@ -195,15 +170,6 @@ def build_scheduler(
     scheduler = BackgroundScheduler(timezone="UTC")
     guard = OutageGuard()
     jobs = {"max_instances": 1, "coalesce": True, "next_run_time": clock.now()}
-    # Once, at start: stored plans follow the protocol in force now.
-    scheduler.add_job(
-        guard.wrap(replan_on_start, "replan"),
-        "date",
-        args=(engine, settings, protocol),
-        id="replan",
-        run_date=clock.now(),
-        misfire_grace_time=None,
-    )
     if settings.calendar_sources or settings.roster_file:
         scheduler.add_job(
             guard.wrap(sync_sources, "calendar-sync"),

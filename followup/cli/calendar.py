@@ -1,4 +1,5 @@
-"""Calendars in: import (with --dry-run) and simulate, with a report per file."""
+"""Calendars in: import (with --dry-run) and simulate, with a report per file; and replan,
+which brings stored plans up to the protocol in force."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from followup.calendar.importing import (
 # Paragraphs on one line each: the help reflows them to the terminal's width.
 from followup.cli.common import (
     app,
+    database,
     err,
     friendly,
     local,
@@ -97,6 +99,23 @@ def import_command(
         out.print("dry run: nothing was saved")
     if any(r.error or r.skipped for r in reports):
         raise typer.Exit(1)
+
+
+@app.command("replan")
+@friendly
+def replan_command() -> None:
+    """Re-plan every patient with a current infusion under the protocol in force now."""
+    from followup.planning.scheduling import replan_current
+
+    with database() as (settings, protocol, engine):
+        now = clock.now()
+        # Recent infusions too: their check-ins may still be to come.
+        since = now - timedelta(days=settings.calendar_lookback_days)
+        counts = replan_current(engine, protocol, now, since)
+    out.print(
+        f"re-planned: {counts.planned} planned, {counts.moved} moved, {counts.cancelled} cancelled",
+        markup=False,
+    )
 
 
 def _progress() -> Progress:

@@ -267,8 +267,8 @@ def replan_current(
 ) -> PlanCounts:
     """Re-plan every patient with an active infusion from `since` on, a chunk a transaction.
 
-    A worker runs it when it starts: plans stored under an older protocol, or older rules,
-    follow the ones in force now, not only for the patients whose calendar changes next.
+    `followup replan`: plans stored under an older protocol, or older rules, follow the
+    ones in force now, not only for the patients whose calendar changes next.
     """
     with Session(engine) as session:
         ids = session.exec(

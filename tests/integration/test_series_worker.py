@@ -9,6 +9,7 @@ went out is checked against the issue's rules, with the appointments as they end
 
 from __future__ import annotations
 
+import os
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -22,16 +23,17 @@ from sqlmodel import Session, select
 
 from followup.calendar.importing import ImportWindow, import_files
 from followup.channels.outbox import OutboxChannel
+from followup.core import clock
 from followup.db.models import Appointment, MessageStatus, Patient, ScheduledMessage
 from followup.dispatch.retry import RetryPolicy
 from followup.dispatch.send import Dispatcher
 from followup.messages.render import Renderer
 from followup.ops.reports import list_messages
-from followup.planning.scheduling import replan_current
 from followup.planning.simulate import VirtualClock, run_until
 from followup.protocol import Protocol
 from followup.staff import add_staff
-from tests.conftest import ROOT
+from tests.conftest import ROOT, url_of
+from tests.integration.test_cli import run_followup
 from tests.integration.test_staff_web import PASSWORD, serve
 
 ROSTER = """patient_id,first_name,last_name,phone,email,language,timezone,sms_consent,email_consent
@@ -247,32 +249,44 @@ def test_what_a_rule_held_back_is_listed_with_its_reason(engine: Engine, went: l
     assert cancelled and all(row.detail == "appointment cancelled" for row in cancelled)
 
 
-def test_a_worker_starting_brings_stored_plans_up_to_the_protocol(
+def test_followup_replan_brings_stored_plans_up_to_the_protocol(
     engine: Engine, protocol: Protocol, tmp_path: Path
 ) -> None:
-    """Plans stored under another protocol follow the one in force when a worker starts."""
+    """Plans stored under another protocol (or before this version) follow the one in
+    force after `followup replan`, for every patient with a current infusion."""
+    today = clock.now().astimezone(ZONES["MWF"]).date()
     roster, ics = tmp_path / "roster.csv", tmp_path / "room.ics"
     roster.write_text(ROSTER)
-    ics.write_text(calendar({}, set()))
-    uncapped = protocol.model_copy(
+    # A Mon/Wed/Fri-like series of six from three days on, each two days apart.
+    ahead = {("MWF", n): today + timedelta(days=3 + 2 * (n - 1)) for n in range(1, 7)}
+    ics.write_text(calendar(ahead, set()))
+    older = protocol.model_copy(
         update={
             "planning": protocol.planning.model_copy(
                 update={"series_gap": timedelta(0), "supersede_checkins": False}
             )
         }
     )
-    sync(engine, uncapped, roster, ics, START)
+    sync(engine, older, roster, ics, clock.now())
     before = list_messages(engine, status="pending", patient="MWF", limit=500)
-    counts = replan_current(engine, protocol, START, START - timedelta(days=8))
+    assert len([r for r in before if r.step == "preparation"]) == 12  # six, SMS and email
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FOLLOWUP_")}
+    env.update(
+        FOLLOWUP_DATABASE_URL=url_of(engine),
+        FOLLOWUP_PROTOCOL_FILE=str(ROOT / "config" / "protocol.toml"),
+        FOLLOWUP_TEMPLATES_DIR=str(ROOT / "templates"),
+    )
+    result = run_followup(env, tmp_path, "replan", check=True)
+    assert result.stdout.startswith("re-planned: ")
     after = list_messages(engine, status="pending", patient="MWF", limit=500)
-    assert counts.moved > 0 and len(after) < len(before)
-    preparations = [r for r in after if r.step == "preparation"]
-    assert len(preparations) == 2  # SMS and email, for the first infusion only
+    assert len([r for r in after if r.step == "preparation"]) == 2  # the first one's only
     with Session(engine) as session:
         places = session.exec(
-            select(Appointment.series_number).where(Appointment.source_uid.startswith("MWF"))  # type: ignore[attr-defined]
+            select(Appointment.series_number, Appointment.series_size).where(
+                Appointment.source_uid.startswith("MWF")  # type: ignore[attr-defined]
+            )
         ).all()
-    assert sorted(places) == [1, 2, 3, 4, 5, 6]
+    assert sorted(places) == [(n, 6) for n in range(1, 7)]
 
 
 def test_the_patient_page_shows_the_series_the_rules_and_the_surveys(
