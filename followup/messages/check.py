@@ -19,7 +19,7 @@ from typing import Any
 
 from followup.core.errors import RenderError
 from followup.messages.context import reply_context, sample_context
-from followup.messages.render import FALLBACK_LANGUAGE, Channel, Renderer
+from followup.messages.render import FALLBACK_LANGUAGE, Channel, Renderer, RenderTimeout
 from followup.messages.segments import SegmentCount, count_segments
 from followup.protocol import Protocol, Step
 
@@ -115,9 +115,11 @@ def check_candidate(
         return [f"{language}/{template}/{part}.j2: no protocol step sends this part"]
     problems: set[str] = set()
     for step in steps:
-        for context in sample_contexts(protocol, language, step):
+        for context in generated_contexts(protocol, language, step):
             try:
                 text = renderer.render_candidate(template, language, part, body, context)
+            except RenderTimeout as exc:
+                return [" ".join(str(exc).split())]  # one is enough: no more waiting
             except RenderError as exc:
                 problems.add(" ".join(str(exc).split()))
                 # One problem a step is enough to refuse the text; rendering on would only
@@ -149,6 +151,32 @@ def sample_contexts(protocol: Protocol, language: str, step: Step) -> list[dict[
         {**later, "ask_ride": not later["ask_ride"]},
         {**first, "appointment_tomorrow": True},
     ]
+
+
+# Patients an edit must render for, beyond the sample: no first name on file, a long
+# double-barrelled one, one with letters outside ASCII.
+GENERATED_FIRST_NAMES = ("Ana", "", "Maria-Guadalupe Alexandra", "Zoë")
+
+
+def generated_contexts(protocol: Protocol, language: str, step: Step) -> list[dict[str, Any]]:
+    """The contexts a step's text is checked in: every generated patient, every treatment
+    (the default one too), with and without a next infusion booked; and the sample
+    patient's infusion later in its series, asking about the ride or not, the day before."""
+    treatments = [None, *sorted(protocol.treatments)]
+    generated = [
+        sample_context(
+            protocol,
+            language,
+            step,
+            first_name=first_name,
+            next_appointment=next_appointment,
+            treatment=treatment,
+        )
+        for first_name in GENERATED_FIRST_NAMES
+        for treatment in treatments
+        for next_appointment in (True, False)
+    ]
+    return [*sample_contexts(protocol, language, step), *generated]
 
 
 def _check_reply_candidate(

@@ -194,6 +194,7 @@ def sample_context(
     first_name: str = "Ana",
     next_appointment: bool = True,
     later_in_series: bool = False,
+    treatment: str | None = None,
 ) -> dict[str, Any]:
     """A context for previews and template checks: an infusion at 9:30 clinic time.
 
@@ -209,7 +210,7 @@ def sample_context(
         appointment_start=start,
         next_start=start + timedelta(days=2) if next_appointment else None,
         step=step,
-        treatment=None,
+        treatment=treatment,
         protocol=protocol,
         series_number=number,
         series_size=number + 1 if next_appointment else number,
