@@ -55,13 +55,8 @@ from benchmarks.seed import FIRST_NAMES, ROOT, phone
 from followup.db.engine import make_engine
 from followup.db.migrate import upgrade
 from followup.db.models import REPLANNABLE, Appointment, Patient, ScheduledMessage
-from followup.planning.planner import (
-    AppointmentFacts,
-    ExistingMessage,
-    plan_appointment,
-    reconcile,
-    target_state,
-)
+from followup.planning.plan import Infusion, plan_patient
+from followup.planning.planner import ExistingMessage, reconcile, target_state
 from followup.planning.scheduling import ACTIVE, PATIENT_CHUNK, patient_facts, replan_patients
 from followup.protocol import Protocol, load_protocol
 from followup.testing.postgres import TemporaryPostgres, find_binaries
@@ -158,15 +153,23 @@ def plan_orm(engine: Engine, protocol: Protocol, ids: list[int]) -> int:
             rows = []
             for pid in chunk:
                 who = patient_facts(patients[pid], protocol.clinic.tz)
-                starts = [a.start_at for a in series[pid] if a.status in ACTIVE]
+                # The same pure planner as the bulk path: the patient's infusions together.
+                plan = plan_patient(
+                    [
+                        Infusion(
+                            a.id or 0,
+                            a.start_at,
+                            a.discharged_at or a.end_at,
+                            a.treatment,
+                            a.status in ACTIVE,
+                        )
+                        for a in series[pid]
+                    ],
+                    who,
+                    protocol,
+                    NOW,
+                )
                 for appt in series[pid]:
-                    facts = AppointmentFacts(
-                        start=appt.start_at,
-                        end=appt.discharged_at or appt.end_at,
-                        treatment=appt.treatment,
-                        active=appt.status in ACTIVE,
-                        next_start=next((s for s in starts if s > appt.start_at), None),
-                    )
                     existing = [
                         ExistingMessage(
                             r.id or 0,
@@ -181,7 +184,7 @@ def plan_orm(engine: Engine, protocol: Protocol, ids: list[int]) -> int:
                     ]
                     changes = reconcile(
                         existing,
-                        plan_appointment(facts, who, protocol),
+                        plan.messages.get(appt.id or 0, []),
                         NOW,
                         frozenset(REPLANNABLE),
                         "no longer in the protocol",

@@ -1,4 +1,5 @@
-"""Calendars in: import (with --dry-run) and simulate, with a report per file."""
+"""Calendars in: import (with --dry-run) and simulate, with a report per file; and replan,
+which brings stored plans up to the protocol in force."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -28,6 +29,7 @@ from followup.calendar.importing import (
 # Paragraphs on one line each: the help reflows them to the terminal's width.
 from followup.cli.common import (
     app,
+    database,
     err,
     friendly,
     local,
@@ -38,7 +40,7 @@ from followup.core import clock
 from followup.core.errors import ConfigError
 from followup.db.migrate import connected, require_current
 from followup.messages.render import Renderer
-from followup.planning.simulate import iter_json, simulate
+from followup.planning.simulate import Outgoing, iter_json, simulate
 from followup.protocol import Protocol
 from followup.settings import Settings
 
@@ -97,6 +99,23 @@ def import_command(
         out.print("dry run: nothing was saved")
     if any(r.error or r.skipped for r in reports):
         raise typer.Exit(1)
+
+
+@app.command("replan")
+@friendly
+def replan_command() -> None:
+    """Re-plan every patient with a current infusion under the protocol in force now."""
+    from followup.planning.scheduling import replan_current
+
+    with database() as (settings, protocol, engine):
+        now = clock.now()
+        # Recent infusions too: their check-ins may still be to come.
+        since = now - timedelta(days=settings.calendar_lookback_days)
+        counts = replan_current(engine, protocol, now, since)
+    out.print(
+        f"re-planned: {counts.planned} planned, {counts.moved} moved, {counts.cancelled} cancelled",
+        markup=False,
+    )
 
 
 def _progress() -> Progress:
@@ -203,6 +222,10 @@ def simulate_command(
     ] = None,
     days: Annotated[int, typer.Option(min=1, max=366, help="Length of the window in days.")] = 7,
     format: Annotated[str, typer.Option("--format", help="json or table.")] = "table",
+    skipped: Annotated[
+        bool,
+        typer.Option("--skipped", help="Also list planned messages that would not go, and why."),
+    ] = False,
 ) -> None:
     """Show every message that would go out in a window, on a throwaway database."""
     if format not in ("json", "table"):
@@ -230,6 +253,7 @@ def simulate_command(
             timedelta(days=settings.calendar_lookback_days),
             on_step=on_step,
             on_clock=on_clock,
+            horizon=timedelta(days=settings.calendar_horizon_days),
         )
     for report in result.reports:
         if report.error:
@@ -241,21 +265,31 @@ def simulate_command(
             )
     for problem in result.render_errors:
         err.print(f"render error: {problem}", markup=False)
+    shown = result.outgoing + (result.held_back if skipped else [])
+    shown.sort(key=lambda o: (o.due_at, o.patient_id, o.step, o.channel))
     if format == "json":
-        for obj in iter_json(result.outgoing):
+        for obj in iter_json(shown):
             sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
     else:
-        _print_table(result.outgoing, protocol)
+        _print_table(shown, protocol)
     if result.render_errors or any(r.error for r in result.reports):
         raise typer.Exit(1)
 
 
-def _print_table(outgoing: Sequence[Any], protocol: Protocol) -> None:
-    table = Table(title=f"{len(outgoing)} messages", show_lines=False)
-    for column in ("due (clinic time)", "patient", "step", "channel", "to", "message"):
+def _print_table(outgoing: Sequence[Outgoing], protocol: Protocol) -> None:
+    sent = sum(item.status == "sent" for item in outgoing)
+    title = f"{sent} messages"
+    if sent != len(outgoing):
+        title += f", {len(outgoing) - sent} not sent"
+    table = Table(title=title, show_lines=False)
+    columns = ("due (clinic time)", "patient", "infusion", "step", "channel", "to", "message")
+    for column in columns:
         table.add_column(column, overflow="fold")
     for item in outgoing:
         due = local(item.due_at, protocol)
-        preview = (item.subject or item.body).splitlines()[0][:60]
-        table.add_row(due, item.patient_id, item.step, item.channel, item.to, preview)
+        if item.status == "sent":
+            preview = (item.subject or item.body or "").splitlines()[0][:60]
+        else:
+            preview = f"{item.status}: {item.reason or ''}"
+        table.add_row(due, item.patient_id, item.series, item.step, item.channel, item.to, preview)
     out.print(table)

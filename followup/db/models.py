@@ -96,6 +96,11 @@ class Appointment(SQLModel, table=True):
     # Consecutive good reads of its source this booked appointment was missing from; it is
     # cancelled only when this reaches FOLLOWUP_CALENDAR_ABSENT_READS, reset when seen.
     absent_reads: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # Its place in the patient's series of infusions ("3 of 6") and when the series began:
+    # derived again whenever the patient is re-planned; None while it is not active.
+    series_number: int | None = None
+    series_size: int | None = None
+    series_started_at: datetime | None = Field(default=None, sa_column=_utc())
     created_at: datetime = Field(sa_column=_utc(nullable=False))
     updated_at: datetime = Field(sa_column=_utc(nullable=False))
 
@@ -216,6 +221,9 @@ class Conversation(SQLModel, table=True):
     started_at: datetime = Field(sa_column=_utc(nullable=False))
     expires_at: datetime = Field(sa_column=_utc(nullable=False))
     ended_at: datetime | None = Field(default=None, sa_column=_utc())
+    # Why it ended when that is not the last answer: e.g. unanswered, a newer check-in
+    # replaced it. The survey is recorded as unanswered, not lost.
+    ended_reason: str | None = Field(default=None, max_length=120)
 
 
 class SymptomReport(SQLModel, table=True):

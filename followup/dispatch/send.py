@@ -87,6 +87,8 @@ _PREPARE = (
     A.c.status.label("appointment_status"),
     A.c.treatment,
     A.c.start_at,
+    A.c.series_number,
+    A.c.series_size,
     P.c.first_name,
     P.c.language,
     *FACT_COLUMNS,
@@ -392,6 +394,9 @@ class Dispatcher:
             step=step,
             treatment=row.treatment,
             protocol=self.protocol,
+            series_number=row.series_number,
+            series_size=row.series_size,
+            now=now,
         )
         channel: ChannelName = "sms" if row.channel == "sms" else "email"
         rendered = self.renderer.render(row.template, row.language, channel, context)

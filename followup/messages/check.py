@@ -1,7 +1,8 @@
 """Check every template the protocol uses before a patient's message depends on it.
 
 Backs `followup templates check`: each step's template is rendered with the sample context,
-in every language folder, with and without a next appointment booked, and every problem is
+in every language folder, with and without a next appointment booked, as the first and as
+a later infusion of a series, asking the ride question or not, and every problem is
 reported as one `file:line: message` line an editor can jump to. Given the Renderer with
 staff edits, it checks what the worker will send: a problem in an edited part says so.
 
@@ -75,10 +76,7 @@ def check_templates(
     worst_sms: dict[Path, tuple[int, str]] = {}
     for language in languages(templates_dir):
         for step, channel in _sends(protocol):
-            for next_appointment in (True, False):
-                context = sample_context(
-                    protocol, language, step, next_appointment=next_appointment
-                )
+            for context in sample_contexts(protocol, language, step):
                 failures = _render_parts(renderer, step.template, language, channel, context)
                 problems.update(failures)
                 if failures or _lacks_a_part(renderer, step.template, language, channel):
@@ -124,10 +122,35 @@ def check_candidate(
                 return [" ".join(str(exc).split())]  # one is enough: no more waiting
             except RenderError as exc:
                 problems.add(" ".join(str(exc).split()))
-                continue
+                # One problem a step is enough to refuse the text; rendering on would only
+                # repeat it (a template that includes itself takes a third of a second a try).
+                break
             if channel == "sms" and count_segments(text).segments > SEGMENT_LIMIT:
                 problems.add(f"{language}/{template}/{part}.j2: {_segments_message(text)}")
     return sorted(problems)
+
+
+def sample_contexts(protocol: Protocol, language: str, step: Step) -> list[dict[str, Any]]:
+    """The sample contexts that between them take every branch a step's template has.
+
+    With and without a next appointment, first and later in a series, with the ride
+    question asked or not whatever the protocol's `series_preparation` (so a clinic that
+    changes it later finds a broken branch now), and sent the day before.
+    """
+    contexts = [
+        sample_context(
+            protocol, language, step, next_appointment=next_appointment, later_in_series=later
+        )
+        for next_appointment in (True, False)
+        for later in (False, True)
+    ]
+    first, later = contexts[0], contexts[1]  # both with a next appointment
+    return [
+        *contexts,
+        {**first, "ask_ride": not first["ask_ride"]},
+        {**later, "ask_ride": not later["ask_ride"]},
+        {**first, "appointment_tomorrow": True},
+    ]
 
 
 # Patients an edit must render for, beyond the sample: no first name on file, a long
@@ -137,9 +160,10 @@ GENERATED_FIRST_NAMES = ("Ana", "", "Maria-Guadalupe Alexandra", "Zoë")
 
 def generated_contexts(protocol: Protocol, language: str, step: Step) -> list[dict[str, Any]]:
     """The contexts a step's text is checked in: every generated patient, every treatment
-    (the default one too), with and without a next infusion booked."""
+    (the default one too), with and without a next infusion booked; and the sample
+    patient's infusion later in its series, asking about the ride or not, the day before."""
     treatments = [None, *sorted(protocol.treatments)]
-    return [
+    generated = [
         sample_context(
             protocol,
             language,
@@ -152,6 +176,7 @@ def generated_contexts(protocol: Protocol, language: str, step: Step) -> list[di
         for treatment in treatments
         for next_appointment in (True, False)
     ]
+    return [*sample_contexts(protocol, language, step), *generated]
 
 
 def _check_reply_candidate(

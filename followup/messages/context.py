@@ -8,7 +8,12 @@
 | appointment_date, appointment_time | Tuesday, March 3 / martes 3 de marzo; 9:30 AM / 9:30 |
 | next_appointment_date, next_appointment_time | as above, or None when no later infusion is booked |
 | fasting_hours | 6 |
-| days_since_infusion | 1, 3, 7 for check-ins; None otherwise |
+| days_since_infusion | 1, 3, 7 for check-ins, 28 for a booster reminder; None otherwise |
+| series_number, series_size | 3, 6: infusion 3 of the 6 of its series booked so far |
+| next_in_series | True when the next infusion belongs to the same series |
+| later_in_series | True for an infusion after the first of its series, briefly prepared |
+| ask_ride | True when this message asks the patient to confirm their ride (YES or CALL) |
+| appointment_tomorrow | True when it goes the day before the appointment (an early one's reminder) |
 | step, kind | checkin_day3, checkin |
 | survey_question | the first question of the step's survey (None for steps without one) |
 | reply_hint | Reply STOP to opt out. |
@@ -99,13 +104,22 @@ def message_context(
     step: Step,
     treatment: str | None,
     protocol: Protocol,
+    series_number: int | None = None,
+    series_size: int | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
-    """Everything a template may use for one message; times shown in the patient's zone."""
+    """Everything a template may use for one message; times shown in the patient's zone.
+
+    The series place is the appointment's stored one; None (not yet derived) reads as an
+    infusion on its own. `now` is when it goes: a reminder sent the evening before says
+    "tomorrow".
+    """
     clinic = protocol.clinic
     clinic_phone, on_call_phone = _clinic_phones(clinic)
     start = appointment_start.astimezone(tz)
     nxt = next_start.astimezone(tz) if next_start else None
     return {
+        **series_context(step, protocol, series_number or 1, series_size or 1, nxt is not None),
         "patient_first_name": first_name,
         "clinic_name": clinic.name,
         "clinic_phone": clinic_phone,
@@ -114,16 +128,43 @@ def message_context(
         "emergency_number": clinic.emergency_number,
         "appointment_date": format_date(start, language),
         "appointment_time": format_time(start, language),
+        "appointment_tomorrow": (
+            now is not None and start.date() == now.astimezone(tz).date() + timedelta(days=1)
+        ),
         "next_appointment_date": format_date(nxt, language) if nxt else None,
         "next_appointment_time": format_time(nxt, language) if nxt else None,
         "fasting_hours": protocol.fasting_hours_for(treatment),
-        "days_since_infusion": step.day_after if step.kind == "checkin" else None,
+        "days_since_infusion": step.day_after if step.kind in ("checkin", "booster") else None,
         "step": step.key,
         "kind": step.kind,
         "survey_question": (
             first_question(protocol, step.survey, treatment, language) if step.survey else None
         ),
         "reply_hint": _REPLY_HINT[_lang(language)],
+    }
+
+
+def series_context(
+    step: Step, protocol: Protocol, number: int, size: int, has_next: bool
+) -> dict[str, Any]:
+    """What a message says because of its infusion's place in a series.
+
+    Later infusions of a series are prepared briefly (`planning.series_preparation`): the
+    previous discharge names the next infusion, and the ride question goes with its
+    reminder ("discharge") or with the note the evening before ("evening_before").
+    """
+    mode = protocol.planning.series_preparation
+    next_in_series = has_next and number < size
+    later = number > 1 and mode != "every_infusion"
+    ask_ride = (step.kind == "reminder" and later and mode == "discharge") or (
+        step.kind == "next_infusion" and next_in_series and mode == "evening_before"
+    )
+    return {
+        "series_number": number,
+        "series_size": size,
+        "next_in_series": next_in_series,
+        "later_in_series": later,
+        "ask_ride": ask_ride,
     }
 
 
@@ -152,11 +193,16 @@ def sample_context(
     *,
     first_name: str = "Ana",
     next_appointment: bool = True,
+    later_in_series: bool = False,
     treatment: str | None = None,
 ) -> dict[str, Any]:
-    """A context for previews and template checks: an infusion at 9:30 clinic time."""
+    """A context for previews and template checks: an infusion at 9:30 clinic time.
+
+    The first of its series, or the second; with a next appointment, one more follows.
+    """
     tz = protocol.clinic.tz
     start = resolve_local(date(2026, 3, 3), time(9, 30), tz)
+    number = 2 if later_in_series else 1
     return message_context(
         first_name=first_name,
         language=language,
@@ -166,4 +212,6 @@ def sample_context(
         step=step,
         treatment=treatment,
         protocol=protocol,
+        series_number=number,
+        series_size=number + 1 if next_appointment else number,
     )

@@ -56,6 +56,8 @@ class PlannedMessage:
     expires_at: datetime
     quiet_hours_exempt: bool
     skip_reason: str | None = None
+    # Why a message that goes is not at its step's own time (moved out of the chair).
+    note: str | None = None
 
 
 def next_allowed(instant: datetime, tz: ZoneInfo, quiet: QuietHours) -> datetime:
@@ -190,11 +192,13 @@ def reconcile(
     now: datetime,
     replannable: frozenset[str],
     cancel_reason: str,
+    reasons: Mapping[str, str] | None = None,
 ) -> Reconciliation:
     """Match stored rows to the plan by (step, channel).
 
     Rows that already left (sent, failed, ...) are history and never touched; rows still
-    waiting move to the new time, change between pending and skipped, or are cancelled.
+    waiting move to the new time, change between pending and skipped, or are cancelled,
+    with `reasons[step]` when the plan says why that step no longer applies.
     """
     by_key: Mapping[tuple[str, str], ExistingMessage] = {(e.step, e.channel): e for e in existing}
     wanted = {(p.step, p.channel): p for p in planned}
@@ -207,7 +211,7 @@ def reconcile(
             update.append((row.id, plan))
     for key, row in by_key.items():
         if key not in wanted and row.status in replannable and row.status != "cancelled":
-            cancel.append((row.id, cancel_reason))
+            cancel.append((row.id, (reasons or {}).get(row.step, cancel_reason)))
     return Reconciliation(insert=insert, update=update, cancel=cancel)
 
 
@@ -217,7 +221,7 @@ def target_state(plan: PlannedMessage, now: datetime) -> tuple[str, str | None]:
         return "skipped", plan.skip_reason
     if plan.expires_at <= now:
         return "skipped", PAST_WHEN_PLANNED
-    return "pending", None
+    return "pending", plan.note
 
 
 def _differs(row: ExistingMessage, plan: PlannedMessage, now: datetime) -> bool:

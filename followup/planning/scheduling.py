@@ -1,35 +1,33 @@
 """Keep the stored message plan in step with appointments, patients and the protocol.
 
-Planning reads row tuples with Core selects, plans in pure Python (`followup.planning.planner`)
-and writes the difference with a few bulk statements per chunk of patients: one
-executemany INSERT, one executemany UPDATE and one UPDATE … WHERE id IN (…) per cancel
-reason. 100,000 appointments cost a few hundred statements, not a million ORM objects.
+Planning reads row tuples with Core selects, plans each patient in pure Python
+(`followup.planning.plan`) and writes the difference with a few bulk statements per chunk
+of patients (`followup.planning.store`). 100,000 appointments cost a few hundred
+statements, not a million ORM objects.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, bindparam, column, insert, table, update
+from sqlalchemy import Engine, Row
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from followup.calendar.events import EventStatus
 from followup.db.models import REPLANNABLE, Appointment, MessageStatus, Patient, ScheduledMessage
+from followup.planning.plan import Infusion, PatientPlan, Sent, plan_patient
 from followup.planning.planner import (
-    AppointmentFacts,
     ExistingMessage,
     PatientFacts,
-    PlannedMessage,
-    plan_appointment,
     reconcile,
-    target_state,
 )
+from followup.planning.store import Writes, changed_row, chunks, new_row
 from followup.protocol import Protocol
 
 # Appointments that still get messages; a completed infusion still gets its check-ins.
@@ -39,64 +37,17 @@ ACTIVE = frozenset({EventStatus.BOOKED, EventStatus.COMPLETED})
 STAFF_CANCELLED = "cancelled by "
 # Patients read and planned together: memory stays bounded however many are re-planned.
 PATIENT_CHUNK = 500
-# Ids in one IN (…) list: far below SQLite's 32,766 and PostgreSQL's 65,535 parameters.
-IN_CHUNK = 1000
 # Planned rows held before they are written: bounds memory inside a chunk of patients.
 WRITE_BATCH = 5000
 
 P = Patient.__table__  # type: ignore[attr-defined]
 A = Appointment.__table__  # type: ignore[attr-defined]
 M = ScheduledMessage.__table__  # type: ignore[attr-defined]
-# What a re-plan may overwrite, so a row a worker claimed (or a person cancelled) after
-# it was read is left alone: a compare-and-set on the status and reason it was read with.
-_UPDATE = (
-    update(M)
-    .where(
-        M.c.id == bindparam("b_id"),
-        M.c.status == bindparam("b_was_status"),
-        M.c.status_reason.is_not_distinct_from(
-            bindparam("b_was_reason", type_=M.c.status_reason.type)
-        ),
-    )
-    .values(
-        status=bindparam("b_status"),
-        status_reason=bindparam("b_reason"),
-        patient_id=bindparam("b_patient_id"),
-        kind=bindparam("b_kind"),
-        template=bindparam("b_template"),
-        due_at=bindparam("b_due_at"),
-        expires_at=bindparam("b_expires_at"),
-        not_before=None,  # a new plan starts its own clock; old retries no longer apply
-        quiet_hours_exempt=bindparam("b_quiet_hours_exempt"),
-        updated_at=bindparam("b_now"),
-    )
+# Messages that left, or are leaving: the plan never changes them, and they count for the
+# day they went (one check-in a day, the daily SMS cap).
+LEFT = frozenset(
+    {MessageStatus.CLAIMED, MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.UNDELIVERED}
 )
-# The datetime columns a new row carries, and the table seen without column types: rows
-# reach it with their instants already in the database's form (see `_insert`).
-_INSTANTS = ("due_at", "expires_at", "created_at", "updated_at")
-_UNTYPED = table(
-    M.name,
-    *(
-        column(name)
-        for name in (
-            "appointment_id",
-            "patient_id",
-            "step",
-            "kind",
-            "template",
-            "channel",
-            "quiet_hours_exempt",
-            "status",
-            "status_reason",
-            "attempts",
-            *_INSTANTS,
-        )
-    ),
-)
-# The planner only cancels rows still waiting; one a worker claimed since stays claimed.
-_CANCELLABLE = (MessageStatus.PENDING, MessageStatus.SKIPPED)
-
-T = TypeVar("T")
 
 
 def staff_cancel_reason(actor: str) -> str:
@@ -165,8 +116,8 @@ def replan_patients(
     # The caller's pending ORM changes (a new appointment, an opt-in) must be in the
     # database before the Core reads below, which do not autoflush.
     session.flush()
-    writes = _Writes(now)
-    for chunk in _chunks(ids, PATIENT_CHUNK):
+    writes = Writes(now)
+    for chunk in chunks(ids, PATIENT_CHUNK):
         counts.add(_replan_chunk(session, chunk, protocol, now, writes))
     writes.write(session)
     for obj in list(session.identity_map.values()):
@@ -175,64 +126,8 @@ def replan_patients(
     return counts
 
 
-@dataclass(slots=True)
-class _Writes:
-    """Planned changes waiting to be written in bulk."""
-
-    now: datetime
-    inserts: list[dict[str, Any]] = field(default_factory=list)
-    updates: list[dict[str, Any]] = field(default_factory=list)
-    cancels: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
-
-    def __len__(self) -> int:
-        return len(self.inserts) + len(self.updates) + sum(map(len, self.cancels.values()))
-
-    def write(self, session: Session) -> None:
-        """One executemany INSERT, one executemany UPDATE, chunked UPDATEs per cancel reason."""
-        if self.inserts:
-            _insert(session, self.inserts)
-        if self.updates:
-            session.execute(_UPDATE, self.updates)
-        for reason, row_ids in self.cancels.items():
-            for chunk in _chunks(row_ids, IN_CHUNK):
-                session.execute(
-                    update(M)
-                    .where(M.c.id.in_(chunk), M.c.status.in_(_CANCELLABLE))
-                    .values(
-                        status=MessageStatus.CANCELLED, status_reason=reason, updated_at=self.now
-                    )
-                )
-        self.inserts, self.updates = [], []
-        self.cancels.clear()
-
-
-def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
-    """One executemany INSERT, each distinct instant converted to the database's form once.
-
-    Through the typed table, every datetime of every row goes through UTCDateTime (check
-    it is aware, move it to UTC, format it for SQLite): most of a bulk insert's cost. The
-    same instants recur (created_at, the check-in hour shared by a day's patients), so
-    rows are written through an untyped view of the table after the column type's own
-    processor has converted each distinct instant once.
-    """
-    dialect = session.get_bind().dialect
-    # dialect_impl: the type as this database sees it (SQLite's DATETIME formats strings).
-    to_db = {
-        name: M.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in _INSTANTS
-    }
-    converted: dict[tuple[str, datetime], Any] = {}
-    for row in rows:
-        for name in _INSTANTS:
-            key = (name, row[name])
-            if key not in converted:
-                process = to_db[name]
-                converted[key] = process(row[name]) if process else row[name]
-            row[name] = converted[key]
-    session.execute(insert(_UNTYPED), rows)
-
-
 def _replan_chunk(
-    session: Session, ids: Sequence[int], protocol: Protocol, now: datetime, writes: _Writes
+    session: Session, ids: Sequence[int], protocol: Protocol, now: datetime, writes: Writes
 ) -> PlanCounts:
     patients = {
         row.id: row
@@ -248,6 +143,9 @@ def _replan_chunk(
             A.c.discharged_at,
             A.c.status,
             A.c.treatment,
+            A.c.series_number,
+            A.c.series_size,
+            A.c.series_started_at,
         )
         .where(A.c.patient_id.in_(ids))
         .order_by(A.c.start_at, A.c.id)
@@ -260,10 +158,13 @@ def _replan_chunk(
             M.c.appointment_id,
             M.c.step,
             M.c.channel,
+            M.c.kind,
             M.c.status,
             M.c.status_reason,
             M.c.due_at,
+            M.c.not_before,
             M.c.expires_at,
+            M.c.sent_at,
         )
         .join_from(M, A, M.c.appointment_id == A.c.id)
         .where(A.c.patient_id.in_(ids))
@@ -274,37 +175,68 @@ def _replan_chunk(
         if pid not in patients:
             continue  # deleted meanwhile: nothing of theirs to plan
         facts = patient_facts(patients[pid], protocol.clinic.tz)
-        for appt, following in _with_next(appointments[pid]):
-            counts.add(_replan_one(appt, following, facts, stored[appt.id], protocol, now, writes))
+        appts = appointments[pid]
+        plan = plan_patient(
+            [infusion(a) for a in appts],
+            facts,
+            protocol,
+            now,
+            history([r for a in appts for r in stored[a.id]]),
+        )
+        for appt in appts:
+            counts.add(_replan_one(appt, plan, stored[appt.id], now, writes))
+            writes.series.extend(_series_change(appt, plan))
         if len(writes) >= WRITE_BATCH:
             writes.write(session)
     return counts
 
 
-def _with_next(appts: list[Row[Any]]) -> list[tuple[Row[Any], datetime | None]]:
-    """Pair each appointment with the start of the next active one of the series."""
-    starts = [a.start_at for a in appts if a.status in ACTIVE]
-    return [(a, next((s for s in starts if s > a.start_at), None)) for a in appts]
-
-
-def _replan_one(
-    appt: Row[Any],
-    following: datetime | None,
-    patient: PatientFacts,
-    rows: list[Row[Any]],
-    protocol: Protocol,
-    now: datetime,
-    writes: _Writes,
-) -> PlanCounts:
-    facts = AppointmentFacts(
+def infusion(appt: Row[Any]) -> Infusion:
+    """An appointment row as planning sees it: it ends when the patient was discharged."""
+    return Infusion(
+        key=appt.id,
         start=appt.start_at,
         end=appt.discharged_at or appt.end_at,
         treatment=appt.treatment,
         active=appt.status in ACTIVE,
-        next_start=following,
     )
-    plan = plan_appointment(facts, patient, protocol)
-    reason = "no longer in the protocol" if facts.active else f"appointment {appt.status}"
+
+
+def history(rows: Iterable[Row[Any]]) -> list[Sent]:
+    """The stored messages that left or are leaving, at the moment they went (or go)."""
+    return [
+        Sent(
+            key=r.appointment_id,
+            step=r.step,
+            channel=r.channel,
+            kind=r.kind,
+            at=r.sent_at or max(r.due_at, r.not_before or r.due_at),
+        )
+        for r in rows
+        if r.status in LEFT
+    ]
+
+
+def _series_change(appt: Row[Any], plan: PatientPlan) -> list[dict[str, Any]]:
+    """The appointment's new place in its series, when it differs from the stored one."""
+    place = plan.places.get(appt.id)
+    wanted = (place.number, place.size, place.first_start) if place else (None, None, None)
+    if (appt.series_number, appt.series_size, appt.series_started_at) == wanted:
+        return []
+    number, size, started = wanted
+    return [{"b_id": appt.id, "b_number": number, "b_size": size, "b_started": started}]
+
+
+def _replan_one(
+    appt: Row[Any],
+    patient_plan: PatientPlan,
+    rows: list[Row[Any]],
+    now: datetime,
+    writes: Writes,
+) -> PlanCounts:
+    active = appt.status in ACTIVE
+    plan = patient_plan.messages.get(appt.id, [])
+    reason = "no longer in the protocol" if active else f"appointment {appt.status}"
     existing = [
         ExistingMessage(
             r.id,
@@ -317,65 +249,39 @@ def _replan_one(
         )
         for r in rows
     ]
-    changes = reconcile(existing, plan, now, frozenset(REPLANNABLE), reason)
+    changes = reconcile(
+        existing, plan, now, frozenset(REPLANNABLE), reason, patient_plan.absent.get(appt.id)
+    )
     by_id = {r.id: r for r in rows}
     for planned in changes.insert:
-        writes.inserts.append(_new_row(appt, planned, now))
+        writes.inserts.append(new_row(appt, planned, now))
     for row_id, planned in changes.update:
-        writes.updates.append(_changed_row(by_id[row_id], appt, planned, now))
+        writes.updates.append(changed_row(by_id[row_id], appt, planned, now))
     for row_id, why in changes.cancel:
         writes.cancels[why].append(row_id)
     return PlanCounts(len(changes.insert), len(changes.update), len(changes.cancel))
 
 
-def _status(planned: PlannedMessage, now: datetime) -> tuple[MessageStatus, str | None]:
-    status, reason = target_state(planned, now)
-    return MessageStatus(status), reason
+def replan_current(
+    engine: Engine, protocol: Protocol, now: datetime, since: datetime
+) -> PlanCounts:
+    """Re-plan every patient with an active infusion from `since` on, a chunk a transaction.
 
-
-def _new_row(appt: Row[Any], planned: PlannedMessage, now: datetime) -> dict[str, Any]:
-    status, reason = _status(planned, now)
-    return {
-        "appointment_id": appt.id,
-        "patient_id": appt.patient_id,
-        "step": planned.step,
-        "kind": planned.kind,
-        "template": planned.template,
-        "channel": planned.channel,
-        "due_at": planned.due_at,
-        "expires_at": planned.expires_at,
-        "quiet_hours_exempt": planned.quiet_hours_exempt,
-        "status": status.value,  # a plain str: the untyped insert passes it as it is
-        "status_reason": reason,
-        "attempts": 0,
-        "created_at": now,
-        "updated_at": now,
-    }
-
-
-def _changed_row(
-    row: Row[Any], appt: Row[Any], planned: PlannedMessage, now: datetime
-) -> dict[str, Any]:
-    status, reason = _status(planned, now)
-    return {
-        "b_id": row.id,
-        "b_was_status": row.status,
-        "b_was_reason": row.status_reason,
-        "b_status": status,
-        "b_reason": reason,
-        "b_patient_id": appt.patient_id,
-        "b_kind": planned.kind,
-        "b_template": planned.template,
-        "b_due_at": planned.due_at,
-        "b_expires_at": planned.expires_at,
-        "b_quiet_hours_exempt": planned.quiet_hours_exempt,
-        "b_now": now,
-    }
-
-
-def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+    `followup replan`: plans stored under an older protocol, or older rules, follow the
+    ones in force now, not only for the patients whose calendar changes next.
+    """
+    with Session(engine) as session:
+        ids = session.exec(
+            select(Appointment.patient_id)
+            .where(col(Appointment.status).in_(ACTIVE), col(Appointment.start_at) >= since)
+            .distinct()
+        ).all()
+    counts = PlanCounts()
+    for chunk in chunks(sorted(ids), PATIENT_CHUNK):
+        with Session(engine) as session:
+            counts.add(replan_patients(session, chunk, protocol, now))
+            session.commit()
+    return counts
 
 
 def next_start(session: Session, appt: Appointment) -> datetime | None:

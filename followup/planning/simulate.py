@@ -31,7 +31,11 @@ BATCH = 500
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
-    """One message that would leave, as `simulate --format json` prints it."""
+    """One message that would leave, as `simulate --format json` prints it.
+
+    With `--skipped`, a planned message that would not leave too: its status (skipped,
+    expired, cancelled) and the reason, and no body.
+    """
 
     due_at: datetime
     patient_id: str
@@ -40,8 +44,18 @@ class Outgoing:
     kind: str
     channel: str
     to: str
-    body: str
+    body: str | None
     subject: str | None = None
+    series_number: int | None = None  # the infusion's place in its series: 3 of 6
+    series_size: int | None = None
+    status: str = "sent"
+    reason: str | None = None
+
+    @property
+    def series(self) -> str:
+        if self.series_number is None:
+            return ""
+        return f"{self.series_number} of {self.series_size}"
 
 
 @dataclass(slots=True)
@@ -49,6 +63,8 @@ class Simulation:
     reports: list[FileReport]
     outgoing: list[Outgoing]
     render_errors: list[str]
+    # Planned in the window but not sent, and why (`simulate --skipped`).
+    held_back: list[Outgoing]
 
 
 @dataclass(slots=True)
@@ -89,13 +105,19 @@ def simulate(
     lookback: timedelta,
     on_step: OnStep = no_progress,
     on_clock: Callable[[datetime], None] = lambda _at: None,
+    horizon: timedelta = timedelta(0),
 ) -> Simulation:
     """Import, plan and send everything due in [start, start + days) through outboxes.
 
-    `on_step` hears the import's steps and `on_clock` each virtual moment, for progress."""
+    Infusions up to `horizon` past the window are read too, as the worker reads its
+    calendar horizon ahead: the one after a window's last infusion decides whether that
+    one ends its series. `on_step` hears the import's steps and `on_clock` each virtual
+    moment, for progress."""
     end = start + timedelta(days=days)
-    # Infusions just past the window still send their preparation inside it.
-    window = ImportWindow(now=start, lookback=lookback, horizon=end - start + lead_time(protocol))
+    # Infusions just past the window still send their preparation inside it, and the
+    # next infusion of a series changes the messages of the one before.
+    ahead = max(horizon, lead_time(protocol), protocol.planning.series_gap + timedelta(days=1))
+    window = ImportWindow(now=start, lookback=lookback, horizon=end - start + ahead)
     with temporary_database() as engine:
         reports = import_files(engine, protocol, window, roster, calendars, on_step=on_step)
         outboxes = {"sms": KeepingOutbox("sms"), "email": KeepingOutbox("email")}
@@ -110,15 +132,20 @@ def simulate(
             lease=LEASE,
             now=clock,
         )
-        _run(dispatcher, clock, end, on_clock)
+        run_until(dispatcher, clock, end, on_clock)
         outgoing, errors = _collect(engine, outboxes)
-    return Simulation(reports, outgoing, errors)
+        held_back = _held_back(engine, start, end)
+    return Simulation(reports, outgoing, errors, held_back)
 
 
-def _run(
-    dispatcher: Dispatcher, clock: VirtualClock, end: datetime, on_clock: Callable[[datetime], None]
+def run_until(
+    dispatcher: Dispatcher,
+    clock: VirtualClock,
+    end: datetime,
+    on_clock: Callable[[datetime], None] = lambda _at: None,
 ) -> None:
-    """Step the clock from one due time to the next, dispatching as the worker would."""
+    """Step the clock from one due time to the next before `end`, dispatching as the
+    worker would: the same claim, checks, rendering and recording."""
     while True:
         moment = _next_due(dispatcher.engine)
         if moment is None or moment >= end:
@@ -177,13 +204,52 @@ def _collect(
                 to=envelope.to,
                 body=envelope.text,
                 subject=envelope.subject,
+                series_number=appt.series_number,
+                series_size=appt.series_size,
             )
         )
     outgoing.sort(key=lambda o: (o.due_at, o.patient_id, o.step, o.channel))
     return outgoing, errors
 
 
-def iter_json(outgoing: Sequence[Outgoing]) -> Iterator[dict[str, str | None]]:
+# What a planned message that did not leave ended as.
+_HELD_BACK = (MessageStatus.SKIPPED, MessageStatus.EXPIRED, MessageStatus.CANCELLED)
+
+
+def _held_back(engine: Engine, start: datetime, end: datetime) -> list[Outgoing]:
+    """The planned messages due in the window that did not leave, with the reason."""
+    with Session(engine) as session:
+        rows = session.exec(
+            select(ScheduledMessage, Appointment, Patient)
+            .join(Appointment, col(ScheduledMessage.appointment_id) == Appointment.id)
+            .join(Patient, col(ScheduledMessage.patient_id) == Patient.id)
+            .where(
+                col(ScheduledMessage.status).in_(_HELD_BACK),
+                col(ScheduledMessage.due_at) >= start,
+                col(ScheduledMessage.due_at) < end,
+            )
+            .order_by(col(ScheduledMessage.due_at), col(ScheduledMessage.id))
+        ).all()
+    return [
+        Outgoing(
+            due_at=msg.due_at,
+            patient_id=patient.external_id,
+            appointment_start=appt.start_at,
+            step=msg.step,
+            kind=msg.kind,
+            channel=msg.channel,
+            to=(patient.phone if msg.channel == "sms" else patient.email) or "",
+            body=None,
+            series_number=appt.series_number,
+            series_size=appt.series_size,
+            status=msg.status,
+            reason=msg.status_reason,
+        )
+        for msg, appt, patient in rows
+    ]
+
+
+def iter_json(outgoing: Sequence[Outgoing]) -> Iterator[dict[str, str | int | None]]:
     """The JSON objects `simulate --format json` prints, one per line."""
     for item in outgoing:
         yield {
@@ -196,6 +262,10 @@ def iter_json(outgoing: Sequence[Outgoing]) -> Iterator[dict[str, str | None]]:
             "to": item.to,
             "subject": item.subject,
             "body": item.body,
+            "series_number": item.series_number,
+            "series_size": item.series_size,
+            "status": item.status,
+            "reason": item.reason,
         }
 
 

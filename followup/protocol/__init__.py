@@ -23,16 +23,19 @@ from followup.protocol.fields import (
     parse_duration,
     reveals_treatment,
 )
+from followup.protocol.planning import Planning, SeriesPreparation
 from followup.protocol.steps import Step, TreatmentOverride, check_unique_keys, merge_steps
 from followup.protocol.surveys import Question, Survey
 
 __all__ = [
     "Clinic",
     "OnCallPerson",
+    "Planning",
     "Protocol",
     "Question",
     "QuietHours",
     "Replies",
+    "SeriesPreparation",
     "Step",
     "Survey",
     "check_timezone",
@@ -53,6 +56,7 @@ class Protocol(Strict):
     steps: list[Step] = Field(min_length=1)
     treatments: dict[str, TreatmentOverride] = Field(default_factory=dict)
     replies: Replies = Replies()
+    planning: Planning = Planning()
     on_call: list[OnCallPerson] = Field(default_factory=list, validate_default=True)
     surveys: dict[Slug, Survey] = Field(default_factory=dict)
     resolved: dict[str, tuple[Step, ...]] = Field(default_factory=dict, exclude=True)
@@ -74,6 +78,20 @@ class Protocol(Strict):
         for name, override in self.treatments.items():
             resolved[name] = merge_steps(self.steps, override.steps, f"treatments.{name}.steps")
         object.__setattr__(self, "resolved", resolved)
+        return self
+
+    @model_validator(mode="after")
+    def _evening_before_has_its_step(self) -> Protocol:
+        if self.planning.series_preparation != "evening_before":
+            return self
+        for treatment, steps in self.resolved.items():
+            if not any(s.kind == "next_infusion" and s.local_time for s in steps):
+                raise ValueError(
+                    "planning.series_preparation: 'evening_before' sends the step of kind "
+                    "next_infusion the evening before each later infusion of a series, at its "
+                    f"local_time; treatment {treatment!r} has none (add one, or choose "
+                    "'discharge')"
+                )
         return self
 
     @model_validator(mode="after")

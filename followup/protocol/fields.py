@@ -55,7 +55,7 @@ def check_timezone(name: str) -> str:
 
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
-Kind = Literal["preparation", "reminder", "discharge", "checkin", "next_infusion"]
+Kind = Literal["preparation", "reminder", "discharge", "checkin", "next_infusion", "booster"]
 ChannelName = Literal["sms", "email"]
 Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 QuestionType = Literal["scale", "yes_no", "choice", "text"]

@@ -37,6 +37,10 @@ class Step(Strict):
     requires_next_appointment: bool = False
     # The [surveys] key whose questions this message starts asking; replies answer them.
     survey: str | None = None
+    # Planned for the last infusion of a series only (a booster reminder, a late check-in).
+    after_series_only: bool = False
+    # May be due while the patient is in the chair; every other step moves out of it.
+    during_infusion: bool = False
     enabled: bool = True
 
     @field_validator("channels")

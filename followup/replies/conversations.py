@@ -6,12 +6,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, insert, update
+from sqlalchemy import Connection, case, insert, update
 from sqlmodel import Session, col, select
 
 from followup.db.models import Conversation
 
 C = Conversation.__table__  # type: ignore[attr-defined]
+# Why a survey ended without its last answer: kept, so staff see a check-in that went
+# unanswered rather than a survey that silently vanished.
+REPLACED = "unanswered: a newer check-in replaced it"
+PARTLY_REPLACED = "partly answered: a newer check-in replaced it"
+EXPIRED = "unanswered in time: it expired"
 
 
 def open_conversation(session: Session, patient_id: int, now: datetime) -> Conversation | None:
@@ -23,6 +28,7 @@ def open_conversation(session: Session, patient_id: int, now: datetime) -> Conve
     ).first()
     if conversation is not None and conversation.expires_at <= now:
         conversation.ended_at = conversation.expires_at
+        conversation.ended_reason = EXPIRED
         session.add(conversation)
         session.flush()
         return None
@@ -44,8 +50,10 @@ def start_conversations(
 ) -> None:
     """Begin each survey at its first question; a newer check-in replaces an older one.
 
-    `starts` come in the order they were sent: of one patient's, the last stays open.
-    Two statements whatever the number, so a batch's record stays one short transaction.
+    The replaced survey is closed and recorded as unanswered (or partly answered), so a
+    reply always answers the question the patient just received. `starts` come in the
+    order they were sent: of one patient's, the last stays open. Two statements whatever
+    the number, so a batch's record stays one short transaction.
     """
     if not starts:
         return
@@ -53,7 +61,15 @@ def start_conversations(
     db.execute(
         update(C)
         .where(C.c.patient_id.in_(list(latest)), C.c.ended_at.is_(None))
-        .values(ended_at=now)
+        .values(
+            # One already past its time ended then, unanswered, as open_conversation says.
+            ended_at=case((C.c.expires_at <= now, C.c.expires_at), else_=now),
+            ended_reason=case(
+                (C.c.expires_at <= now, EXPIRED),
+                (C.c.question_index == 0, REPLACED),
+                else_=PARTLY_REPLACED,
+            ),
+        )
     )
     # The partial unique index allows one open conversation per patient.
     db.execute(
@@ -69,6 +85,7 @@ def start_conversations(
                 "started_at": now,
                 "expires_at": now + expires_after,
                 "ended_at": None if latest[start.patient_id] is start else now,
+                "ended_reason": None if latest[start.patient_id] is start else REPLACED,
             }
             for start in starts
         ],

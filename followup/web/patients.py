@@ -23,6 +23,7 @@ from followup.core import clock
 from followup.db.models import (
     Appointment,
     AppointmentStatus,
+    Conversation,
     InboundMessage,
     Patient,
     ReplyMessage,
@@ -126,6 +127,7 @@ class PatientRecord:
     messages: list[ScheduledMessage]
     replies: list[ReplyRow]
     reports: list[SymptomReport]
+    surveys: list[Conversation]
 
     def chart_points(self) -> list[tuple[datetime, str, float]]:
         """The mood and pain scores, as the chart takes them."""
@@ -176,13 +178,34 @@ def patient_record(engine: Engine, external_id: str) -> PatientRecord | None:
             .where(SymptomReport.patient_id == pid)
             .order_by(col(SymptomReport.reported_at), col(SymptomReport.id))
         ).all()
+        surveys = session.exec(
+            select(Conversation)
+            .where(Conversation.patient_id == pid)
+            .order_by(col(Conversation.started_at), col(Conversation.id))
+        ).all()
         return PatientRecord(
             patient,
             list(appointments),
             list(messages),
             [ReplyRow(inbound, answer) for inbound, answer in replies],
             list(reports),
+            list(surveys),
         )
+
+
+def series_place(appointment: Appointment) -> str:
+    """ "3 of 6", and "last" for the one the full follow-up runs after ("" if none)."""
+    if appointment.series_number is None or appointment.series_size is None:
+        return ""
+    place = f"{appointment.series_number} of {appointment.series_size}"
+    return f"{place}, last" if appointment.series_number == appointment.series_size else place
+
+
+def survey_state(conversation: Conversation, now: datetime) -> str:
+    """How a check-in survey stands: waiting, ended, or why it ended without its answers."""
+    if conversation.ended_at is None:
+        return "waiting for a reply" if conversation.expires_at > now else "expired"
+    return conversation.ended_reason or "ended"
 
 
 def delivery_detail(message: ScheduledMessage) -> str:
@@ -244,6 +267,8 @@ def patients_router() -> APIRouter:
             when=when,
             chart=chart,
             detail=delivery_detail,
+            series=series_place,
+            survey_state=partial(survey_state, now=clock.now()),
         )
 
     return router

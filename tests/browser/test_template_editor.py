@@ -45,7 +45,8 @@ def test_an_admin_sees_a_typo_refused_live_fixes_it_saves_and_rolls_back(
 
     type_at_end(page, "\nSee you at {{ appointment_tiem }}.")
 
-    expect(error).to_have_text("en/reminder/sms.txt.j2:2: 'appointment_tiem' is undefined")
+    # The reminder's five lines (first and later infusions of a series), then the typo.
+    expect(error).to_have_text("en/reminder/sms.txt.j2:6: 'appointment_tiem' is undefined")
     expect(preview).to_have_class(re.compile("is-stale"))
     screenshot(page, "template-editor-error")
 

@@ -310,14 +310,14 @@ def test_broken_protocol_stops_start_up_naming_the_key(
 
 
 # Two days of the sample clinic, from Monday 23 November 2026 in Chicago, as JSON.
-SIMULATE_TWO_DAYS = [
+SIMULATE_THREE_DAYS = [
     "simulate",
     "--patients",
     str(SAMPLE / "patients.csv"),
     "--start",
     "2026-11-23T00:00-06:00",
     "--days",
-    "2",
+    "3",
     "--format",
     "json",
     str(SAMPLE / "infusions.ics"),
@@ -325,10 +325,10 @@ SIMULATE_TWO_DAYS = [
 
 
 def test_simulate_json_prints_every_message_in_the_window(followup: Run) -> None:
-    result = followup(*SIMULATE_TWO_DAYS, check=True)
+    result = followup(*SIMULATE_THREE_DAYS, check=True)
     messages = [json.loads(line) for line in result.stdout.splitlines()]
     assert messages, result.stderr
-    start, end = datetime(2026, 11, 23, 6, tzinfo=UTC), datetime(2026, 11, 25, 6, tzinfo=UTC)
+    start, end = datetime(2026, 11, 23, 6, tzinfo=UTC), datetime(2026, 11, 26, 6, tzinfo=UTC)
     for m in messages:
         assert set(m) >= {
             "due_at",
@@ -347,14 +347,17 @@ def test_simulate_json_prints_every_message_in_the_window(followup: Run) -> None
         for m in messages
         if m["patient_id"] == "P001" and m["step"] == "discharge" and m["channel"] == "sms"
     ]
-    # Monday 23 Nov 2026, 09:00-10:30 Chicago: discharge at the end, 16:30Z.
-    assert [m["due_at"] for m in ana] == ["2026-11-23T16:30:00Z"]
+    # Monday 23 and Wednesday 25 Nov 2026, 09:00-10:30 Chicago: discharge at the end, 16:30Z.
+    assert [m["due_at"] for m in ana] == ["2026-11-23T16:30:00Z", "2026-11-25T16:30:00Z"]
     assert ana[0]["to"] == "+14025550134" and "Lakeside Infusion Clinic" in ana[0]["body"]
     luis = [m for m in messages if m["patient_id"] == "P002" and m["channel"] == "sms"]
     assert luis and all("STOP" in m["body"] for m in luis)
-    assert {m["channel"] for m in messages if m["patient_id"] == "P004"} == {
-        "email"
-    }  # no phone on file
+    # No phone on file. A Wednesday each week is one long series: no preparation before
+    # Wednesday's infusion, but the discharge after it, by email.
+    assert {(m["step"], m["channel"]) for m in messages if m["patient_id"] == "P004"} == {
+        ("discharge", "email")
+    }
+    assert {m["series_number"] for m in messages if m["patient_id"] == "P004"} == {2}
     assert "unmatched sample-staff-meeting@followup.example" in result.stderr
 
 
@@ -395,11 +398,11 @@ def stderr_on_a_terminal(env: dict[str, str], cwd: Path, *args: str) -> tuple[st
 def test_progress_goes_to_a_terminal_only_and_never_into_stdout(
     no_database: dict[str, str], tmp_path: Path
 ) -> None:
-    args = SIMULATE_TWO_DAYS
+    args = SIMULATE_THREE_DAYS
     stdout, terminal = stderr_on_a_terminal(no_database, tmp_path, *args)
     assert "Traceback" not in terminal
     assert re.search(r"infusions\.ics: (reading|saving|planning messages|done)", terminal)
-    assert re.search(r"simulating (Mon 2026-11-23|Tue 2026-11-24)", terminal), terminal
+    assert re.search(r"simulating (Mon 2026-11-23|Tue 2026-11-24|Wed 2026-11-25)", terminal)
     assert stdout and all(json.loads(line)["due_at"] for line in stdout.splitlines())
     piped = run_followup(no_database, tmp_path, *args, check=True)
     assert "simulating" not in piped.stderr and "infusions.ics:" not in piped.stderr

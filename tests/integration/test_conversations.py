@@ -8,7 +8,14 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from followup.db.models import Conversation, ScheduledMessage
-from followup.replies.conversations import SurveyStart, open_conversation, start_conversations
+from followup.replies.conversations import (
+    EXPIRED,
+    PARTLY_REPLACED,
+    REPLACED,
+    SurveyStart,
+    open_conversation,
+    start_conversations,
+)
 from tests.integration.test_claim import T0, seed
 
 DAY = timedelta(hours=24)
@@ -53,3 +60,54 @@ def test_starting_no_survey_changes_nothing(engine: Engine) -> None:
         start_conversations(session, [], T0 + DAY / 2, DAY)
         session.commit()
     assert conversations(engine) == [(ids[0], True)]
+
+
+def test_a_newer_check_in_closes_the_earlier_survey_recorded_as_unanswered_not_lost(
+    engine: Engine,
+) -> None:
+    ids = seed(engine, 3)
+    with Session(engine) as session:
+        start_conversations(session, starts_for(engine, ids[:1]), T0, DAY)
+        session.commit()
+    with Session(engine) as session:
+        # The patient answered the first question of the second survey, not the rest.
+        start_conversations(session, starts_for(engine, ids[1:2]), T0 + DAY / 4, DAY)
+        second = session.exec(select(Conversation).where(col(Conversation.ended_at).is_(None)))
+        for conversation in second:
+            conversation.question_index = 1
+            session.add(conversation)
+        session.commit()
+    with Session(engine) as session:
+        start_conversations(session, starts_for(engine, ids[2:]), T0 + DAY / 2, DAY)
+        session.commit()
+    with Session(engine) as session:
+        rows = session.exec(select(Conversation).order_by(col(Conversation.id))).all()
+        assert [(c.scheduled_message_id, c.ended_reason) for c in rows] == [
+            (ids[0], REPLACED),
+            (ids[1], PARTLY_REPLACED),
+            (ids[2], None),
+        ]
+        assert rows[0].ended_at == T0 + DAY / 4 and rows[1].ended_at == T0 + DAY / 2
+        newest = rows[2].id
+        # Left unanswered until it expired: closed at its expiry, and said so.
+        assert open_conversation(session, rows[2].patient_id, T0 + 2 * DAY) is None
+        session.commit()
+    with Session(engine) as session:
+        last = session.get(Conversation, newest)
+        assert last is not None and last.ended_reason == EXPIRED
+
+
+def test_a_survey_past_its_time_when_the_next_check_in_comes_ended_when_it_expired(
+    engine: Engine,
+) -> None:
+    ids = seed(engine, 2)
+    with Session(engine) as session:
+        start_conversations(session, starts_for(engine, ids[:1]), T0, DAY)
+        session.commit()
+    with Session(engine) as session:
+        start_conversations(session, starts_for(engine, ids[1:]), T0 + 2 * DAY, DAY)
+        session.commit()
+    with Session(engine) as session:
+        first = session.exec(select(Conversation).order_by(col(Conversation.id))).first()
+        assert first is not None
+        assert (first.ended_at, first.ended_reason) == (T0 + DAY, EXPIRED)

@@ -575,15 +575,17 @@ def test_in_quiet_hours_a_late_message_waits_for_morning_while_the_discharge_goe
 ) -> None:
     # A late infusion (21:00-22:30 New York) and another on Friday afternoon. The worker
     # was down all evening and comes back at 22:30 local, when the discharge is due and
-    # Friday's preparation (due 14:00) is still waiting.
+    # Friday's preparation (due 15:31) is still waiting. Friday's is for another
+    # treatment: a series of its own, so it has a preparation message of its own.
     world.plan(
         INFUSION,
         Event("late", "20260416T010000Z", "20260416T023000Z"),
-        Event("friday", "20260417T180000Z", "20260417T193000Z"),
+        Event("friday", "20260417T180000Z", "20260417T193000Z", "X-TREATMENT:pain\r\n"),
     )
     back_at = datetime(2026, 4, 16, 2, 30, tzinfo=UTC)  # 22:30 EDT on Wednesday
     friday_prep = world.row("preparation", "sms", uid="friday")
-    assert friday_prep.due_at == datetime(2026, 4, 15, 18, 0, tzinfo=UTC)
+    # 48 h before is 14:00, in the chair of the afternoon's infusion: after its discharge.
+    assert friday_prep.due_at == datetime(2026, 4, 15, 19, 31, tzinfo=UTC)
 
     outcomes = world.at(back_at)
 
@@ -846,10 +848,13 @@ def test_an_appointment_cancelled_while_its_batch_is_out_is_not_sent(world: Worl
     finally:
         runner.close()
 
-    for step in ("preparation", "reminder", "discharge"):
+    for step in ("reminder", "discharge"):
         row = world.row(step, "sms", uid=cancelled_uid)
         assert row.status == MessageStatus.CANCELLED, step
         assert row.provider_id is None
+    # A later infusion of the daily series: its preparation was never to go.
+    preparation = world.row("preparation", "sms", uid=cancelled_uid)
+    assert preparation.status == MessageStatus.SKIPPED and preparation.provider_id is None
     sent = [r for r in world.rows() if r.status == MessageStatus.SENT and r.channel == "sms"]
     assert len(world.fake.messages) == len(sent)
     assert {m["sid"] for m in world.fake.messages} == {r.provider_id for r in sent}

@@ -23,12 +23,12 @@ from followup.protocol import load_protocol
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 LANGUAGES = ("en", "es")
-TEMPLATES = ("preparation", "reminder", "discharge", "checkin", "next_infusion")
+TEMPLATES = ("preparation", "reminder", "discharge", "checkin", "next_infusion", "booster")
 PARTS = ("sms.txt", "email_subject.txt", "email_body.txt", "email_body.html")
 CHECKIN_DAYS = (1, 3, 7)
 
 # The first name in the SMS of these templates; the others stay short and leave it out.
-SMS_WITH_NAME = frozenset({"preparation", "discharge", "checkin"})
+SMS_WITH_NAME = frozenset({"preparation", "discharge", "checkin", "booster"})
 TRICKY_NAME = '<b>Ana & "Bo"</b>'
 
 # --- Sample contexts --------------------------------------------------------------------
@@ -42,12 +42,19 @@ def make_context(
     *,
     next_appointment: bool = True,
     days: int | None = None,
+    later: bool = False,
     **overrides: Any,
 ) -> dict[str, Any]:
     """The real context builder's sample, with a variant's overrides on top."""
-    key = f"checkin_day{days or 3}" if template == "checkin" else template
-    step = next(s for s in PROTOCOL.steps_for(None) if s.key == key)
-    context = sample_context(PROTOCOL, language, step, next_appointment=next_appointment)
+    day = f"checkin_day{days or 3}"
+    step = next(
+        s
+        for s in PROTOCOL.steps_for(None)
+        if s.template == template and (template != "checkin" or s.key == day)
+    )
+    context = sample_context(
+        PROTOCOL, language, step, next_appointment=next_appointment, later_in_series=later
+    )
     context.update(overrides)
     return context
 
@@ -74,9 +81,20 @@ VARIANTS: dict[str, dict[str, Any]] = {
     **{f"day{days}": {"days": days} for days in CHECKIN_DAYS},
     "day-unknown": {"days_since_infusion": None},
     "no-survey": {"survey_question": None},
+    # A later infusion of its series, briefly prepared; and asking about the ride (the
+    # reminder with series_preparation "discharge", the note the evening before with
+    # "evening_before").
+    "later-in-series": {"later": True},
+    "ask-ride": {"later": True, "ask_ride": True},
+    "ask-ride-no-next": {"later": True, "ask_ride": True, "next_appointment": False},
+    "sent-the-day-before": {"appointment_tomorrow": True},
+    "booster-days": {"days_since_infusion": 30},
+    "booster-week": {"days_since_infusion": 7},
 }
 # Variants only check-ins take a branch on.
 CHECKIN_VARIANTS = frozenset({*(f"day{days}" for days in CHECKIN_DAYS), "day-unknown", "no-survey"})
+# Variants only the booster reminder takes a branch on ("day-unknown" too).
+BOOSTER_VARIANTS = frozenset({"booster-days", "booster-week", "day-unknown"})
 
 
 def _cases() -> list[Case]:
@@ -85,7 +103,9 @@ def _cases() -> list[Case]:
         for language in LANGUAGES
         for template in TEMPLATES
         for variant, options in VARIANTS.items()
-        if template == "checkin" or variant not in CHECKIN_VARIANTS
+        if template == "checkin"
+        or (template == "booster" and variant in BOOSTER_VARIANTS)
+        or variant not in CHECKIN_VARIANTS | BOOSTER_VARIANTS
     ]
 
 
@@ -326,6 +346,8 @@ def test_every_message_about_an_appointment_gives_its_date_or_time(
         expected = [ctx["appointment_date"], ctx["appointment_time"]]
     elif case.template == "reminder":
         expected = [ctx["appointment_time"]]
+    elif case.template == "booster":
+        expected = [ctx["appointment_date"]]
     elif case.template in ("discharge", "next_infusion") and ctx["next_appointment_date"]:
         expected = [ctx["next_appointment_date"]]
         if ctx["next_appointment_time"]:
@@ -336,7 +358,7 @@ def test_every_message_about_an_appointment_gives_its_date_or_time(
             assert fact in value, (part, fact)
 
 
-@cases(templates=("discharge", "checkin"))
+@cases(templates=("discharge", "checkin", "booster"))
 def test_after_care_messages_always_give_the_crisis_line_and_discharge_the_on_call_line(
     renderer: Renderer, case: Case
 ) -> None:
@@ -390,14 +412,18 @@ def test_spanish_sms_use_nothing_beyond_gsm7_and_spanish_accents(
     [
         ("en", "preparation", 4),
         ("en", "reminder", 1),
-        ("en", "discharge", 4),
+        # Within a series it names the next infusion, "same preparation as today": the
+        # line that replaces a 4-segment preparation message.
+        ("en", "discharge", 5),
         ("en", "checkin", 2),
         ("en", "next_infusion", 1),
+        ("en", "booster", 2),
         ("es", "preparation", 4),
         ("es", "reminder", 1),
         ("es", "discharge", 5),
         ("es", "checkin", 5),
         ("es", "next_infusion", 1),
+        ("es", "booster", 5),
     ],
 )
 def test_sms_stay_within_their_segment_budget_for_the_sample_clinic(
@@ -436,3 +462,87 @@ def test_html_escapes_the_patient_name_while_sms_and_text_keep_it_as_written(
     assert "&lt;" not in messages.sms
     if template in SMS_WITH_NAME:
         assert TRICKY_NAME in messages.sms
+
+
+# --- Tests: a series --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "template", "max_segments"),
+    [
+        ("en", "reminder", 1),
+        ("en", "next_infusion", 1),
+        ("es", "reminder", 1),
+        ("es", "next_infusion", 2),
+    ],
+)
+def test_sms_asking_about_the_ride_stay_short(
+    renderer: Renderer, language: str, template: str, max_segments: int
+) -> None:
+    context = make_context(language, template, later=True, ask_ride=True)
+    sms = renderer.render(template, language, "sms", context).text
+    assert sms_segments(sms) <= max_segments, sms
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("template", ["reminder", "next_infusion"])
+def test_a_message_asking_about_the_ride_asks_for_yes_or_call_in_every_part(
+    renderer: Renderer, language: str, template: str
+) -> None:
+    yes, call = ("YES", "CALL") if language == "en" else ("SI", "LLAMAR")
+    case = Case(
+        template, language, "ask", make_context(language, template, later=True, ask_ride=True)
+    )
+    for part in ("sms", "text", "html"):
+        value = render_all(renderer, case).visible()[part]
+        assert yes in value and call in value, part
+    quiet = Case(
+        template, language, "quiet", make_context(language, template, later=True, ask_ride=False)
+    )
+    assert yes not in render_all(renderer, quiet).sms
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_later_reminder_does_not_repeat_the_preparation_the_first_one_gave(
+    renderer: Renderer, language: str
+) -> None:
+    first = renderer.render("reminder", language, "sms", make_context(language, "reminder")).text
+    later = make_context(language, "reminder", later=True)
+    short = renderer.render("reminder", language, "sms", later).text
+    fasting = "no food" if language == "en" else "ayuno"
+    assert fasting in first
+    assert fasting not in short and later["appointment_time"] in short
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_discharge_names_the_next_infusion_of_the_series_with_the_same_preparation(
+    renderer: Renderer, language: str
+) -> None:
+    same = "same preparation as today" if language == "en" else "mismas indicaciones de hoy"
+    within = make_context(language, "discharge")
+    assert within["next_in_series"]
+    messages = render_all(renderer, Case("discharge", language, "series", within))
+    assert same in messages.sms and within["next_appointment_date"] in messages.sms
+    other = make_context(language, "discharge", next_in_series=False)
+    assert same not in render_all(renderer, Case("discharge", language, "next", other)).sms
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("later", [False, True])
+def test_a_reminder_sent_the_evening_before_says_tomorrow(
+    renderer: Renderer, language: str, later: bool
+) -> None:
+    tomorrow, today = ("tomorrow", "today") if language == "en" else ("mañana", "hoy")
+    context = make_context(language, "reminder", later=later, appointment_tomorrow=True)
+    case = Case("reminder", language, "eve", context)
+    messages = render_all(renderer, case)
+    for part in ("sms", "subject", "text"):
+        value = messages.plain()[part]
+        assert tomorrow in value and f" {today} " not in value, part
+    assert (
+        today
+        in render_all(
+            renderer,
+            Case("reminder", language, "day", make_context(language, "reminder", later=later)),
+        ).sms
+    )

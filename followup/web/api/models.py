@@ -66,6 +66,12 @@ class AppointmentOut(BaseModel):
     confirmation_at: datetime | None
     discharged_at: datetime | None
     source: str = Field(description="The calendar file or feed the appointment came from.")
+    series_number: int | None = Field(
+        default=None, description="Its place in its series of infusions (3 in 3 of 6)."
+    )
+    series_size: int | None = Field(
+        default=None, description="The infusions of its series booked so far (6 in 3 of 6)."
+    )
 
 
 class MessageOut(BaseModel):

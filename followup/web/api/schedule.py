@@ -69,6 +69,8 @@ def routes() -> APIRouter:
                 confirmation=a.confirmation,
                 confirmation_at=a.confirmation_at,
                 discharged_at=a.discharged_at,
+                series_number=a.series_number,
+                series_size=a.series_size,
                 source=a.source,
             )
             for a, external_id in rows

@@ -64,6 +64,8 @@ def preview_context(
             step=step,
             treatment=appt.treatment,
             protocol=protocol,
+            series_number=appt.series_number,
+            series_size=appt.series_size,
         )
 
 
