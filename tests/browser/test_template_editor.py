@@ -114,9 +114,9 @@ def test_no_page_breaks_its_own_content_security_policy(page: Page, clinic: Clin
     refused: list[str] = []
     page.on(
         "console",
-        lambda message: refused.append(message.text)
-        if "Content Security Policy" in message.text
-        else None,
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
     )
     for path in (
         "/staff/",

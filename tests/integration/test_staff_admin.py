@@ -168,6 +168,10 @@ def test_an_admin_adds_a_clinician_who_can_then_sign_in(people: People) -> None:
     response = post(admin, PEOPLE, email="kim@example.org", role="admin", password="short")
     assert "at least 12 characters" in refusal(response)
     assert 'value="kim@example.org"' in response[2] and "short" not in response[2]
+    response = post(admin, PEOPLE, email="kim@example.org", role="admin", password="Summer2025!!")
+    assert "too easy to guess" in refusal(response)
+    response = post(admin, f"{PEOPLE}/{people.user(NURSE).id}/password", password="p@ssw0rd1234")
+    assert "too easy to guess" in refusal(response)
     response = post(admin, PEOPLE, email="kim@example.org", role="boss", password=NEW_PASSWORD)
     assert "Role 'boss'" in refusal(response)
     assert "is not an email address" in refusal(

@@ -102,9 +102,7 @@ class Site:
         return Browser(self.base, {"X-Forwarded-For": address} if address else {})
 
 
-def serve(
-    engine: Engine, protocol: Protocol, public_url: str, **more: object
-) -> Iterator[Site]:
+def serve(engine: Engine, protocol: Protocol, public_url: str, **more: object) -> Iterator[Site]:
     settings = Settings(
         database_url=str(engine.url),
         public_url=public_url,
@@ -270,6 +268,7 @@ def test_staff_add_reads_the_password_from_stdin_and_is_audited(engine: Engine) 
         == "error: admin@example.org already has an account"
     )
     assert "at least 12 characters" in add("b@example.org", "admin", "short").stderr
+    assert "too easy to guess" in add("d@example.org", "admin", "Password2024!").stderr
     assert "role 'boss'" in add("c@example.org", "boss", PASSWORD).stderr
     with Session(engine) as session:
         [event] = session.exec(select(AuditEvent)).all()
