@@ -14,23 +14,27 @@ Every staff page and API route depends on `require_staff`; forms also pass `chec
   the account and its current password; with it, that account's lock and its address's
   limit do not apply to that browser (`followup.staff.signin`).
 * Argon2 runs in a pool of `HASHING_THREADS` per app (`hashing`), off the event loop and
-  away from the webhooks' threads: staff traffic cannot take more than that.
+  away from the webhooks' threads: staff traffic cannot take more than that. Its threads
+  run at a lower priority (Linux: nice +10), so when the machine is busy the patients'
+  webhooks get the cores first and a sign-in waits a little longer.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
+import logging
 import os
 import secrets
+import sys
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import partial
 from typing import Any, TypeVar
 
-import anyio.to_thread
-from anyio import CapacityLimiter
 from fastapi import Depends, FastAPI, HTTPException, Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import Engine
@@ -49,10 +53,12 @@ from followup.staff.limits import SlidingWindow
 from followup.staff.sessions import sign_out as end_every_session
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 # Argon2 takes a core while it runs: one thread on a 2-core machine leaves the other to
 # the webhooks, however many people (or attackers) sign in at once.
 HASHING_THREADS = max(1, min(2, (os.cpu_count() or 2) // 2))
+HASHING_NICE = 10
 # Failed sign-ins per client address (in memory, per process) before it waits.
 ADDRESS_LIMIT = 30
 ADDRESS_WINDOW = LOCK_WINDOW
@@ -85,6 +91,33 @@ class DeviceMark:
     fingerprint: str
 
 
+class HashingPool:
+    """A few threads of their own for Argon2, at a lower priority than the rest.
+
+    Not anyio's shared worker threads: those also record Twilio's status callbacks and
+    serve the staff pages, and a thread made nicer stays so (only root may undo it).
+    Work beyond the threads waits in the queue, never in a new thread.
+    """
+
+    def __init__(self, threads: int) -> None:
+        self.threads = threads
+        self._executor = ThreadPoolExecutor(
+            threads, thread_name_prefix="followup-argon2", initializer=_lower_priority
+        )
+
+    async def run(self, work: Callable[..., T], *args: Any) -> T:
+        return await asyncio.wrap_future(self._executor.submit(work, *args))
+
+
+def _lower_priority() -> None:
+    # On Linux a thread id names just this thread; elsewhere it could name a process.
+    if sys.platform == "linux":
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICE)
+        except OSError as exc:  # a container may forbid it: hashing still runs, at par
+            log.warning("the Argon2 threads keep normal priority: %s", exc)
+
+
 @dataclass(frozen=True)
 class StaffAuth:
     """What sign-in and sessions need, one per app."""
@@ -92,7 +125,7 @@ class StaffAuth:
     key: bytes
     idle: timedelta
     https: bool
-    hashing: CapacityLimiter
+    hashing: HashingPool
     addresses: SlidingWindow
 
 
@@ -110,7 +143,7 @@ def install(app: FastAPI, settings: Settings) -> None:
         else secrets.token_bytes(32),
         idle=timedelta(minutes=settings.session_idle_minutes),
         https=bool(settings.public_url and settings.public_url.startswith("https://")),
-        hashing=CapacityLimiter(HASHING_THREADS),
+        hashing=HashingPool(HASHING_THREADS),
         addresses=SlidingWindow(ADDRESS_LIMIT, ADDRESS_WINDOW),
     )
 
@@ -122,7 +155,7 @@ def staff_auth(request: Request) -> StaffAuth:
 
 async def hashing(request: Request, work: Callable[..., T], *args: Any) -> T:
     """Run `work` (anything that runs Argon2) in the app's hashing pool."""
-    return await anyio.to_thread.run_sync(partial(work, *args), limiter=staff_auth(request).hashing)
+    return await staff_auth(request).hashing.run(work, *args)
 
 
 def client_address(request: Request) -> str:

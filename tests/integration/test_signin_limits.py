@@ -5,6 +5,7 @@ kept off the event loop in a pool of its own."""
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import threading
 import time
@@ -23,7 +24,7 @@ from sqlmodel import Session, col, select
 from followup.db.models import AuditEvent
 from followup.protocol import Protocol
 from followup.staff import LOCK_AFTER, add_staff, disable_staff, set_password, unlock_staff
-from followup.web.auth import ADDRESS_LIMIT, HASHING_THREADS
+from followup.web.auth import ADDRESS_LIMIT, HASHING_NICE, HASHING_THREADS
 from tests.integration.test_staff_web import PASSWORD, Site, serve
 
 ADMIN, NURSE = "admin@example.org", "nurse@example.org"
@@ -40,6 +41,7 @@ class Argon2Calls:
     running: int = 0
     most_at_once: int = 0
     hold: float = 0.0  # seconds each call is stretched by, so overlaps show
+    threads: set[tuple[str, int]] = field(default_factory=set)  # (name, nice) of each
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def around(self, original: Any, *args: Any) -> Any:
@@ -48,7 +50,9 @@ class Argon2Calls:
             on_loop = True  # called from a coroutine: the loop waits for it
         except RuntimeError:
             on_loop = False
+        nice = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
         with self.lock:
+            self.threads.add((threading.current_thread().name.split("_")[0], nice))
             self.calls += 1
             self.on_event_loop += on_loop
             self.running += 1
@@ -224,6 +228,7 @@ def test_argon2_runs_off_the_event_loop_and_never_more_than_the_pool_at_once(
     strangers = [site.browser(f"192.0.2.{n}") for n in range(1, 9)]
     tokens = [s.csrf() for s in strangers]
     argon2.calls, argon2.on_event_loop, argon2.most_at_once = 0, 0, 0
+    argon2.threads.clear()
     argon2.hold = 0.05
 
     def wrong(n: int) -> int:
@@ -261,3 +266,5 @@ def test_argon2_runs_off_the_event_loop_and_never_more_than_the_pool_at_once(
     assert argon2.calls >= 12  # 8 verifications, 2 hashes, a verification and a hash
     assert argon2.on_event_loop == 0
     assert 1 <= argon2.most_at_once <= HASHING_THREADS
+    # Threads of their own, which give way to the webhooks when the machine is busy.
+    assert argon2.threads == {("followup-argon2", HASHING_NICE)}
