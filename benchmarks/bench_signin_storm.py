@@ -14,10 +14,12 @@ checking it carries 988. Three phases of `--seconds` each, one server each:
   unknown email, so that no limit or lock cuts it short and every one costs an Argon2
   verification: the worst case for the webhook.
 
-Targets: the webhook's p99 in each storm within 2x its idle p99, and the crisis reply's
-p99 under 100 ms.
+The three phases run `--rounds` times in turn, and each claim is the median of the
+rounds: on two cores shared with wrk, the load generators and other work, one phase's p99
+alone can swing threefold. Targets: the webhook's p99 in each storm within 2x the idle
+p99 of the same round, and the crisis reply's p99 under 100 ms.
 
-    python -m benchmarks.bench_signin_storm [--seconds 15] [--paced-rate 200]
+    python -m benchmarks.bench_signin_storm [--seconds 15] [--rounds 3] [--paced-rate 200]
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import argparse
 import http.client
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 import threading
@@ -150,6 +153,7 @@ def phase(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--paced-rate", type=float, default=200)
     args = parser.parse_args()
     header("sign-in storm against the webhook: uvicorn, wrk, Argon2")
@@ -157,7 +161,8 @@ def main() -> None:
         raise SystemExit("wrk not found: apt-get install wrk (make bench does this as root)")
     print(
         f"  {CONNECTIONS} connections at {args.paced_rate:g} webhooks/s, {CLIENTS} sign-in "
-        f"clients, a crisis text every 100 ms, {args.seconds} s a phase; SQLite; unpinned"
+        f"clients, a crisis text every 100 ms, {args.seconds} s a phase, {args.rounds} rounds; "
+        "SQLite; unpinned"
     )
     with tempfile.TemporaryDirectory(prefix="bench-storm-") as tmp:
         directory = Path(tmp)
@@ -178,21 +183,27 @@ def main() -> None:
             FOLLOWUP_SPOOL_DIR=str(directory / "spool"),
             FOLLOWUP_LOG_LEVEL="ERROR",
         )
-        results = {}
-        for name, kind in (
-            ("idle", None),
-            ("storm, 8 addresses", "fixed"),
-            ("storm, every try new", "fresh"),
-        ):
-            requests = directory / f"requests-{len(results)}.tsv"
-            write_requests(requests, int(args.paced_rate * args.seconds * 2), f"s{len(results)}")
-            results[name] = phase(name, kind, env, requests, args)
-    idle = results["idle"]["p99"]
-    for name in ("storm, 8 addresses", "storm, every try new"):
-        figure(f"{name}: crisis reply p99", results[name]["crisis_p99"], "ms")
-        met = results[name]["crisis_p99"] < 100
-        print(f"  {name}: crisis p99 target < 100 ms {'OK' if met else 'MISSED'}")
-        ratio(f"{name}: webhook p99 / idle p99", results[name]["p99"], idle, 2.0, False)
+        rounds: list[dict[str, dict[str, float]]] = []
+        for round_ in range(1, args.rounds + 1):
+            print(f"  round {round_}:")
+            results = {}
+            for name, kind in PHASES:
+                requests = directory / f"requests-{round_}-{len(results)}.tsv"
+                write_requests(
+                    requests, int(args.paced_rate * args.seconds * 2), f"r{round_}s{len(results)}"
+                )
+                results[name] = phase(name, kind, env, requests, args)
+            rounds.append(results)
+    for name, _ in PHASES[1:]:
+        crisis = statistics.median(r[name]["crisis_p99"] for r in rounds)
+        figure(f"{name}: crisis reply p99, median of rounds", crisis, "ms")
+        print(f"  {name}: crisis p99 target < 100 ms {'OK' if crisis < 100 else 'MISSED'}")
+        ratios = [r[name]["p99"] / r["idle"]["p99"] for r in rounds]
+        print(f"  {name}: webhook p99 / idle p99 by round: {', '.join(f'{x:.2f}' for x in ratios)}")
+        ratio(f"{name}: webhook p99 / idle p99, median", statistics.median(ratios), 1.0, 2.0, False)
+
+
+PHASES = (("idle", None), ("storm, 8 addresses", "fixed"), ("storm, every try new", "fresh"))
 
 
 if __name__ == "__main__":
