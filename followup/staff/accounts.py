@@ -21,6 +21,7 @@ from followup.staff.passwords import (
     ROLES,
     StaffError,
     StaffNotFound,
+    WrongPassword,
     check_new_password,
     verify,
 )
@@ -210,7 +211,7 @@ def change_own_password(
             )
             count_failure(session, staff_id, address, now)
             session.commit()
-            raise StaffError("the current password is wrong")
+            raise WrongPassword()
         check_new_password(new, user.email)
         if new == current:
             raise StaffError("the new password is the current one")

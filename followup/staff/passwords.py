@@ -35,6 +35,10 @@ class SignInRefused(StaffError):
     """Wrong email or password."""
 
 
+class WrongPassword(StaffError):
+    """The current password is wrong."""
+
+
 def verify(hashed: str, password: str) -> bool:
     """Whether the password matches the hash; Argon2, so run it off the event loop."""
     try:

@@ -29,6 +29,7 @@ from followup.staff import (
     Attempt,
     SignInRefused,
     StaffError,
+    WrongPassword,
     authenticate,
     change_own_password,
     has_admin,
@@ -93,6 +94,20 @@ def _signed_in(request: Request, user: StaffUser, target: str) -> Response:
     response = RedirectResponse(target, status_code=303)
     set_device_mark(request, response, user)
     return response
+
+
+def _password_page(
+    request: Request, staff: Staff, status_code: int, error: str | None, changed: bool = False
+) -> HTMLResponse:
+    return render_page(
+        request,
+        "password.html",
+        staff,
+        status_code,
+        changed=changed,
+        error=error,
+        min_password=MIN_PASSWORD,
+    )
 
 
 def _address_stopped(request: Request, target: str, email: str, until: datetime) -> Response:
@@ -164,15 +179,21 @@ def staff_router() -> APIRouter:
         request: Request, changed: bool = False, staff: Staff = Depends(require_staff)
     ) -> HTMLResponse:
         """Change your own password."""
-        return render_page(
-            request, "password.html", staff, changed=changed, error=None, min_password=MIN_PASSWORD
-        )
+        return _password_page(request, staff, 200, None, changed=changed)
 
     @router.post("/password", response_model=None)
     async def password_submit(request: Request, staff: Staff = Depends(require_staff)) -> Response:
         form = await form_fields(request)
         check_csrf(request, form)
         assert staff.id is not None  # a session's, never a token's: tokens do not reach /staff/
+        # Guessing the current password from a session left open is held to the address's
+        # window too; the account's lock does not apply here (its owner is signed in).
+        address, addresses = client_address(request), staff_auth(request).addresses
+        until = addresses.reserve(address, clock.now())
+        if until is not None:
+            error = "Too many wrong passwords from this address. Try again later."
+            return await run_in_threadpool(_password_page, request, staff, 429, error)
+        wrong = False
         try:
             user = await hashing(
                 request,
@@ -181,21 +202,16 @@ def staff_router() -> APIRouter:
                 staff.id,
                 form.get("current", ""),
                 form.get("new", ""),
-                client_address(request),
+                address,
                 clock.now(),
             )
+        except WrongPassword as exc:
+            wrong = True
+            return await run_in_threadpool(_password_page, request, staff, 400, _sentence(exc))
         except StaffError as exc:
-            error = _sentence(exc)
-            return await run_in_threadpool(
-                render_page,
-                request,
-                "password.html",
-                staff,
-                400,
-                changed=False,
-                error=error,
-                min_password=MIN_PASSWORD,
-            )
+            return await run_in_threadpool(_password_page, request, staff, 400, _sentence(exc))
+        finally:
+            addresses.release(address, clock.now(), failed=wrong)
         # Every session of theirs ended with the change; this browser gets a new one.
         return await run_in_threadpool(_signed_in, request, user, "/staff/password?changed=1")
 
