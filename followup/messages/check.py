@@ -18,7 +18,7 @@ from typing import Any
 
 from followup.core.errors import RenderError
 from followup.messages.context import reply_context, sample_context
-from followup.messages.render import FALLBACK_LANGUAGE, Channel, Renderer
+from followup.messages.render import FALLBACK_LANGUAGE, Channel, Renderer, RenderTimeout
 from followup.messages.segments import SegmentCount, count_segments
 from followup.protocol import Protocol, Step
 
@@ -117,16 +117,41 @@ def check_candidate(
         return [f"{language}/{template}/{part}.j2: no protocol step sends this part"]
     problems: set[str] = set()
     for step in steps:
-        for next_appointment in (True, False):
-            context = sample_context(protocol, language, step, next_appointment=next_appointment)
+        for context in generated_contexts(protocol, language, step):
             try:
                 text = renderer.render_candidate(template, language, part, body, context)
+            except RenderTimeout as exc:
+                return [" ".join(str(exc).split())]  # one is enough: no more waiting
             except RenderError as exc:
                 problems.add(" ".join(str(exc).split()))
                 continue
             if channel == "sms" and count_segments(text).segments > SEGMENT_LIMIT:
                 problems.add(f"{language}/{template}/{part}.j2: {_segments_message(text)}")
     return sorted(problems)
+
+
+# Patients an edit must render for, beyond the sample: no first name on file, a long
+# double-barrelled one, one with letters outside ASCII.
+GENERATED_FIRST_NAMES = ("Ana", "", "Maria-Guadalupe Alexandra", "Zoë")
+
+
+def generated_contexts(protocol: Protocol, language: str, step: Step) -> list[dict[str, Any]]:
+    """The contexts a step's text is checked in: every generated patient, every treatment
+    (the default one too), with and without a next infusion booked."""
+    treatments = [None, *sorted(protocol.treatments)]
+    return [
+        sample_context(
+            protocol,
+            language,
+            step,
+            first_name=first_name,
+            next_appointment=next_appointment,
+            treatment=treatment,
+        )
+        for first_name in GENERATED_FIRST_NAMES
+        for treatment in treatments
+        for next_appointment in (True, False)
+    ]
 
 
 def _check_reply_candidate(

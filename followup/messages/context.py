@@ -152,6 +152,7 @@ def sample_context(
     *,
     first_name: str = "Ana",
     next_appointment: bool = True,
+    treatment: str | None = None,
 ) -> dict[str, Any]:
     """A context for previews and template checks: an infusion at 9:30 clinic time."""
     tz = protocol.clinic.tz
@@ -163,6 +164,6 @@ def sample_context(
         appointment_start=start,
         next_start=start + timedelta(days=2) if next_appointment else None,
         step=step,
-        treatment=None,
+        treatment=treatment,
         protocol=protocol,
     )

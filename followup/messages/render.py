@@ -11,13 +11,18 @@ an override replaces the file's text wherever that part is rendered or included.
 
 from __future__ import annotations
 
+import re
+import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import jinja2
+import jinja2.nodes
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from followup.core.errors import RenderError
@@ -134,6 +139,44 @@ class OverridingLoader(jinja2.BaseLoader):
         return sorted(set(self.files.list_templates()) | set(self.overrides()))
 
 
+# Bounds on what one render may take, so that no template (a clinician's edit, a typo, a
+# loop in a loop) can make a process use unbounded memory or CPU.
+MAX_RENDER_CHARS = 200_000  # any part, before shaping; SMS and email caps are lower still
+MAX_POWER = 64  # x ** n
+# A width or precision in a format ("%999999999d", "{:>999999999}") allocates that much.
+_BIG_FORMAT = re.compile(r"%[-+ #0]*\d{5,}|%[-+ #0]*\d*\.\d{5,}|\{[^{}]*:[^{}]*\d{5,}[^{}]*\}")
+# An unsaved edit (preview, save) must render within this, or it is refused as too slow.
+CANDIDATE_SECONDS = 1.0
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """The sandbox, refusing the operations that allocate or compute without bound."""
+
+    intercepted_binops = frozenset({"*", "**", "%"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, int) and abs(right) > MAX_POWER:
+            raise SecurityError(f"a power over {MAX_POWER} is refused")
+        if operator == "*":
+            sized, times = (left, right) if isinstance(right, int) else (right, left)
+            if (
+                isinstance(sized, str | list | tuple)
+                and isinstance(times, int)
+                and len(sized) * times > MAX_RENDER_CHARS
+            ):
+                raise SecurityError(f"repeating to over {MAX_RENDER_CHARS} items is refused")
+        if operator == "%" and isinstance(left, str) and _BIG_FORMAT.search(left):
+            raise SecurityError("a format width over 9999 is refused")
+        return super().call_binop(context, operator, left, right)
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        # "{:>999999999}".format(1): the sandbox wraps str.format; the width is judged first.
+        owner = getattr(value, "__self__", None)
+        if isinstance(owner, str) and _BIG_FORMAT.search(owner):
+            raise SecurityError("a format width over 9999 is refused")
+        return super().wrap_str_format(value)
+
+
 class _CandidateLoader(jinja2.BaseLoader):
     """Another loader, with one name answered by unsaved text: the text as if saved."""
 
@@ -166,7 +209,7 @@ class Renderer:
         self.files = _Files(templates_dir, file_check_seconds)
         self.overrides = overrides
         self._paths: dict[tuple[str, str, str], tuple[float, str | None]] = {}
-        self.env = ImmutableSandboxedEnvironment(
+        self.env = _Sandbox(
             loader=self.files if overrides is None else OverridingLoader(self.files, overrides),
             undefined=jinja2.StrictUndefined,
             autoescape=_autoescape,
@@ -223,7 +266,8 @@ class Renderer:
         # An overlay without a cache: the text is seen wherever the part is included or
         # extended (itself included), and nothing unsaved lingers in the shared cache.
         env = self.env.overlay(loader=_CandidateLoader(self.env.loader, name, body), cache_size=0)
-        return _shape(template, part, _render(env, name, context))
+        _refuse_self_reference(env, name, body)
+        return _shape(template, part, _render(env, name, context, CANDIDATE_SECONDS))
 
     def render(
         self, template: str, language: str, channel: Channel, context: dict[str, Any]
@@ -239,10 +283,24 @@ class Renderer:
         return Rendered(text=text, subject=subject, html=html)
 
 
-def _render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
-    """Render a template, turning every failure of the template into `name:line: reason`."""
+def _render(
+    env: jinja2.Environment, name: str, context: dict[str, Any], seconds: float | None = None
+) -> str:
+    """Render a template, turning every failure of the template into `name:line: reason`.
+
+    The output is built piece by piece and refused past MAX_RENDER_CHARS; with `seconds`
+    (unsaved edits), a render still running then is stopped and refused.
+    """
     try:
-        return env.get_template(name).render(context)
+        with _deadline(seconds):
+            pieces: list[str] = []
+            size = 0
+            for piece in env.get_template(name).generate(context):
+                size += len(piece)
+                if size > MAX_RENDER_CHARS:
+                    raise SecurityError(f"the output passed {MAX_RENDER_CHARS} characters")
+                pieces.append(piece)
+            return "".join(pieces)
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError(f"{exc.name or name}:{exc.lineno}: {exc.message}") from None
     except jinja2.TemplateError as exc:
@@ -253,11 +311,71 @@ def _render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
         raise RenderError(
             f"{name}:?: templates nest too deeply (does it include itself?)"
         ) from None
+    except _TooSlow:
+        raise RenderTimeout(f"{name}:?: still rendering after {seconds:g} s; refused") from None
     except Exception as exc:
         # Python's own errors inside a template ({{ 1 // 0 }} under a condition one patient
         # meets, an index out of range): that message fails, named, and no other.
         line = _error_line(exc, name)
         raise RenderError(f"{name}:{line}: {type(exc).__name__}: {exc}") from None
+
+
+def _refuse_self_reference(env: jinja2.Environment, name: str, body: str) -> None:
+    """Refuse text that includes, extends or imports its own part: found in the text, not
+    by rendering until Python's recursion limit (slow, and slower still under a deadline)."""
+    try:
+        tree = env.parse(body, name)
+    except jinja2.TemplateSyntaxError:
+        return  # rendering says where, with its line
+    kinds = (
+        jinja2.nodes.Include,
+        jinja2.nodes.Extends,
+        jinja2.nodes.Import,
+        jinja2.nodes.FromImport,
+    )
+    for node in tree.find_all(kinds):
+        target = getattr(node, "template", None)
+        if isinstance(target, jinja2.nodes.Const) and target.value == name:
+            raise RenderError(
+                f"{name}:{node.lineno}: templates nest too deeply (does it include itself?)"
+            )
+
+
+class _TooSlow(Exception):
+    """A template still rendering at its deadline."""
+
+
+class RenderTimeout(RenderError):
+    """An unsaved edit still rendering at its deadline: one is enough to refuse it."""
+
+
+@contextmanager
+def _deadline(seconds: float | None) -> Iterator[None]:
+    """Stop template code (not the rest of Python) still running after `seconds`: a trace
+    function looks at the clock as the template's own lines run, loops included."""
+    if seconds is None:
+        yield
+        return
+    stop_at = time.monotonic() + seconds
+    steps = 0
+
+    def lines(frame: Any, event: str, _arg: Any) -> Any:
+        nonlocal steps
+        steps += 1
+        if steps % 256 == 0 and time.monotonic() > stop_at:
+            raise _TooSlow
+        return lines
+
+    def calls(frame: Any, event: str, _arg: Any) -> Any:
+        # Only frames of compiled templates are followed line by line.
+        return lines if frame.f_code.co_filename.endswith(".j2") else None
+
+    previous = sys.gettrace()
+    sys.settrace(calls)
+    try:
+        yield
+    finally:
+        sys.settrace(previous)
 
 
 # What `_shape` calls each part in its errors; check.py maps these words back to the part.

@@ -7,9 +7,11 @@ import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
@@ -120,6 +122,17 @@ def create_app(
                 headers={"WWW-Authenticate": "Bearer"},
             )
         return Response(exposition(registry), media_type=CONTENT_TYPE)
+
+    def api_description() -> dict[str, Any]:
+        # The API only: the staff pages are HTML for people, and would describe themselves
+        # wrongly as JSON.
+        if app.openapi_schema is None:
+            whole = get_openapi(title=app.title, version=app.version, routes=app.routes)
+            paths = {p: ops for p, ops in whole["paths"].items() if p.startswith("/api/")}
+            app.openapi_schema = {**whole, "paths": paths}
+        return app.openapi_schema
+
+    app.openapi = api_description  # type: ignore[method-assign]
 
     # The API's description: for this machine, a token holder, or signed-in staff.
     @app.get("/openapi.json", include_in_schema=False)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 import re
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -139,6 +140,8 @@ class Clinic:
     engine: Engine
     port: int = field(default_factory=free_port)
     webs: list[FollowupProcess] = field(default_factory=list)  # and the worker
+    _resumed: threading.Event = field(default_factory=threading.Event)
+    _resumed_at: float = 0.0
 
     def start_worker(self) -> FollowupProcess:
         """The clinic's worker: it pages what the web could not (its alert job) and sweeps."""
@@ -185,23 +188,43 @@ class Clinic:
             return Answer(0, repr(exc), time.monotonic())
 
     def send(
-        self, replies: list[Reply], every: float, fault: Callable[[dict[str, Answer]], None]
+        self,
+        replies: list[Reply],
+        every: float,
+        fault: Callable[[dict[str, Answer]], None],
+        resume_at: int | None = None,
     ) -> dict[str, Answer]:
         """Post the replies from CLIENTS threads, one each `every` seconds (Twilio passes a
-        burst on as it comes), and run `fault` meanwhile; each reply's answer, by SID."""
+        burst on as it comes), and run `fault` meanwhile; each reply's answer, by SID.
+
+        With `resume_at`, the replies from that one on wait for `resume()` (the fault's
+        end), then go on at the same pace."""
         got: dict[str, Answer] = {}
         start = time.monotonic()
 
         def post_at(position: int, reply: Reply) -> None:
-            time.sleep(max(0.0, start + position * every - time.monotonic()))
+            due = start + position * every
+            if resume_at is not None and position >= resume_at:
+                assert self._resumed.wait(120)
+                due = self._resumed_at + (position - resume_at) * every
+            time.sleep(max(0.0, due - time.monotonic()))
             got[reply.sid] = self.post(reply)
 
         with ThreadPoolExecutor(CLIENTS, thread_name_prefix="twilio") as clients:
             futures = [clients.submit(post_at, n, reply) for n, reply in enumerate(replies)]
-            fault(got)
+            try:
+                fault(got)
+            finally:
+                self.resume()
             for future in futures:
                 future.result()
         return got
+
+    def resume(self) -> None:
+        """Let the replies held back by `send(resume_at=...)` go."""
+        if not self._resumed.is_set():
+            self._resumed_at = time.monotonic()
+            self._resumed.set()
 
     def scalar(self, sql: str) -> int:
         with self.engine.connect() as connection:
@@ -461,7 +484,10 @@ def test_web_killed_mid_burst_and_started_again(
         clinic.start_web()  # the same spool directory: it adopts the dead one's journal
         killed.append(time.monotonic())
 
-    got = clinic.send(replies, every=0.04, fault=fault)
+    # The first 120 at 25 a second; the web dies after the 80th answer. The replies sent
+    # until a new one answers get no connection (Twilio would try the fallback URL); the
+    # last 80 come once it is up, while it works through the dead one's journal.
+    got = clinic.send(replies, every=0.04, fault=fault, resume_at=120)
     kill, restarted = killed
 
     statuses = Counter(answer.status for answer in got.values())
@@ -470,6 +496,8 @@ def test_web_killed_mid_burst_and_started_again(
     before_kill = {sid for sid in answered if got[sid].at < kill}
     refused = {sid for sid, answer in got.items() if answer.status == 0}
     assert len(before_kill) >= 80 and refused
+    after_restart = {sid for sid in answered if got[sid].at > restarted}
+    assert len(after_restart) >= PATIENTS - 120
 
     def caught_up() -> bool:
         journals = list((clinic.root / "spool").glob("inbound-*.sqlite"))
@@ -520,6 +548,7 @@ def test_web_killed_mid_burst_and_started_again(
         f"kill: {len(before_kill)} answered before the kill, {len(answered)} in all;"
         f" {len(refused)} got no answer (connection failed), {len(kept_from_journal)} of them"
         f" kept by the dead process's journal and processed after the restart;"
+        f" {len(after_restart)} answered by the new process;"
         f" {len(alarming)} alerts, paged {len(by_sms)} by SMS and {len(by_email)} by email;"
         f" new web answering {restarted - kill:.1f} s after the kill",
     )

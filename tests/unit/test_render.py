@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -124,3 +125,37 @@ def test_a_renderer_without_a_check_interval_sees_a_changed_file_at_once(tmp_pat
     later = part.stat().st_mtime + 10
     os.utime(part, (later, later))
     assert renderer.render("t", "en", "sms", {}).text == "new text"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{{ 'x' * 100000000 }}",
+        "{{ [1] * 100000000 }}",
+        "{{ 10 ** 100000000 }}",
+        "{{ '%999999999d' % 1 }}",
+        "{{ '{:>999999999}'.format(1) }}",
+        "{% for i in range(100000) %}{{ 'y' * 100 }}{% endfor %}",
+    ],
+)
+def test_a_template_cannot_make_a_render_take_unbounded_memory(tmp_path: Path, body: str) -> None:
+    renderer = renderer_with(tmp_path, {"en/t/email_body.html.j2": "ok"})
+    started = time.monotonic()
+    with pytest.raises(RenderError, match=r"^en/t/email_body.html.j2:[\d?]+: "):
+        renderer.render_candidate("t", "en", "email_body.html", body, {})
+    assert time.monotonic() - started < 5
+
+
+def test_an_edit_that_loops_without_end_is_stopped_and_refused(tmp_path: Path) -> None:
+    renderer = renderer_with(tmp_path, {"en/t/sms.txt.j2": "ok"})
+    nested = (
+        "{% for i in range(100000) %}{% for j in range(100000) %}"
+        "{% if i == j and i < 0 %}never{% endif %}{% endfor %}{% endfor %}ok"
+    )
+    started = time.monotonic()
+    with pytest.raises(RenderError, match="still rendering after 1 s"):
+        renderer.render_candidate("t", "en", "sms.txt", nested, {})
+    assert time.monotonic() - started < 5
+    # An ordinary edit renders as before, and the tracing is gone after.
+    assert renderer.render_candidate("t", "en", "sms.txt", "Hello {{ n }}", {"n": 1}) == "Hello 1"
+    assert sys.gettrace() is None

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from followup.messages.check import SEGMENT_LIMIT, check_templates
+from followup.messages.check import SEGMENT_LIMIT, check_candidate, check_templates
+from followup.messages.render import Renderer
 from followup.protocol import Protocol
 from tests.conftest import ROOT
 
@@ -147,3 +148,25 @@ def test_problems_name_the_templates_folder_as_it_was_given(
     assert check_templates(absolute, protocol) == [
         f"{absolute}/en/reminder/sms.txt.j2: missing (step 'reminder' sends sms)"
     ]
+
+
+@pytest.mark.parametrize(
+    "trap",
+    [
+        "{% if patient_first_name|length > 20 %}{{ 1 // 0 }}{% endif %}",  # a long name
+        "{% if not patient_first_name %}{{ [][1] }}{% endif %}",  # no name on file
+        "{% if fasting_hours != 6 %}{{ {}['x'] }}{% endif %}",  # another treatment
+        "{% if next_appointment_date is none %}{{ 1 // 0 }}{% endif %}",  # none booked
+    ],
+)
+def test_an_edit_that_fails_for_some_patient_is_refused_before_it_is_saved(
+    protocol: Protocol, trap: str
+) -> None:
+    renderer = Renderer(ROOT / "templates")
+    body = (ROOT / "templates" / "en" / "preparation" / "sms.txt.j2").read_text() + trap
+    problems = check_candidate(renderer, protocol, "preparation", "en", "sms.txt", body)
+    assert problems and all(p.startswith("en/preparation/sms.txt.j2:") for p in problems)
+    clean = check_candidate(
+        renderer, protocol, "preparation", "en", "sms.txt", body.replace(trap, "")
+    )
+    assert clean == []

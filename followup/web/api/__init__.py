@@ -40,7 +40,10 @@ def api_router() -> APIRouter:
         tags=["api"],
         # On the router, so every route included below, and any added later, requires it.
         dependencies=[Depends(require_staff)],
-        responses={401: {"model": Problem, "description": "No valid session or bearer token."}},
+        responses={
+            400: {"model": Problem, "description": "A body that is not JSON."},
+            401: {"model": Problem, "description": "No valid session or bearer token."},
+        },
     )
     for resource in (patients, schedule, replies, syncs, alerts):
         router.include_router(resource.routes())

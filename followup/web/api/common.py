@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import HTTPException, Query, Request
+from pydantic import AwareDatetime, BeforeValidator
 from sqlalchemy import Engine, SelectBase, func
 from sqlmodel import Session, select
 
@@ -30,6 +32,18 @@ def via_bearer_token(staff: Staff) -> bool:
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"At most {MAX_LIMIT}.")]
 Offset = Annotated[int, Query(ge=0, le=MAX_ROW_ID)]
 PatientFilter = Annotated[str | None, Query(description="Only this patient (external id).")]
+
+
+def _iso_only(value: Any) -> Any:
+    # Pydantic would read "0.5" as seconds since 1970: an instant here is written out.
+    if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
+        raise ValueError("an ISO 8601 date and time with a zone, e.g. 2026-12-07T09:00:00-06:00")
+    return value
+
+
+_NUMBER = re.compile(r"[+-]?\d+(\.\d*)?([eE][+-]?\d+)?")
+# A query parameter naming an instant: ISO 8601 with a zone, never a bare number.
+Instant = Annotated[AwareDatetime, BeforeValidator(_iso_only)]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem}}
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from pydantic import AwareDatetime
 from sqlmodel import Session, col, select
 
 from followup.db.models import Appointment, MessageStatus, Patient, ScheduledMessage
 from followup.web.api.common import (
     DEFAULT_LIMIT,
     NOT_FOUND,
+    Instant,
     Limit,
     Offset,
     PatientFilter,
@@ -31,11 +31,11 @@ def routes() -> APIRouter:
         request: Request,
         patient: PatientFilter = None,
         start_from: Annotated[
-            AwareDatetime | None,
+            Instant | None,
             Query(alias="from", description="Starting at or after (ISO 8601 with a zone)."),
         ] = None,
         start_to: Annotated[
-            AwareDatetime | None,
+            Instant | None,
             Query(alias="to", description="Starting before (ISO 8601 with a zone)."),
         ] = None,
         limit: Limit = DEFAULT_LIMIT,
