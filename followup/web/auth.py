@@ -15,7 +15,7 @@ Every staff page and API route depends on `require_staff`; forms also pass `chec
   limit do not apply to that browser (`followup.staff.signin`).
 * Argon2 runs in a pool of `HASHING_THREADS` per app (`hashing`), off the event loop and
   away from the webhooks' threads: staff traffic cannot take more than that. Its threads
-  run at a lower priority (Linux: nice +10), so when the machine is busy the patients'
+  run at a lower priority (Linux: nice +5), so when the machine is busy the patients'
   webhooks get the cores first and a sign-in waits a little longer.
 """
 
@@ -58,7 +58,9 @@ log = logging.getLogger(__name__)
 # Argon2 takes a core while it runs: one thread on a 2-core machine leaves the other to
 # the webhooks, however many people (or attackers) sign in at once.
 HASHING_THREADS = max(1, min(2, (os.cpu_count() or 2) // 2))
-HASHING_NICE = 10
+# A third of a normal thread's share of a busy core (CFS weights 335 and 1024): the
+# webhooks come first, and a sign-in on a loaded machine is slower, not stalled.
+HASHING_NICE = 5
 # Failed sign-ins per client address (in memory, per process) before it waits.
 ADDRESS_LIMIT = 30
 ADDRESS_WINDOW = LOCK_WINDOW

@@ -121,20 +121,23 @@ def test_every_refusal_answers_the_same_words_after_one_argon2_check(
         "locked account, right password": ("locked@example.org", PASSWORD),
         "wrong password": (NURSE, "not the password"),
     }
-    took: dict[str, float] = {}
-    for case, (email, password) in cases.items():
-        browser, times = site.browser("198.51.100.9"), []
-        form = {"csrf_token": browser.csrf(), "email": email, "password": password, "next": ""}
-        for _ in range(5):
+    browsers = {case: site.browser("198.51.100.9") for case in cases}
+    forms = {
+        case: {"csrf_token": browsers[case].csrf(), "email": email, "password": password}
+        for case, (email, password) in cases.items()
+    }
+    took: dict[str, list[float]] = {case: [] for case in cases}
+    for _ in range(5):  # the cases in turn, so that each meets the machine's load alike
+        for case in cases:
             before = argon2.calls
             started = time.perf_counter()
-            status, _, page = browser.request("POST", "/staff/sign-in", form)
-            times.append(time.perf_counter() - started)
+            status, _, page = browsers[case].request("POST", "/staff/sign-in", forms[case])
+            took[case].append(time.perf_counter() - started)
             assert (status, error_of(page)) == (401, REFUSED), case
             assert argon2.calls - before == 1, case  # one verification, whatever the case
-        took[case] = min(times)
     # The same work, so about the same time (loosely: the machine is shared).
-    assert max(took.values()) < 3 * min(took.values()), took
+    best = {case: min(times) for case, times in took.items()}
+    assert max(best.values()) < 3 * min(best.values()), took
 
 
 def test_every_failure_and_lockout_is_audited_with_its_address_never_the_password(
@@ -225,18 +228,20 @@ def test_argon2_runs_off_the_event_loop_and_never_more_than_the_pool_at_once(
     assert nurse.sign_in(NURSE, PASSWORD)[0] == 303
     people, admin_token = "/staff/people", admin.csrf("/staff/people")
     nurse_token = nurse.csrf("/staff/password")
-    strangers = [site.browser(f"192.0.2.{n}") for n in range(1, 9)]
+    strangers = [site.browser(f"192.0.2.{n}") for n in range(1, 5)]
     tokens = [s.csrf() for s in strangers]
+    for browser in (admin, nurse, *strangers):
+        browser.timeout = 120  # seven Argon2 runs in one thread, on a machine maybe busy
     argon2.calls, argon2.on_event_loop, argon2.most_at_once = 0, 0, 0
     argon2.threads.clear()
-    argon2.hold = 0.05
+    argon2.hold = 0.02
 
     def wrong(n: int) -> int:
         form = {"csrf_token": tokens[n], "email": ADMIN, "password": f"wrong {n}", "next": ""}
         return strangers[n].request("POST", "/staff/sign-in", form)
 
     with ThreadPoolExecutor(12) as pool:
-        jobs = [pool.submit(wrong, n) for n in range(8)]
+        jobs = [pool.submit(wrong, n) for n in range(4)]
         jobs.append(
             pool.submit(
                 admin.request,
@@ -262,8 +267,8 @@ def test_argon2_runs_off_the_event_loop_and_never_more_than_the_pool_at_once(
             )
         )
         results = [job.result() for job in jobs]
-    assert [r[0] for r in results] == [401] * 8 + [201, 200, 303]  # added, reset, changed
-    assert argon2.calls >= 12  # 8 verifications, 2 hashes, a verification and a hash
+    assert [r[0] for r in results] == [401] * 4 + [201, 200, 303]  # added, reset, changed
+    assert argon2.calls >= 8  # 4 verifications, 2 hashes, a verification and a hash
     assert argon2.on_event_loop == 0
     assert 1 <= argon2.most_at_once <= HASHING_THREADS
     # Threads of their own, which give way to the webhooks when the machine is busy.

@@ -49,6 +49,7 @@ class Browser:
 
     base: str
     headers: dict[str, str] = field(default_factory=dict)
+    timeout: float = 15
 
     def __post_init__(self) -> None:
         self.cookies = http.cookiejar.CookieJar()
@@ -72,7 +73,7 @@ class Browser:
             self.base + path, data=data, method=method, headers=self.headers
         )
         try:
-            with self.opener.open(request, timeout=15) as response:
+            with self.opener.open(request, timeout=self.timeout) as response:
                 return response.status, dict(response.headers), response.read().decode()
         except urllib.error.HTTPError as exc:
             with exc:
