@@ -79,6 +79,7 @@ class Inbox:
     busy: set[str] = field(default_factory=set)
     # MessageSids on-call is being or was paged about without the database.
     _paged: set[str] = field(default_factory=set)
+    _paging: set[str] = field(default_factory=set)  # being paged about right now
     # Whether the journal may hold messages older than the next webhook's: they go first,
     # so that a STOP sent during an outage is not overtaken by the START sent after it.
     backlog: bool = True
@@ -199,14 +200,18 @@ class Inbox:
             return []
         waiting = self.journal.waiting(CATCH_UP)
         with self._lock:  # after the journal is read: see _handle
-            busy = set(self.busy)
+            busy = self.busy | self._paging
         mine = [inbound for inbound in waiting if inbound.sid not in busy]
-        if not mine:
-            self.backlog = len(waiting) > 0
+        if not mine:  # what waits is other threads' to finish, or being paged about
+            with self._lock:
+                self.backlog = any(inbound.sid in self._paging for inbound in waiting)
             return []
         results = self.take_in(mine, now, live=False)
         unrecorded = any(isinstance(r, Unrecorded) for r in results)
-        self.backlog = unrecorded or len(waiting) == CATCH_UP
+        # Left for another pass: more than one takes, or a message being paged about.
+        with self._lock:
+            paging = any(inbound.sid in self._paging for inbound in waiting)
+        self.backlog = unrecorded or len(waiting) == CATCH_UP or paging
         done = sum(isinstance(r, Handled) for r in results)
         if done:
             log.info("%d inbound messages from the journal stored and processed", done)
@@ -252,26 +257,33 @@ class Inbox:
             if inbound.sid in self._paged or inbound.paged:
                 return True
             self._paged.add(inbound.sid)
-        found = triage(inbound.body)
-        raised = alarm(found)
-        assert raised is not None
-        took = page_directly(
-            self.protocol,
-            self.channels,
-            severity=raised.severity,
-            reason=alarm_reason(found, raised),
-            sender=inbound.from_number,
-        )
-        if not took:
+            # Until the page is noted in the journal, no catch-up may take the message: its
+            # alert would not know of the page, and on-call would be paged twice.
+            self._paging.add(inbound.sid)
+        try:
+            found = triage(inbound.body)
+            raised = alarm(found)
+            assert raised is not None
+            took = page_directly(
+                self.protocol,
+                self.channels,
+                severity=raised.severity,
+                reason=alarm_reason(found, raised),
+                sender=inbound.from_number,
+            )
+            if not took:
+                with self._lock:
+                    self._paged.discard(inbound.sid)  # the replay tries again
+                return False
+            if self.journal is not None:
+                try:
+                    self.journal.mark_paged(inbound.sid, took)
+                except Exception as exc:
+                    log.error("could not note the page for %s: %s", mask(inbound.from_number), exc)
+            return True
+        finally:
             with self._lock:
-                self._paged.discard(inbound.sid)  # the replay tries again
-            return False
-        if self.journal is not None:
-            try:
-                self.journal.mark_paged(inbound.sid, took)
-            except Exception as exc:
-                log.error("could not note the page for %s: %s", mask(inbound.from_number), exc)
-        return True
+                self._paging.discard(inbound.sid)
 
     def _journal(self, inbounds: Sequence[Inbound]) -> bool:
         if self.journal is None:
