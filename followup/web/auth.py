@@ -114,8 +114,11 @@ class HashingPool:
 def _lower_priority() -> None:
     # On Linux a thread id names just this thread; elsewhere it could name a process.
     if sys.platform == "linux":
+        thread = threading.get_native_id()
         try:
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICE)
+            # Relative to the process's own: a followup already run under `nice` stays below.
+            nice = min(19, os.getpriority(os.PRIO_PROCESS, thread) + HASHING_NICE)
+            os.setpriority(os.PRIO_PROCESS, thread, nice)
         except OSError as exc:  # a container may forbid it: hashing still runs, at par
             log.warning("the Argon2 threads keep normal priority: %s", exc)
 
