@@ -19,7 +19,7 @@ FALLBACK_PORT ?= $(shell echo $$(( $(PORT) + 1 )))
 # Chromium. TEST_WORKERS=0 runs it in one process.
 TEST_WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
 
-.PHONY: run test test-fast test-deep lint install clean bench
+.PHONY: run test test-fast test-deep test-quarantine lint install clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,7 +38,12 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 test: lint
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal -m "not quarantine"
+
+# Tests held out of `make test` while a finding they made is open (their docstrings say
+# which): run them alone, where they pass, and under load, where they found it.
+test-quarantine: $(STAMP)
+	$(BIN)/pytest -p no:xdist -m quarantine
 
 # The unit tier only (pure functions, no processes or databases), for the edit loop: ~20 s.
 test-fast: $(STAMP)

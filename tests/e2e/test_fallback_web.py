@@ -108,8 +108,7 @@ def test_the_fallback_answers_with_the_database_down_and_stores_it_all_when_it_r
                         )
                     ]
 
-            # Stored is one commit and processed the next (a crisis raises its alert in
-            # between): wait for both, or a poll between the two sees them `received`.
+            # Stored, then processed: a moment apart, longer on a loaded machine.
             wait_for(
                 lambda: len(stored()) == 2 and all(kind != "received" for _, kind in stored()),
                 60,
