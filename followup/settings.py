@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     # ~/.local/state/followup/<database digest>. Local disk, kept across restarts.
     spool_dir: Path | None = None
     secret_key: SecretStr | None = None
+    # A staff session that sees no request for this long ends (it ends after 12 h anyway).
+    session_idle_minutes: int = Field(default=30, ge=1, le=720)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
     metrics_token: SecretStr | None = None

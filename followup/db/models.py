@@ -26,6 +26,8 @@ __all__ = [
     "ReplyMessage",
     "ScheduledMessage",
     "SenderBucket",
+    "SignInFailure",
+    "StaffSession",
     "StaffUser",
     "SymptomReport",
     "SyncRun",
@@ -325,6 +327,34 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_utc(nullable=False))
     last_used_at: datetime | None = Field(default=None, sa_column=_utc())
     revoked_at: datetime | None = Field(default=None, sa_column=_utc())
+    # Chosen at creation (90 days unless said otherwise); a token stops working then.
+    expires_at: datetime = Field(sa_column=_utc(nullable=False))
+
+
+class StaffSession(SQLModel, table=True):
+    """A signed-in browser. The cookie holds a random id; only its SHA-256 is kept here, and
+    deleting the row ends the session wherever the cookie has been copied to."""
+
+    __tablename__ = "staff_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    staff_id: int = Field(foreign_key="staff_user.id", index=True)
+    created_at: datetime = Field(sa_column=_utc(nullable=False))
+    # Moved forward at most once a minute, so a busy page costs no write per request.
+    last_seen_at: datetime = Field(sa_column=_utc(nullable=False))
+
+
+class SignInFailure(SQLModel, table=True):
+    """One refused sign-in of an existing account: its rows of the last window are the
+    account's sliding window, shared by every web process."""
+
+    __tablename__ = "sign_in_failure"
+    __table_args__ = (Index("ix_sign_in_failure_staff_at", "staff_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    staff_id: int = Field(foreign_key="staff_user.id")
+    at: datetime = Field(sa_column=_utc(nullable=False))
 
 
 class TemplateRevision(SQLModel, table=True):

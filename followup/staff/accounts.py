@@ -1,24 +1,32 @@
 """Staff accounts as an admin manages them: add, list, change role, disable, enable,
-unlock, set a password; the last enabled admin is never lost."""
+unlock, set a password; the last enabled admin is never lost. And a person's own password.
+
+A new password, a role change and disabling end every session of the person in the same
+transaction as the change. Adding and setting passwords run Argon2: call them off the
+event loop, in the hashing pool."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from followup.db.models import StaffUser
+from followup.db.models import SignInFailure, StaffUser
 from followup.staff.audit import audit
 from followup.staff.passwords import (
     HASHER,
-    MIN_PASSWORD,
     ROLES,
     StaffError,
     StaffNotFound,
+    WrongPassword,
+    check_new_password,
+    verify,
 )
+from followup.staff.sessions import end_sessions
+from followup.staff.signin import count_failure
 
 
 def add_staff(
@@ -30,8 +38,7 @@ def add_staff(
         raise StaffError(f"role {role!r}: use one of {', '.join(ROLES)}")
     if "@" not in email:
         raise StaffError(f"{email!r} is not an email address")
-    if len(password) < MIN_PASSWORD:
-        raise StaffError(f"the password must be at least {MIN_PASSWORD} characters")
+    check_new_password(password, email)
     user = StaffUser(email=email, role=role, password_hash=HASHER.hash(password), created_at=now)
     with Session(engine, expire_on_commit=False) as session:
         session.add(user)
@@ -84,13 +91,14 @@ def set_role(engine: Engine, who: int | str, role: str, actor: str, now: datetim
         before = {"role": user.role}
         user.role = role
         session.add(user)
+        end_sessions(session, user.id)
         audit(session, actor, "staff.set_role", "staff_user", user.id, before, {"role": role}, now)
         session.commit()
         return user
 
 
 def disable_staff(engine: Engine, who: int | str, actor: str, now: datetime) -> StaffUser:
-    """Stop a person signing in; their open session ends on its next request."""
+    """Stop a person signing in, and end their sessions (their tokens stop too)."""
     with Session(engine, expire_on_commit=False) as session:
         admins = _lock_enabled_admins(session)
         user = _staff_for_update(session, who)
@@ -102,6 +110,7 @@ def disable_staff(engine: Engine, who: int | str, actor: str, now: datetime) -> 
             raise StaffError("You cannot disable your own account; another admin can.")
         user.disabled_at = now
         session.add(user)
+        end_sessions(session, user.id)
         audit(
             session,
             actor,
@@ -148,6 +157,7 @@ def unlock_staff(engine: Engine, who: int | str, actor: str, now: datetime) -> S
         before = _lock_state(user)
         user.failed_sign_ins, user.locked_until = 0, None
         session.add(user)
+        session.exec(delete(SignInFailure).where(col(SignInFailure.staff_id) == user.id))
         audit(session, actor, "staff.unlock", "staff_user", user.id, before, _lock_state(user), now)
         session.commit()
         return user
@@ -156,18 +166,16 @@ def unlock_staff(engine: Engine, who: int | str, actor: str, now: datetime) -> S
 def set_password(
     engine: Engine, who: int | str, password: str, actor: str, now: datetime
 ) -> StaffUser:
-    """Give a person a new password (an admin hands it over); any lockout ends too.
+    """Give a person a new password (an admin hands it over); any lockout and every
+    session of theirs end too.
 
     The audit row says that the password changed, never what to.
     """
-    if len(password) < MIN_PASSWORD:
-        raise StaffError(f"the password must be at least {MIN_PASSWORD} characters")
     with Session(engine, expire_on_commit=False) as session:
         user = _staff_for_update(session, who)
+        check_new_password(password, user.email)
         before = _lock_state(user)
-        user.password_hash = HASHER.hash(password)
-        user.failed_sign_ins, user.locked_until = 0, None
-        session.add(user)
+        _new_password(session, user, password)
         audit(
             session,
             actor,
@@ -180,6 +188,54 @@ def set_password(
         )
         session.commit()
         return user
+
+
+def change_own_password(
+    engine: Engine, staff_id: int, current: str, new: str, address: str, now: datetime
+) -> StaffUser:
+    """A person changes their own password, giving the current one first. A wrong one
+    counts against the account like a wrong sign-in. Every session of theirs ends: the
+    caller starts a new one for the browser that asked."""
+    with Session(engine, expire_on_commit=False) as session:
+        user = _staff_for_update(session, staff_id)
+        if not verify(user.password_hash, current):
+            audit(
+                session,
+                user.email,
+                "staff.change_password_refused",
+                "staff_user",
+                user.id,
+                None,
+                {"address": address, "reason": "wrong current password"},
+                now,
+            )
+            count_failure(session, staff_id, address, now)
+            session.commit()
+            raise WrongPassword()
+        check_new_password(new, user.email)
+        if new == current:
+            raise StaffError("the new password is the current one")
+        _new_password(session, user, new)
+        audit(
+            session,
+            user.email,
+            "staff.change_password",
+            "staff_user",
+            user.id,
+            None,
+            {"password_changed": True},
+            now,
+        )
+        session.commit()
+        return user
+
+
+def _new_password(session: Session, user: StaffUser, password: str) -> None:
+    user.password_hash = HASHER.hash(password)
+    user.failed_sign_ins, user.locked_until = 0, None
+    session.add(user)
+    session.exec(delete(SignInFailure).where(col(SignInFailure.staff_id) == user.id))
+    end_sessions(session, user.id)
 
 
 def _staff_for_update(session: Session, who: int | str) -> StaffUser:

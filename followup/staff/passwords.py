@@ -1,18 +1,17 @@
-"""Staff passwords and sign-in: Argon2 hashes, checks on new passwords and addresses, and
-the lockout after repeated wrong passwords."""
+"""Staff passwords: Argon2 hashes, the rules a new password meets, and checks on addresses.
+
+Signing in (with its limits) is `signin`; sessions are `sessions`.
+"""
 
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Engine
-from sqlmodel import Session, select
 
 from followup.core.errors import FollowupError
-from followup.db.models import StaffUser
+from followup.staff.common_passwords import is_common
 
 ROLES = ("admin", "clinician")
 FIRST_ADMIN = "followup staff add EMAIL --role admin"  # how a new clinic gets its first account
@@ -21,21 +20,11 @@ FIRST_ADMIN = "followup staff add EMAIL --role admin"  # how a new clinic gets i
 MIN_PASSWORD = 12
 
 
-# After this many wrong passwords in a row the account waits; each further one doubles it.
-LOCK_AFTER = 5
-
-
-LOCK_FOR = timedelta(minutes=1)
-
-
-MAX_LOCK = timedelta(hours=1)
-
-
 HASHER = PasswordHasher()
 
 
 # Verified against when the email is unknown, so a wrong email costs as long as a wrong password.
-_DUMMY_HASH = HASHER.hash("not-a-real-password-for-timing")
+DUMMY_HASH = HASHER.hash("not-a-real-password-for-timing")
 
 
 class StaffError(FollowupError):
@@ -46,44 +35,27 @@ class SignInRefused(StaffError):
     """Wrong email or password."""
 
 
-class LockedOut(StaffError):
-    """Too many wrong passwords; try again later."""
+class WrongPassword(StaffError):
+    """The current password is wrong."""
 
 
-def authenticate(engine: Engine, email: str, password: str, now: datetime) -> StaffUser:
-    """The account for this email and password, counting failures towards a lockout."""
-    with Session(engine, expire_on_commit=False) as session:
-        user = session.exec(
-            select(StaffUser).where(StaffUser.email == email.strip().lower())
-        ).first()
-        if user is None or user.disabled_at is not None:
-            _verify(_DUMMY_HASH, password)
-            raise SignInRefused()
-        if user.locked_until is not None and user.locked_until > now:
-            raise LockedOut(
-                f"too many wrong passwords; try again after {user.locked_until:%H:%M} UTC"
-            )
-        if not _verify(user.password_hash, password):
-            user.failed_sign_ins += 1
-            if user.failed_sign_ins >= LOCK_AFTER:
-                wait = min(LOCK_FOR * 2 ** (user.failed_sign_ins - LOCK_AFTER), MAX_LOCK)
-                user.locked_until = now + wait
-            session.add(user)
-            session.commit()
-            raise SignInRefused()
-        user.failed_sign_ins, user.locked_until, user.last_sign_in_at = 0, None, now
-        if HASHER.check_needs_rehash(user.password_hash):
-            user.password_hash = HASHER.hash(password)
-        session.add(user)
-        session.commit()
-        return user
-
-
-def _verify(hashed: str, password: str) -> bool:
+def verify(hashed: str, password: str) -> bool:
+    """Whether the password matches the hash; Argon2, so run it off the event loop."""
     try:
         return HASHER.verify(hashed, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+def check_new_password(password: str, email: str) -> None:
+    """Refuse (StaffError) a password that is short, common, or the person's own address."""
+    if len(password) < MIN_PASSWORD:
+        raise StaffError(f"the password must be at least {MIN_PASSWORD} characters")
+    if is_common(password, context=(email.partition("@")[0], "followup")):
+        raise StaffError(
+            "the password is too easy to guess: it is a common password, or one with "
+            "digits, symbols or look-alike letters added; try three or four unrelated words"
+        )
 
 
 class StaffNotFound(StaffError):

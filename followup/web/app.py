@@ -28,7 +28,7 @@ from followup.replies.journal import InboundJournal
 from followup.replies.replay import Replayer
 from followup.settings import Settings
 from followup.web.api import api_router, token_pages_router
-from followup.web.auth import SignInRequired
+from followup.web.auth import SignInRequired, install, signed_in
 from followup.web.headers import SecurityHeaders
 from followup.web.patients import patients_router
 from followup.web.sections import sections_router
@@ -137,7 +137,7 @@ def create_app(
     # The API's description: for this machine, a token holder, or signed-in staff.
     @app.get("/openapi.json", include_in_schema=False)
     def openapi(request: Request) -> Response:
-        if not (_private_allowed(settings, request) or request.session.get("staff_id")):
+        if not (_private_allowed(settings, request) or signed_in(request)):
             return JSONResponse({"detail": "sign in, or ask from this machine"}, status_code=401)
         return JSONResponse(app.openapi())
 
@@ -153,6 +153,7 @@ def _staff_pages(app: FastAPI, settings: Settings, engine: Engine) -> None:
     app.mount(
         "/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"
     )
+    install(app, settings)  # the key, the hashing pool and the sign-in limits, per app
     app.include_router(staff_router())
     # Section routers are added here, one line each.
     app.include_router(staff_admin_router())

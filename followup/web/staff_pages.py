@@ -1,8 +1,15 @@
-"""Staff pages: sign-in, sign-out and home. Later sections hang off the same router pattern."""
+"""Staff pages: sign-in, sign-out, a person's own password, and home.
+
+Sign-in is limited per client address (in memory, `followup.web.auth.ADDRESS_LIMIT`
+failures per window) and per account (`followup.staff.signin`). Argon2 runs in the app's
+hashing pool and every other blocking step in the thread pool: these handlers only await,
+so a storm of sign-ins never holds up the event loop that answers patients' webhooks.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import math
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,12 +18,36 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import func
 from sqlmodel import Session, col, select
+from starlette.concurrency import run_in_threadpool
 
 from followup.core import clock
-from followup.db.models import Alert, InboundMessage, MessageStatus, ScheduledMessage
+from followup.db.models import Alert, InboundMessage, MessageStatus, ScheduledMessage, StaffUser
 from followup.protocol import Protocol
-from followup.staff import FIRST_ADMIN, LockedOut, SignInRefused, authenticate, has_admin
-from followup.web.auth import Staff, check_csrf, csrf_token, require_staff, sign_in, sign_out
+from followup.staff import (
+    FIRST_ADMIN,
+    MIN_PASSWORD,
+    Attempt,
+    SignInRefused,
+    StaffError,
+    WrongPassword,
+    authenticate,
+    change_own_password,
+    has_admin,
+    record_address_stopped,
+)
+from followup.web.auth import (
+    Staff,
+    check_csrf,
+    client_address,
+    csrf_token,
+    device_mark,
+    hashing,
+    require_staff,
+    set_device_mark,
+    sign_in,
+    sign_out,
+    staff_auth,
+)
 from followup.web.forms import form_fields
 
 PAGES = Jinja2Templates(directory=str(Path(__file__).parent / "pages"))
@@ -40,44 +71,149 @@ def render_page(
     )
 
 
+def _sign_in_page(
+    request: Request, status_code: int, target: str, email: str, error: str | None
+) -> HTMLResponse:
+    # A new clinic has no account to sign in with: the page says how to make the first.
+    first_admin = None if has_admin(request.app.state.engine) else FIRST_ADMIN
+    return render_page(
+        request,
+        "sign_in.html",
+        None,
+        status_code,
+        next=target,
+        email=email,
+        error=error,
+        first_admin=first_admin,
+    )
+
+
+def _signed_in(request: Request, user: StaffUser, target: str) -> Response:
+    """A new session for this browser, and its device mark."""
+    sign_in(request, user)
+    response = RedirectResponse(target, status_code=303)
+    set_device_mark(request, response, user)
+    return response
+
+
+def _password_page(
+    request: Request, staff: Staff, status_code: int, error: str | None, changed: bool = False
+) -> HTMLResponse:
+    return render_page(
+        request,
+        "password.html",
+        staff,
+        status_code,
+        changed=changed,
+        error=error,
+        min_password=MIN_PASSWORD,
+    )
+
+
+def _address_stopped(request: Request, target: str, email: str, until: datetime) -> Response:
+    minutes = max(1, math.ceil((until - clock.now()) / timedelta(minutes=1)))
+    error = (
+        f"Too many failed sign-ins from this address. Try again in {minutes} minute"
+        f"{'' if minutes == 1 else 's'}, or from a browser you signed in with before."
+    )
+    response = _sign_in_page(request, 429, target, email, error)
+    response.headers["Retry-After"] = str(minutes * 60)
+    return response
+
+
 def staff_router() -> APIRouter:
     router = APIRouter(prefix="/staff")
 
     @router.get("/sign-in", response_class=HTMLResponse)
     def sign_in_page(request: Request, next: str = "/staff/") -> HTMLResponse:
-        # A new clinic has no account to sign in with: the page says how to make the first.
-        first_admin = None if has_admin(request.app.state.engine) else FIRST_ADMIN
-        return render_page(
-            request,
-            "sign_in.html",
-            None,
-            next=_safe_next(next),
-            email="",
-            error=None,
-            first_admin=first_admin,
-        )
+        return _sign_in_page(request, 200, _safe_next(next), "", None)
 
     @router.post("/sign-in", response_model=None)
     async def sign_in_submit(request: Request) -> Response:
         form = await form_fields(request)
         check_csrf(request, form)
         email, target = form.get("email", ""), _safe_next(form.get("next", ""))
+        address, addresses = client_address(request), staff_auth(request).addresses
+        mark = device_mark(request)
+        # A browser this account signed in from before is not held back by its address
+        # (the clinic's one NAT address, an attacker next door): only by the account.
+        trusted = mark is not None and mark.email == email.strip().lower()
+        if not trusted:
+            until = addresses.reserve(address, clock.now())
+            if until is not None:
+                return await run_in_threadpool(_address_stopped, request, target, email, until)
+        attempt = Attempt(
+            email,
+            form.get("password", ""),
+            address,
+            (mark.staff_id, mark.fingerprint) if mark else None,
+        )
+        user = None
         try:
-            user = authenticate(
-                request.app.state.engine, email, form.get("password", ""), clock.now()
+            user = await hashing(
+                request, authenticate, request.app.state.engine, attempt, clock.now()
             )
-        except (SignInRefused, LockedOut) as exc:
-            return render_page(
-                request, "sign_in.html", None, 401, next=target, email=email, error=str(exc)
-            )
-        sign_in(request, user)
-        return RedirectResponse(target, status_code=303)
+        except SignInRefused:
+            pass
+        finally:
+            if not trusted:
+                now = clock.now()
+                if addresses.release(address, now, failed=user is None):
+                    until = now + addresses.window
+                    await run_in_threadpool(
+                        record_address_stopped, request.app.state.engine, address, until, now
+                    )
+        if user is None:
+            error = str(SignInRefused())
+            return await run_in_threadpool(_sign_in_page, request, 401, target, email, error)
+        return await run_in_threadpool(_signed_in, request, user, target)
 
     @router.post("/sign-out", response_model=None)
-    async def sign_out_submit(request: Request, _staff: Staff = Depends(require_staff)) -> Response:
+    async def sign_out_submit(request: Request, staff: Staff = Depends(require_staff)) -> Response:
         check_csrf(request, await form_fields(request))
-        sign_out(request)
+        await run_in_threadpool(sign_out, request, staff)
         return RedirectResponse("/staff/sign-in", status_code=303)
+
+    @router.get("/password", response_class=HTMLResponse)
+    def password_page(
+        request: Request, changed: bool = False, staff: Staff = Depends(require_staff)
+    ) -> HTMLResponse:
+        """Change your own password."""
+        return _password_page(request, staff, 200, None, changed=changed)
+
+    @router.post("/password", response_model=None)
+    async def password_submit(request: Request, staff: Staff = Depends(require_staff)) -> Response:
+        form = await form_fields(request)
+        check_csrf(request, form)
+        assert staff.id is not None  # a session's, never a token's: tokens do not reach /staff/
+        # Guessing the current password from a session left open is held to the address's
+        # window too; the account's lock does not apply here (its owner is signed in).
+        address, addresses = client_address(request), staff_auth(request).addresses
+        until = addresses.reserve(address, clock.now())
+        if until is not None:
+            error = "Too many wrong passwords from this address. Try again later."
+            return await run_in_threadpool(_password_page, request, staff, 429, error)
+        wrong = False
+        try:
+            user = await hashing(
+                request,
+                change_own_password,
+                request.app.state.engine,
+                staff.id,
+                form.get("current", ""),
+                form.get("new", ""),
+                address,
+                clock.now(),
+            )
+        except WrongPassword as exc:
+            wrong = True
+            return await run_in_threadpool(_password_page, request, staff, 400, _sentence(exc))
+        except StaffError as exc:
+            return await run_in_threadpool(_password_page, request, staff, 400, _sentence(exc))
+        finally:
+            addresses.release(address, clock.now(), failed=wrong)
+        # Every session of theirs ended with the change; this browser gets a new one.
+        return await run_in_threadpool(_signed_in, request, user, "/staff/password?changed=1")
 
     @router.get("/", response_class=HTMLResponse)
     def home(request: Request, staff: Staff = Depends(require_staff)) -> HTMLResponse:
@@ -109,6 +245,11 @@ def staff_router() -> APIRouter:
         return render_page(request, "home.html", staff, counts=counts)
 
     return router
+
+
+def _sentence(exc: StaffError) -> str:
+    message = str(exc)
+    return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
 
 
 def _safe_next(target: str) -> str:

@@ -589,7 +589,7 @@ def api(
 
 
 def test_the_discharged_api_takes_a_bearer_token_and_404s_an_unknown_id(clinic: Clinic) -> None:
-    token = create_token(clinic.engine, "room-tablet", "admin@example.org", clinic.now)
+    token = create_token(clinic.engine, "room-tablet", NURSE, clinic.now)  # an enabled account
     chair = clinic.ids["chair"]
     status, body = api(clinic, f"/api/appointments/{chair}/discharged", token=token)
     assert status == 200 and body["already_discharged"] is False
@@ -625,7 +625,7 @@ def test_the_discharged_api_with_a_session_needs_the_csrf_header(clinic: Clinic)
 
 
 def test_the_openapi_document_describes_the_discharged_apis_answer(clinic: Clinic) -> None:
-    token = create_token(clinic.engine, "room-tablet", "admin@example.org", clinic.now)
+    token = create_token(clinic.engine, "room-tablet", NURSE, clinic.now)  # an enabled account
     with urllib.request.urlopen(clinic.base + "/openapi.json", timeout=15) as response:
         document = json.loads(response.read())
     operation = document["paths"]["/api/appointments/{appointment_id}/discharged"]["post"]

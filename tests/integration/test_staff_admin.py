@@ -168,6 +168,10 @@ def test_an_admin_adds_a_clinician_who_can_then_sign_in(people: People) -> None:
     response = post(admin, PEOPLE, email="kim@example.org", role="admin", password="short")
     assert "at least 12 characters" in refusal(response)
     assert 'value="kim@example.org"' in response[2] and "short" not in response[2]
+    response = post(admin, PEOPLE, email="kim@example.org", role="admin", password="Summer2025!!")
+    assert "too easy to guess" in refusal(response)
+    response = post(admin, f"{PEOPLE}/{people.user(NURSE).id}/password", password="p@ssw0rd1234")
+    assert "too easy to guess" in refusal(response)
     response = post(admin, PEOPLE, email="kim@example.org", role="boss", password=NEW_PASSWORD)
     assert "Role 'boss'" in refusal(response)
     assert "is not an email address" in refusal(
@@ -176,18 +180,22 @@ def test_an_admin_adds_a_clinician_who_can_then_sign_in(people: People) -> None:
     assert not people.can_sign_in("kim@example.org", NEW_PASSWORD)
 
 
-def test_a_role_change_takes_effect_on_the_next_request(people: People) -> None:
+def test_a_role_change_ends_the_persons_sessions_and_holds_from_their_next_sign_in(
+    people: People,
+) -> None:
     admin, nurse = people.signed_in(ADMIN), people.signed_in(NURSE)
     nurse_id = people.user(NURSE).id
     assert nurse.request("GET", PEOPLE)[0] == 403
     assert done(admin, post(admin, f"{PEOPLE}/{nurse_id}/role", role="admin")) == (
-        f"{NURSE} is now admin."
+        f"{NURSE} is now admin. Their sessions have ended: they sign in again."
     )
-    assert nurse.request("GET", PEOPLE)[0] == 200  # the open session, now an admin's
-    assert done(admin, post(admin, f"{PEOPLE}/{nurse_id}/role", role="clinician")) == (
+    status, headers, _ = nurse.request("GET", PEOPLE)  # the open session ended with it
+    assert status == 303 and headers["location"].startswith("/staff/sign-in")
+    assert people.signed_in(NURSE).request("GET", PEOPLE)[0] == 200
+    assert done(admin, post(admin, f"{PEOPLE}/{nurse_id}/role", role="clinician")).startswith(
         f"{NURSE} is now clinician."
     )
-    assert nurse.request("GET", PEOPLE)[0] == 403
+    assert people.signed_in(NURSE).request("GET", PEOPLE)[0] == 403
     assert "Role 'owner'" in refusal(post(admin, f"{PEOPLE}/{nurse_id}/role", role="owner"))
     assert (
         "no staff account has id 9999"
@@ -244,7 +252,7 @@ def test_an_admin_sets_a_new_password_typed_or_generated(people: People) -> None
         people.can_sign_in(NURSE, f"wrong password {attempt}")
 
     notice = done(admin, post(admin, f"{PEOPLE}/{nurse_id}/password", password=NEW_PASSWORD))
-    assert notice == f"{NURSE} has a new password. Hand it over."
+    assert notice == f"{NURSE} has a new password. Hand it over. Their sessions have ended."
     assert NEW_PASSWORD not in notice
     assert not people.can_sign_in(NURSE, PASSWORD)
     assert people.can_sign_in(NURSE, NEW_PASSWORD)
@@ -310,7 +318,8 @@ def test_every_change_needs_the_csrf_token(people: People) -> None:
     assert people.can_sign_in(NURSE, PASSWORD) and not people.can_sign_in(
         "pat@example.org", NEW_PASSWORD
     )
-    assert [e.action for e in people.events()] == ["staff.add", "staff.add"]
+    changes = [e.action for e in people.events() if not e.action.startswith("staff.sign_in")]
+    assert changes == ["staff.add", "staff.add"]
 
 
 def test_every_change_is_audited_without_passwords_or_hashes(people: People) -> None:
@@ -331,6 +340,12 @@ def test_every_change_is_audited_without_passwords_or_hashes(people: People) -> 
     done(admin, post(admin, f"{pat_path}/unlock"))
 
     events = [e for e in people.events() if e.record_id == str(pat.id)]
+    # The wrong passwords are there too, from the address they came from.
+    failed = [(e.actor, e.action) for e in events if e.action.startswith("staff.sign_in")]
+    assert failed == [("address:127.0.0.1", "staff.sign_in_failed")] * LOCK_AFTER + [
+        ("address:127.0.0.1", "staff.sign_in_locked")
+    ]
+    events = [e for e in events if e.actor == ADMIN]
     assert [(e.actor, e.action, e.record_type) for e in events] == [
         (ADMIN, action, "staff_user")
         for action in (
