@@ -16,7 +16,7 @@ import followup.db.types
 from followup.core import clock
 
 revision = "0011"
-down_revision = "0009"  # "0010" once main's 0010 is merged: the one line to change
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
