@@ -135,26 +135,28 @@ class Inbox:
             results: list[Processed] = (
                 [away for _ in inbounds] if away else self.take_in(inbounds, now, live=True)
             )
+            outcomes: list[_Outcome] = []
+            failed: list[Inbound] = []
+            for inbound, (_, future), result in zip(inbounds, batch, results, strict=True):
+                if isinstance(result, Handled):
+                    outcomes.append((future, result))
+                elif result is None:
+                    # Processed before (Twilio retried): the first answer, which may still
+                    # be coming, so not in this thread.
+                    threading.Thread(
+                        target=self._answer_again,
+                        args=(future, inbound),
+                        name="inbox-retry",
+                        daemon=True,
+                    ).start()
+                else:
+                    # Still busy: a page claimed here is claimed before a catch-up may
+                    # take the message, whose alert would page a second time.
+                    failed.append(inbound)
+                    outcomes.append((future, self.from_memory(inbound, journaled, result.error)))
         finally:
             with self._lock:
                 self.busy -= sids
-        outcomes: list[_Outcome] = []
-        failed: list[Inbound] = []
-        for inbound, (_, future), result in zip(inbounds, batch, results, strict=True):
-            if isinstance(result, Handled):
-                outcomes.append((future, result))
-            elif result is None:
-                # Processed before (Twilio retried): the first answer, which may still be
-                # coming, so not in this thread.
-                threading.Thread(
-                    target=self._answer_again,
-                    args=(future, inbound),
-                    name="inbox-retry",
-                    daemon=True,
-                ).start()
-            else:
-                failed.append(inbound)
-                outcomes.append((future, self.from_memory(inbound, journaled, result.error)))
         if failed:
             self.backlog = True
             log.error(
@@ -248,9 +250,9 @@ class Inbox:
         found = triage(inbound.body)
         raised = alarm(found)
         if raised is not None:
-            if raised.severity in PAUSING:
+            if raised.severity in PAUSING and self._claim_page(inbound):
                 threading.Thread(
-                    target=self.page, args=(inbound,), name="inbox-page", daemon=True
+                    target=self._send_page, args=(inbound,), name="inbox-page", daemon=True
                 ).start()
             return Handled(reply=alarm_fallback(self.protocol, raised.template))
         if not journaled:
@@ -260,13 +262,21 @@ class Inbox:
     def page(self, inbound: Inbound) -> bool:
         """Page on-call about a crisis or emergency the database could not take, once per
         message; whether it is paged (now or before)."""
+        return not self._claim_page(inbound) or self._send_page(inbound)
+
+    def _claim_page(self, inbound: Inbound) -> bool:
+        """Take the page about this message for the caller; False when it is (being) paged."""
         with self._lock:
             if inbound.sid in self._paged or inbound.paged:
-                return True
+                return False
             self._paged.add(inbound.sid)
             # Until the page is noted in the journal, no catch-up may take the message: its
             # alert would not know of the page, and on-call would be paged twice.
             self._paging.add(inbound.sid)
+            return True
+
+    def _send_page(self, inbound: Inbound) -> bool:
+        """Send a page claimed with _claim_page; whether a channel took it."""
         try:
             found = triage(inbound.body)
             raised = alarm(found)
