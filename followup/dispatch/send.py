@@ -102,6 +102,7 @@ _RECORD = (
     T.c.status,
     T.c.attempts,
     T.c.provider_id,
+    T.c.lease_owner,
     P.c.phone,
     P.c.opted_out_at,
 )
@@ -238,7 +239,9 @@ class Dispatcher:
         """Write what the providers said about a batch, in one transaction.
 
         `held`: sends kept on disk while the database was away, recorded whoever holds
-        the lease now, as long as the message is still in flight.
+        the lease now, as long as the message is still in flight. So is any send the
+        provider took after our lease ran out: the worker that took the message over may
+        not have looked for it yet, and an email cannot be looked up.
         """
         attempts = list(attempts)
         outcomes: Counter[Outcome] = Counter()
@@ -255,13 +258,17 @@ class Dispatcher:
                     .join(P, P.c.id == T.c.patient_id)
                     .where(
                         T.c.id.in_([a.ready.id for a in attempts]),
-                        T.c.in_flight_since.is_not(None) if held else T.c.lease_owner == self.owner,
+                        T.c.in_flight_since.is_not(None)
+                        if held
+                        else or_(T.c.lease_owner == self.owner, T.c.in_flight_since.is_not(None)),
                     )
                     .with_for_update(of=T)
                 )
             }
             for attempt in attempts:
                 row = rows.get(attempt.ready.id)
+                if row is not None and not held and row.lease_owner != self.owner:
+                    row = row if attempt.receipt is not None else None
                 if row is None:
                     # Taken over after our lease ran out: the new owner finds it in flight
                     # and looks it up at the provider before doing anything else.

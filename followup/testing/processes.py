@@ -57,7 +57,8 @@ class FollowupProcess:
         self._log: IO[str] = log_path.open("w")
         self.process = subprocess.Popen(
             [*FOLLOWUP, *args],
-            env=dict(env),
+            # A process that will not stop is sent SIGABRT: its threads' stacks go to the log.
+            env={"PYTHONFAULTHANDLER": "1", **env},
             cwd=cwd,
             stdout=subprocess.DEVNULL,
             stderr=self._log,
@@ -89,9 +90,17 @@ class FollowupProcess:
         try:
             self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=30)
-            raise
-        finally:
+            self.process.send_signal(signal.SIGABRT)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=30)
             self._log.close()
+            stacks = self.log_path.read_text(errors="replace")[-8000:]
+            raise AssertionError(
+                f"{' '.join(self.args)} did not stop within {timeout:g} s of SIGTERM;"
+                f" the end of its log, with its threads' stacks:\n{stacks}"
+            ) from None
+        self._log.close()
         return self.log_path.read_text(errors="replace")

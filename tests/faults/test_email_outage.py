@@ -210,8 +210,10 @@ def test_database_down_a_minute_mid_sending_nothing_goes_twice(
     for worker in fleet.workers:
         # One line when it went away and one when it came back: a job that did not reach
         # the database (the inbound sweep waits after an outage) does not say it is back.
+        # The stalled worker may be stopped before any job of its reaches the database.
+        back = worker.log().count("database available again")
         assert worker.log().count("database unavailable") == 1, worker.log()[-3000:]
-        assert worker.log().count("database available again") == 1
+        assert back == 1 or (worker is stalled and back == 0)
     (fleet.root / "figures.txt").write_text(
         f"down {DOWN_SECONDS} s: at the outage {at_down[0]} SMS and {at_down[1]} emails sent,"
         f" {stopped[0] - at_down[0]} SMS and {stopped[1] - at_down[1]} emails in its first"

@@ -122,3 +122,33 @@ def test_a_worker_that_cannot_record_holds_its_sends_and_records_them_first_when
     world.clock.at = PREPARATION_DUE + LEASE + timedelta(seconds=1)
     world.dispatch(dispatcher(world, "worker-2", email, tmp_path / "spool", Dispatcher))
     assert email.sent == [row.id]
+
+
+def test_an_email_recorded_after_its_lease_ran_out_is_not_sent_by_the_worker_that_took_over(
+    world: World,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """A worker too slow to record (a stalled host) while another took its message over:
+    what the server took is still recorded as sent, so the other worker finds it settled
+    and does not send it again (an email cannot be looked up at the server)."""
+    email = CountingEmail()
+    world.clock.at = PREPARATION_DUE
+    slow = dispatcher(world, "worker-1", email, tmp_path / "spool", Dispatcher)
+    assert slow.held is not None
+    prepared = slow.prepare(world.claim("worker-1"))
+    attempt = slow.attempt(next(r for r in prepared.ready if r.channel == "email"))
+    slow.held.hold([attempt])
+    row = world.row("preparation", "email")
+    assert email.sent == [row.id]
+
+    world.clock.at = PREPARATION_DUE + slow.lease + timedelta(seconds=1)
+    assert row.id in world.claim("worker-2")
+    assert slow.record([attempt]) == {"sent": 1}
+    slow.held.release([row.id])
+    other = dispatcher(world, "worker-2", email, tmp_path / "spool", Dispatcher)
+    assert other.prepare([row.id]).ready == []
+
+    after = world.row("preparation", "email")
+    assert attempt.receipt is not None
+    assert after.status == MessageStatus.SENT and after.provider_id == attempt.receipt.provider_id
+    assert email.sent == [row.id]  # the patient got it once
