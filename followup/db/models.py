@@ -22,6 +22,7 @@ __all__ = [
     "FeedState",
     "InboundMessage",
     "MessageStatus",
+    "OptedOutNumber",
     "Patient",
     "ReplyMessage",
     "ScheduledMessage",
@@ -424,3 +425,12 @@ class SenderBucket(SQLModel, table=True):
     tokens: float  # messages that may go now, at most the bucket's capacity
     refilled_at: float  # when `tokens` was last brought up to date
     granted: int = 0  # what the latest take got: the taker reads it back in the same statement
+
+
+class OptedOutNumber(SQLModel, table=True):
+    """A number that texted STOP, a patient's or not: no SMS goes to it until it texts START."""
+
+    __tablename__ = "opted_out_number"
+
+    phone: str = Field(primary_key=True, max_length=20)  # E.164, as Twilio sends From
+    opted_out_at: datetime = Field(sa_column=_utc(nullable=False))

@@ -15,8 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, and_, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine, and_, or_, select, update
 
 from followup.channels.base import (
     Channel,
@@ -55,7 +54,7 @@ from followup.ops.metrics import observe_lateness, observe_send
 from followup.planning.planner import PatientFacts
 from followup.planning.scheduling import ACTIVE, FACT_COLUMNS, patient_facts
 from followup.protocol import Protocol, Step
-from followup.replies.conversations import SurveyStart, start_conversations
+from followup.replies.conversations import SurveyStart, begin_surveys
 
 log = logging.getLogger(__name__)
 
@@ -290,7 +289,9 @@ class Dispatcher:
                         attempt.ready.channel, (now - attempt.ready.due).total_seconds()
                     )
             writes.write(connection)
-            self._begin_surveys(connection, surveys, now)
+            begin_surveys(
+                connection, surveys, now, self.protocol.replies.conversation_expires_after
+            )
         return outcomes
 
     def renew(self, unsent: Sequence[int]) -> set[int]:
@@ -456,28 +457,6 @@ class Dispatcher:
         # A delivery report that overtook us already says more than "sent".
         status = MessageStatus(row.status) if row.status in REPORTED else MessageStatus.SENT
         return finish(changes, status, "sent", now)
-
-    def _begin_surveys(
-        self, connection: Connection, starts: list[SurveyStart], now: datetime
-    ) -> None:
-        """Check-in SMS that ask a survey's first question open their conversations."""
-        if not starts:
-            return
-        expires_after = self.protocol.replies.conversation_expires_after
-        if self.engine.dialect.name == "sqlite":
-            start_conversations(connection, starts, now, expires_after)  # one process
-            return
-        for _ in range(2):
-            try:
-                # Another worker may open one of these patients' conversations at the same
-                # moment; the unique index refuses one of us. Only the savepoint is lost,
-                # not the batch's record, and the second try ends theirs and opens ours.
-                with connection.begin_nested():
-                    start_conversations(connection, starts, now, expires_after)
-                return
-            except IntegrityError:
-                continue
-        log.warning("%d survey conversation(s) could not be opened", len(starts))
 
     def _failed(self, row: DbRow, writes: Writes, exc: ChannelError, now: datetime) -> Outcome:
         changes = writes.message(row.id)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, case, insert, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from followup.db.models import Conversation
+
+log = logging.getLogger(__name__)
 
 C = Conversation.__table__  # type: ignore[attr-defined]
 # Why a survey ended without its last answer: kept, so staff see a check-in that went
@@ -101,3 +105,25 @@ def end_conversation(session: Session, patient_id: int, now: datetime) -> None:
     ):
         conversation.ended_at = now
         session.add(conversation)
+
+
+def begin_surveys(
+    connection: Connection, starts: Sequence[SurveyStart], now: datetime, expires_after: timedelta
+) -> None:
+    """Open the conversations of check-in SMS just sent that ask a survey's first question."""
+    if not starts:
+        return
+    if connection.dialect.name == "sqlite":
+        start_conversations(connection, starts, now, expires_after)  # one process
+        return
+    for _ in range(2):
+        try:
+            # Another worker may open one of these patients' conversations at the same
+            # moment; the unique index refuses one of us. Only the savepoint is lost, not
+            # the batch's record, and the second try ends theirs and opens ours.
+            with connection.begin_nested():
+                start_conversations(connection, starts, now, expires_after)
+            return
+        except IntegrityError:
+            continue
+    log.warning("%d survey conversation(s) could not be opened", len(starts))

@@ -38,7 +38,7 @@ from followup.protocol import Protocol
 from followup.replies.alarms import Alarm, alarm, alarm_reason
 from followup.replies.answers import close_survey, survey_answer
 from followup.replies.confirmations import Confirmations
-from followup.replies.consent import opt_in, opt_out
+from followup.replies.consent import number_opted_in, number_opted_out, opt_in, opt_out
 from followup.replies.outcome import Handled, Inbound, Processed, Replies, Result, Unrecorded
 from followup.replies.parse import Keyword, keyword, parse_confirmation
 from followup.replies.recovery import after_failure, previous_answer
@@ -318,6 +318,12 @@ def _understand(
     now: datetime,
 ) -> Result:
     text = inbound.body
+    word = keyword(text)
+    # The opt-out belongs to the number, whoever it is (or is not) on file for.
+    if word is Keyword.STOP:
+        number_opted_out(session, inbound.from_number, now)
+    elif word is Keyword.START:
+        number_opted_in(session, inbound.from_number)
     found = triage(text)
     raised = alarm(found)
     if raised is not None:
@@ -388,11 +394,15 @@ def _understand_ordinary(
     conversation: Conversation | None,
     now: datetime,
 ) -> Result:
+    word = keyword(text)
+    if patient is None and word is Keyword.STOP:
+        return replies.result(
+            "opt_out", "a number not in the roster opted out of SMS", "reply_stop"
+        )
     if patient is None:
         return replies.result(
             "unknown_sender", "from a number not in the roster", "reply_unknown_sender", True
         )
-    word = keyword(text)
     if word is Keyword.STOP:
         return replies.result("opt_out", opt_out(session, patient, now), "reply_stop")
     if word is Keyword.START or (

@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 from twilio.request_validator import RequestValidator
 
 from followup.calendar.importing import ImportWindow, import_files
+from followup.channels.twilio_sms import TwilioSMSChannel
 from followup.db.engine import make_engine
 from followup.db.models import (
     Alert,
@@ -43,6 +44,7 @@ from followup.settings import Settings
 from followup.testing.fake_twilio import FakeTwilio
 from followup.testing.web import serving
 from followup.web.app import create_app
+from followup.web.sections.inbox import ReplyRefused, send_reply
 from followup.web.twilio import signed_url, webhook_threads
 from tests.conftest import ROOT
 
@@ -202,6 +204,27 @@ def test_unknown_sender_is_stored_for_staff_and_told_nothing_about_patients(serv
     assert "Ana" not in body and "Rivera" not in body and "appointment" not in body.lower()
     [stored] = server.inbound()
     assert stored.kind == "unknown_sender" and stored.needs_attention and stored.patient_id is None
+
+
+def test_stop_from_a_number_not_in_the_roster_is_honoured_by_the_staff_reply_box(
+    server: Server,
+) -> None:
+    """A relative's phone, a wrong number, a patient not yet imported: STOP is STOP."""
+    stranger = "+12125550199"
+    channel = TwilioSMSChannel(SID, TOKEN, from_number=CLINIC, base_url=server.fake.base_url)
+    status, body = server.sms("STOP", "SMstranger-stop", sender=stranger)
+    assert status == 200 and "START" in body  # the opt-out answer, not "call us"
+    [stopped] = server.inbound()
+    assert stopped.kind == "opt_out" and stopped.patient_id is None
+    now = datetime.now(UTC)
+    with pytest.raises(ReplyRefused, match="opted out of SMS"):
+        send_reply(server.engine, channel, stopped.id or 0, "Who is this?", "nurse", now)
+    assert server.fake.deliveries_to(stranger) == []
+
+    # START lifts it: the reply box may answer the number again.
+    assert server.sms("START", "SMstranger-start", sender=stranger)[0] == 200
+    send_reply(server.engine, channel, stopped.id or 0, "Hello, this is the clinic.", "nurse", now)
+    assert [m["body"] for m in server.fake.deliveries_to(stranger)] == ["Hello, this is the clinic."]
 
 
 def test_stop_opts_out_at_once_and_no_planned_sms_leaves_afterwards(

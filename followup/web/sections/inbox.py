@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from followup.channels.base import Channel, ChannelError, Envelope
 from followup.core import clock
 from followup.core.phones import mask
-from followup.db.models import InboundMessage, Patient
+from followup.db.models import InboundMessage, OptedOutNumber, Patient
 from followup.messages.context import display_phone
 from followup.ops.reports import most_urgent_first
 from followup.protocol import Protocol, reveals_treatment
@@ -125,6 +125,12 @@ def inbox_items(
     query = query.order_by(*most_urgent_first()).limit(limit)
     with Session(engine) as session:
         rows = session.exec(query).all()
+        numbers = sorted({m.from_number for m, _ in rows})
+        stopped = set(
+            session.exec(
+                select(OptedOutNumber.phone).where(col(OptedOutNumber.phone).in_(numbers))
+            ).all()
+        )
     return [
         InboxItem(
             id=m.id or 0,
@@ -142,7 +148,7 @@ def inbox_items(
             needs_attention=m.needs_attention,
             handled_at=m.handled_at,
             handled_by=m.handled_by,
-            opted_out=p is not None and p.opted_out_at is not None,
+            opted_out=m.from_number in stopped or (p is not None and p.opted_out_at is not None),
         )
         for m, p in rows
     ]
@@ -202,11 +208,17 @@ def send_reply(
         if message is None:
             raise HTTPException(status_code=404, detail=f"no message has id {message_id}")
         to = message.from_number
-        # The opt-out belongs to the number: whoever of a family replied STOP, we stop.
-        opted_out = session.exec(
-            select(Patient.id).where(Patient.phone == to, col(Patient.opted_out_at).is_not(None))
-        ).first()
-    if opted_out is not None:
+        # The opt-out belongs to the number: whoever of a family replied STOP, we stop, and
+        # a number that is no patient's (yet) is no exception.
+        opted_out = session.get(OptedOutNumber, to) is not None or (
+            session.exec(
+                select(Patient.id).where(
+                    Patient.phone == to, col(Patient.opted_out_at).is_not(None)
+                )
+            ).first()
+            is not None
+        )
+    if opted_out:
         raise ReplyRefused(
             "Not sent: this number has opted out of SMS (replied STOP), and we must not text "
             "it. Call the patient instead; they can text START to opt back in."
