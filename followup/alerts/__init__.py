@@ -16,6 +16,7 @@ from followup.alerts.raising import (
     SEVERITIES,
     URGENT,
     AlertNotFound,
+    alert_failing_templates,
     raise_alert,
 )
 from followup.alerts.views import AlertView, acknowledge, list_alerts, severity_rank
@@ -30,6 +31,7 @@ __all__ = [
     "AlertNotFound",
     "AlertView",
     "acknowledge",
+    "alert_failing_templates",
     "deliver_pending",
     "escalate_due",
     "list_alerts",

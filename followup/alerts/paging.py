@@ -36,9 +36,7 @@ RECORD_PATIENCE_SECONDS = 60.0
 def notification_text(view: AlertView, clinic_name: str) -> tuple[str, str]:
     """Subject and text for on-call staff: who, why, how to reach them; never the reply itself."""
     who = (
-        f"patient {view.patient_id} ({view.patient_name})"
-        if view.patient_id
-        else "an unknown sender"
+        f"patient {view.patient_id} ({view.patient_name})" if view.patient_id else view.patient_name
     )
     reach = f" Call them: {view.patient_phone}." if view.patient_phone else ""
     subject = f"[{clinic_name}] {view.severity.upper()} alert #{view.id}"

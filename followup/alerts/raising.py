@@ -4,10 +4,12 @@ an emergency or a crisis."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session, col, select
 
 from followup.core.errors import FollowupError
 from followup.db.models import Alert, AlertNotification, Patient
@@ -98,3 +100,44 @@ def on_call_at(protocol: Protocol, level: int) -> OnCallPerson:
     """Who is paged at an escalation level: past the end of the list, paging starts again
     at the top (somebody must answer)."""
     return protocol.on_call[level % len(protocol.on_call)]
+
+
+def alert_failing_templates(
+    engine: Engine, protocol: Protocol, failing: Mapping[str, str], now: datetime
+) -> None:
+    """Alert staff about templates that failed at send time (template -> file and line);
+    the messages have failed already, so a database error here is only logged."""
+    try:
+        with Session(engine) as session:
+            for template, where in failing.items():
+                raise_template_alert(session, protocol, template, where, now)
+            session.commit()
+    except SQLAlchemyError as exc:
+        log.error("could not alert staff about a failing template: %s", type(exc).__name__)
+
+
+def raise_template_alert(
+    session: Session, protocol: Protocol, template: str, where: str, now: datetime
+) -> Alert | None:
+    """Tell staff, once while it is open, that a template fails at send time: its messages
+    fail one by one until someone fixes it. `where` is file and line, never the values."""
+    reason = f"the {template} template fails when sending ({where}); its messages are not going out"
+    open_already = session.exec(
+        select(Alert.id).where(
+            col(Alert.patient_id).is_(None),
+            col(Alert.inbound_message_id).is_(None),
+            col(Alert.acknowledged_at).is_(None),
+            col(Alert.reason).startswith(f"the {template} template fails"),
+        )
+    ).first()
+    if open_already is not None:
+        return None
+    return raise_alert(
+        session,
+        protocol,
+        patient=None,
+        inbound_message_id=None,
+        severity=URGENT,
+        reason=reason,
+        now=now,
+    )

@@ -53,7 +53,10 @@ def severity_rank(severity: str) -> int:
 
 
 def view_of(alert: Alert, patient: Patient | None) -> AlertView:
-    name = f"{patient.first_name} {patient.last_name[:1]}.".strip() if patient else "unknown sender"
+    if patient is not None:
+        name = f"{patient.first_name} {patient.last_name[:1]}.".strip()
+    else:  # a message from a number on no file, or the clinic's own sending
+        name = "unknown sender" if alert.inbound_message_id else "no patient"
     return AlertView(
         id=alert.id or 0,
         severity=alert.severity,

@@ -72,6 +72,7 @@ class Prepared:
 
     ready: list[Ready] = field(default_factory=list)
     outcomes: Counter[Outcome] = field(default_factory=Counter)
+    failing: dict[str, str] = field(default_factory=dict)  # template -> where it failed
 
 
 @dataclass(slots=True)

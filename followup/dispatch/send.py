@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, and_, or_, select, update
 
+from followup.alerts import alert_failing_templates
 from followup.channels.base import (
     Channel,
     ChannelError,
@@ -158,16 +159,25 @@ class Dispatcher:
                 prepared.outcomes["lost"] += lost
             following = next_starts(connection, rows)
             for row in rows:
-                result = self._prepare_one(row, writes, following.get(row.id), now)
+                result = self._prepare_one(
+                    row, writes, following.get(row.id), now, prepared.failing
+                )
                 if isinstance(result, Ready):
                     prepared.ready.append(result)
                 else:
                     prepared.outcomes[result] += 1
             writes.write(connection)
+        if prepared.failing:
+            alert_failing_templates(self.engine, self.protocol, prepared.failing, now)
         return prepared
 
     def _prepare_one(
-        self, row: DbRow, writes: Writes, next_start: datetime | None, now: datetime
+        self,
+        row: DbRow,
+        writes: Writes,
+        next_start: datetime | None,
+        now: datetime,
+        failing: dict[str, str],
     ) -> Ready | Outcome:
         changes = writes.message(row.id)
         if row.in_flight_since is not None:
@@ -186,9 +196,13 @@ class Dispatcher:
                 raise RenderError(f"step {row.step!r} is no longer in the protocol")
             envelope = self._envelope(row, step, facts, next_start, now)
         except RenderError as exc:
+            # File and line only, in the log and the alert: the error's own words may quote
+            # a patient's details (they are kept on the message, for staff).
+            where = str(exc).split(": ", 1)[0]
             log.warning(
-                "message %d (%s %s): template failed: %s", row.id, row.step, row.channel, exc
+                "message %d (%s %s): template failed at %s", row.id, row.step, row.channel, where
             )
+            failing[f"{row.step} {row.channel}"] = where
             return finish(
                 changes, MessageStatus.FAILED, "failed", now, code="render", text=str(exc)
             )

@@ -25,11 +25,14 @@ import pytest
 from sqlalchemy import Engine, event, text
 from sqlmodel import Session, col, select
 
+from followup.alerts import acknowledge
 from followup.calendar.importing import ImportWindow, import_files
 from followup.channels.base import Channel, ChannelName, Envelope, Receipt
 from followup.channels.outbox import OutboxChannel
 from followup.channels.twilio_sms import TwilioSMSChannel
 from followup.db.models import (
+    Alert,
+    AlertNotification,
     Appointment,
     AppointmentStatus,
     MessageStatus,
@@ -653,6 +656,52 @@ def test_a_template_that_fails_at_send_time_fails_the_row_naming_file_and_line(
     assert row.body is None and row.in_flight_since is None and row.provider_id is None
     assert world.fake.requests == 0  # nothing, not even the part that rendered, was sent
     assert world.row("preparation", "email").status == MessageStatus.SENT  # its own templates
+
+
+def test_a_template_failing_at_send_time_alerts_staff_once_while_the_alert_is_open(
+    world: World,
+) -> None:
+    templates = world.tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    broken = templates / "en" / "preparation" / "sms.txt.j2"
+    # A Python error for one patient, past the editor's checks (a hand-edited file).
+    broken.write_text(broken.read_text() + "{% if first_name %}{{ 1 // 0 }}{% endif %}\n")
+    renderer = Renderer(templates)
+
+    def fail_again() -> None:
+        with Session(world.engine) as session:
+            row = session.exec(
+                select(ScheduledMessage).where(
+                    ScheduledMessage.step == "preparation", ScheduledMessage.channel == "sms"
+                )
+            ).one()
+            row.status, row.error_code, row.attempts = MessageStatus.PENDING, None, 0
+            session.add(row)
+            session.commit()
+        assert "failed" in world.dispatch(world.dispatcher(renderer=renderer)).values()
+
+    def alerts() -> list[Alert]:
+        with Session(world.engine) as session:
+            return list(session.exec(select(Alert).order_by(col(Alert.id))))
+
+    world.clock.at = PREPARATION_DUE
+    world.dispatch(world.dispatcher(renderer=renderer))
+    assert world.row("preparation", "sms").status == MessageStatus.FAILED
+    assert world.row("preparation", "email").status == MessageStatus.SENT  # the rest goes
+    [alert] = alerts()
+    assert alert.severity == "urgent" and alert.patient_id is None
+    assert alert.reason.startswith("the preparation sms template fails when sending")
+    assert "(en/preparation/sms.txt.j2:" in alert.reason and "Division" not in alert.reason
+    with Session(world.engine) as session:  # on-call hears of it, as of any alert
+        assert session.exec(
+            select(AlertNotification).where(AlertNotification.alert_id == alert.id)
+        ).all()
+
+    fail_again()  # the next patient's, the next batch's: the open alert says it already
+    assert len(alerts()) == 1
+    acknowledge(world.engine, alert.id or 0, "nurse@example.org", None, world.clock())
+    fail_again()  # acknowledged but still broken: staff hear of it again
+    assert len(alerts()) == 2
 
 
 def test_sms_consent_withdrawn_after_planning_skips_the_sms_at_send_time(world: World) -> None:

@@ -224,7 +224,9 @@ def test_stop_from_a_number_not_in_the_roster_is_honoured_by_the_staff_reply_box
     # START lifts it: the reply box may answer the number again.
     assert server.sms("START", "SMstranger-start", sender=stranger)[0] == 200
     send_reply(server.engine, channel, stopped.id or 0, "Hello, this is the clinic.", "nurse", now)
-    assert [m["body"] for m in server.fake.deliveries_to(stranger)] == ["Hello, this is the clinic."]
+    assert [m["body"] for m in server.fake.deliveries_to(stranger)] == [
+        "Hello, this is the clinic."
+    ]
 
 
 def test_stop_opts_out_at_once_and_no_planned_sms_leaves_afterwards(
