@@ -71,3 +71,7 @@ class SourceRead:
     # Single (non-recurring) events outside the window. Sync applies them only to
     # appointments it already has, so one moved far ahead moves instead of vanishing.
     beyond_window: list[AppointmentEvent] = field(default_factory=list)
+    # Parts of the file other than events that could not be read and were left out (a
+    # VTODO, a VALARM, a VTIMEZONE). Shown with the rejections; they never make a read
+    # count as non-empty, since they say nothing about which appointments exist.
+    skipped: list[Rejected] = field(default_factory=list)

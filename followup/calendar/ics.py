@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import icalendar
 import recurring_ical_events
-from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from followup.calendar.events import (
     AppointmentEvent,
@@ -19,8 +17,10 @@ from followup.calendar.events import (
     Rejected,
     SourceRead,
 )
+from followup.calendar.ics_file import describe, one_line, parse_calendars
+from followup.calendar.recurrence import MAX_OCCURRENCES, rule_problem, trim_to_window
+from followup.calendar.zones import public_zone
 from followup.core.clock import require_aware
-from followup.core.errors import SourceError
 
 # Time-valued properties: a TZID on any of them must resolve, or the hour is a guess.
 _TIME_PROPERTIES = ("DTSTART", "DTEND", "RECURRENCE-ID", "EXDATE", "RDATE")
@@ -28,9 +28,6 @@ _TIME_PROPERTIES = ("DTSTART", "DTEND", "RECURRENCE-ID", "EXDATE", "RDATE")
 _CRITICAL_PROPERTIES = frozenset({*_TIME_PROPERTIES, "DURATION", "RRULE", "STATUS", "SEQUENCE"})
 _SINGLE_VALUED = ("DTSTART", "DTEND", "DURATION", "RECURRENCE-ID", "STATUS", "SEQUENCE")
 _RECURRENCE_PROPERTIES = ("RRULE", "RDATE", "RECURRENCE-ID")
-_DELIMITER = re.compile(r"^(BEGIN|END):(.*?)\s*$", re.IGNORECASE | re.MULTILINE)
-_CONTENT_LINE = re.compile(r"[A-Za-z0-9-]+[;:]")
-_MESSAGE_LIMIT = 120
 
 
 # Bounds for reading one single event wherever it lies.
@@ -63,22 +60,12 @@ class _Zones:
         if tzid not in self.built:
             component = self.components.get(tzid)
             zone = (
-                component.to_tz(lookup_tzid=False) if component is not None else _public_zone(tzid)
+                component.to_tz(lookup_tzid=False) if component is not None else public_zone(tzid)
             )
             if zone is None:
                 return None
             self.built[tzid] = zone
         return self.built[tzid]
-
-
-def _public_zone(tzid: str) -> tzinfo | None:
-    # Resolved by name, never from icalendar's process-wide cache, which another file's
-    # VTIMEZONE of the same name may have filled.
-    name = WINDOWS_TO_OLSON.get(tzid, tzid)
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
 
 
 def read_ics(
@@ -101,7 +88,7 @@ def read_ics(
         default_duration=default_duration,
         known_treatments=frozenset(t.lower() for t in known_treatments),
     )
-    calendars = _parse(data)
+    calendars, skipped = parse_calendars(data)
     zones = _Zones(
         {
             str(c["TZID"]): c
@@ -110,75 +97,20 @@ def read_ics(
             if c.name == "VTIMEZONE" and "TZID" in c
         }
     )
-    read = SourceRead()
+    read = SourceRead(skipped=skipped)
     events = [c for calendar in calendars for c in calendar.subcomponents if c.name == "VEVENT"]
     series, read.rejected = _group_by_uid(events)
     for uid, components in series.items():
         try:
             part = _read_series(uid, components, zones, options)
         except Exception as exc:  # one bad series must not sink the import
-            reason = f"could not read event: {_describe(exc)}"
+            reason = f"could not read event: {describe(exc)}"
             part = SourceRead(rejected=[Rejected(uid, reason, uid=uid)])
         read.events.extend(part.events)
         read.rejected.extend(part.rejected)
         read.outside_window += part.outside_window
         read.beyond_window.extend(part.beyond_window)
     return read
-
-
-def _parse(data: bytes) -> list[Any]:
-    """Parse the file into its VCALENDARs, or say in one line why it is not one."""
-    text = data.decode("utf-8-sig", errors="replace")
-    try:
-        components: list[Any] = icalendar.Calendar.from_ical(data, multiple=True)
-    except Exception as exc:  # the parser raises many types on garbage
-        raise SourceError(f"not an iCalendar file: {_parser_reason(exc, text)}") from exc
-    # The parser silently drops components that are never closed, so check nesting ourselves.
-    problem = _nesting_problem(text)
-    if problem is not None:
-        raise SourceError(f"not an iCalendar file: {problem}")
-    if not components:
-        raise SourceError("not an iCalendar file: no BEGIN:VCALENDAR found")
-    for component in components:
-        if component.name != "VCALENDAR":
-            name = _one_line(str(component.name))
-            raise SourceError(f"not an iCalendar file: BEGIN:{name} outside any VCALENDAR")
-        scale = str(component.get("CALSCALE", "GREGORIAN")).strip().upper()
-        if scale != "GREGORIAN":
-            raise SourceError(f"unsupported calendar scale {_one_line(scale)!r}")
-    return components
-
-
-def _parser_reason(exc: Exception, text: str) -> str:
-    # The parser quotes the line it choked on, which may hold a patient's notes: give its number.
-    if "Content line could not be parsed" not in str(exc):
-        return _describe(exc)
-    for number, line in enumerate(text.split("\n"), start=1):
-        if line.strip() and line[0] not in " \t" and not _CONTENT_LINE.match(line):
-            return f"line {number} is not an iCalendar content line"
-    return "a content line could not be parsed"
-
-
-def _nesting_problem(text: str) -> str | None:
-    """Name the first BEGIN/END that does not pair up, e.g. in a truncated download."""
-    opened: list[tuple[str, int]] = []
-    line, counted_to = 1, 0
-    for match in _DELIMITER.finditer(text):
-        kind, name = match.group(1).upper(), _one_line(match.group(2).strip().upper())
-        line += text.count("\n", counted_to, match.start())
-        counted_to = match.start()
-        if kind == "BEGIN":
-            opened.append((name, line))
-        elif not opened:
-            return f"END:{name} on line {line} has no BEGIN"
-        elif opened[-1][0] != name:
-            return f"END:{name} on line {line} closes BEGIN:{opened[-1][0]}"
-        else:
-            opened.pop()
-    if opened:
-        name, line = opened[-1]
-        return f"truncated, BEGIN:{name} on line {line} is never closed"
-    return None
 
 
 def _group_by_uid(events: list[Any]) -> tuple[dict[str, list[Any]], list[Rejected]]:
@@ -200,7 +132,7 @@ def _no_uid_ref(event: Any) -> str:
         start_text = start.dt.isoformat()
     except Exception:  # missing, repeated or broken: any of them is "no DTSTART"
         start_text = "(no DTSTART)"
-    summary = _one_line(str(event.get("SUMMARY", "")))[:30]
+    summary = one_line(str(event.get("SUMMARY", "")))[:30]
     return f"(no UID) {start_text} {summary}".rstrip()
 
 
@@ -214,8 +146,14 @@ def _read_series(uid: str, components: list[Any], zones: _Zones, options: _Optio
         problem = _component_problem(component, zones, options.clinic_tz)
         if problem is not None:
             return SourceRead(rejected=[Rejected(uid, problem, uid=uid)])
-    occurrences = _expand(components, options)
     recurring = any(name in c for c in components for name in _RECURRENCE_PROPERTIES)
+    if recurring:
+        for component in components:
+            trim_to_window(component, options.window_start, options.window_end, options.clinic_tz)
+    occurrences = _expand(components, options)
+    if len(occurrences) > MAX_OCCURRENCES:
+        reason = f"repeats more than {MAX_OCCURRENCES} times in the import window"
+        return SourceRead(rejected=[Rejected(uid, reason, uid=uid)])
     if not occurrences:
         return SourceRead(
             outside_window=1, beyond_window=[] if recurring else _beyond(components, uid, options)
@@ -246,16 +184,34 @@ def _component_problem(component: Any, zones: _Zones, clinic_tz: ZoneInfo) -> st
         if name is None:
             return "event has a line that could not be parsed"
         if name in _CRITICAL_PROPERTIES:
-            return f"{name} could not be read: {_one_line(message)}"
+            return f"{name} could not be read: {one_line(message)}"
     for name in _SINGLE_VALUED:
         if isinstance(component.get(name), list):
             return f"event has more than one {name}"
     if "DTSTART" not in component:
         return "event has no DTSTART"
+    if (rule := rule_problem(component)) is not None:
+        return rule
+    _keep_dates(component)
     tzid = _pin_zones(component, zones)
     if tzid is not None:
         return f"unknown TZID {tzid!r}"
     return _order_problem(component, clinic_tz)
+
+
+def _keep_dates(component: Any) -> None:
+    """Make a VALUE=DATE that also carries a TZID the date it is, not midnight in that zone.
+
+    icalendar reads `DTSTART;TZID=America/Chicago;VALUE=DATE:20270115` as a date-time; RFC
+    5545 says it is a date, so the event is all-day, whatever zone was added beside it.
+    """
+    for name in _TIME_PROPERTIES:
+        for prop in _as_list(component.get(name)):
+            if str(prop.params.get("VALUE", "")).upper() != "DATE":
+                continue
+            for value in getattr(prop, "dts", [prop]):
+                if isinstance(value.dt, datetime):
+                    value.dt = value.dt.date()
 
 
 def _pin_zones(component: Any, zones: _Zones) -> str | None:
@@ -270,9 +226,9 @@ def _pin_zones(component: Any, zones: _Zones) -> str | None:
             if tzid is None:
                 continue
             for value in getattr(prop, "dts", [prop]):
-                pinned = _pin(value.dt, _one_line(str(tzid)), zones)
+                pinned = _pin(value.dt, one_line(str(tzid)), zones)
                 if pinned is None:
-                    return _one_line(str(tzid))
+                    return one_line(str(tzid))
                 value.dt = pinned
     return None
 
@@ -295,6 +251,7 @@ def _order_problem(component: Any, clinic_tz: ZoneInfo) -> str | None:
         return "DURATION is negative"
     start, end = component["DTSTART"].dt, getattr(component.get("DTEND"), "dt", None)
     if isinstance(start, datetime) and isinstance(end, datetime):
+        end = _beside(end, start)
         start, end = _as_utc(start, clinic_tz), _as_utc(end, clinic_tz)
     elif not (type(start) is date and type(end) is date):
         return None  # no DTEND, or a date mixed with a date-time: checked per occurrence
@@ -341,7 +298,7 @@ def _end(occurrence: Any, start: datetime, options: _Options) -> datetime:
     if end_prop is not None:
         if not isinstance(end_prop.dt, datetime):
             raise _Unusable("DTEND is a date but DTSTART is a date-time")
-        end = _as_utc(end_prop.dt, options.clinic_tz)
+        end = _as_utc(_beside(end_prop.dt, occurrence["DTSTART"].dt), options.clinic_tz)
     elif duration is not None and isinstance(duration.dt, timedelta):
         end = start + duration.dt
     else:
@@ -349,6 +306,11 @@ def _end(occurrence: Any, start: datetime, options: _Options) -> datetime:
     if end < start:
         raise _Unusable("DTEND is before DTSTART")
     return start + options.default_duration if end == start else end
+
+
+def _beside(end: datetime, start: datetime) -> datetime:
+    # A DTEND without a zone beside a zoned DTSTART is in DTSTART's zone: what Outlook means.
+    return end.replace(tzinfo=start.tzinfo) if end.tzinfo is None else end
 
 
 def _recurrence_id(occurrence: Any, raw_start: datetime, clinic_tz: ZoneInfo) -> datetime:
@@ -409,17 +371,3 @@ def _as_list(value: Any) -> list[Any]:
     if value is None:
         return []
     return list(value) if isinstance(value, list) else [value]
-
-
-def _describe(exc: BaseException) -> str:
-    message = _one_line(str(exc))
-    if isinstance(exc, SourceError | ValueError) and message:
-        return message
-    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
-
-
-def _one_line(text: str, limit: int = _MESSAGE_LIMIT) -> str:
-    """Make text safe for a one-line message: printable, single spaced, bounded."""
-    printable = "".join(ch if ch.isprintable() else " " for ch in str(text))
-    collapsed = " ".join(printable.split())
-    return collapsed if len(collapsed) <= limit else collapsed[: limit - 1] + "…"

@@ -196,7 +196,9 @@ def sync_events(
 ) -> SyncCounts:
     """Upsert one source's events; cancel booked future appointments missing from it for
     `absent_reads` consecutive good reads (an empty read counts for nothing)."""
-    counts = SyncCounts(rejected=list(read.rejected), outside_window=read.outside_window)
+    counts = SyncCounts(
+        rejected=[*read.rejected, *read.skipped], outside_window=read.outside_window
+    )
     stored = {
         a.source_uid: a
         for a in session.exec(select(Appointment).where(Appointment.source == source))
