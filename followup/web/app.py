@@ -29,6 +29,7 @@ from followup.replies.replay import Replayer
 from followup.settings import Settings
 from followup.web.api import api_router, token_pages_router
 from followup.web.auth import SignInRequired, install, signed_in
+from followup.web.errors import install_error_pages
 from followup.web.headers import SecurityHeaders
 from followup.web.patients import patients_router
 from followup.web.sections import sections_router
@@ -92,6 +93,8 @@ def create_app(
         SecurityHeaders,
         https=bool(settings.public_url and settings.public_url.startswith("https://")),
     )
+    # A person's browser gets a readable page for an error; the API and Twilio, JSON as ever.
+    install_error_pages(app)
     if not webhooks_only:
         _staff_pages(app, settings, engine)
 
