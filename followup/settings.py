@@ -20,6 +20,8 @@ from followup.core.spool import default_spool_dir
 ENV_PREFIX = "FOLLOWUP_"
 # The password in "scheme://user:password@host", hidden when a bad URL is echoed back.
 _URL_PASSWORD = re.compile(r"(://[^/:@]*:)[^@/]*@")
+# A key file shorter than this was not made by `secrets` (make run writes 64 characters).
+MIN_SECRET_KEY = 32
 _PLACEHOLDER_SECRETS = {"changeme", "change-me", "change_me", "secret", "xxx", "todo"}
 
 
@@ -41,6 +43,9 @@ class Settings(BaseSettings):
     # ~/.local/state/followup/<database digest>. Local disk, kept across restarts.
     spool_dir: Path | None = None
     secret_key: SecretStr | None = None
+    # A file holding the key, read when FOLLOWUP_SECRET_KEY is unset: `make run` makes one
+    # (var/secret_key, mode 0600) so that restarts keep everyone signed in.
+    secret_key_file: Path | None = None
     # A staff session that sees no request for this long ends (it ends after 12 h anyway).
     session_idle_minutes: int = Field(default=30, ge=1, le=720)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -157,6 +162,15 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
+    def _key_from_file(self) -> Settings:
+        if self.secret_key is None and self.secret_key_file is not None:
+            try:
+                self.secret_key = SecretStr(read_secret_key(self.secret_key_file))
+            except ValueError as exc:
+                raise ValueError(f"{ENV_PREFIX}SECRET_KEY_FILE: {exc}") from None
+        return self
+
+    @model_validator(mode="after")
     def _twilio_complete(self) -> Settings:
         if self.twilio_account_sid:
             if self.twilio_auth_token is None:
@@ -167,6 +181,19 @@ class Settings(BaseSettings):
                     "is required with the account SID"
                 )
         return self
+
+
+def read_secret_key(path: Path) -> str:
+    """The key in `path`, one line; a missing, unreadable or short one is refused by name."""
+    where = path.expanduser().resolve()
+    try:
+        key = where.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        # `make run` writes this file; elsewhere set FOLLOWUP_SECRET_KEY, or create it.
+        raise ValueError(f"cannot read {where} ({exc.strerror})") from None
+    if len(key) < MIN_SECRET_KEY:
+        raise ValueError(f"{where} holds fewer than {MIN_SECRET_KEY} characters")
+    return key
 
 
 def load_settings(**overrides: Any) -> Settings:

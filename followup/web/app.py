@@ -184,5 +184,8 @@ def _session_key(settings: Settings) -> str:
         return settings.secret_key.get_secret_value()
     # Without a configured key, sessions last as long as this process: fine for a try-out,
     # and nothing is signed with a key anyone could know.
-    log.warning("FOLLOWUP_SECRET_KEY is not set: staff sessions end when this process stops")
+    log.warning(
+        "FOLLOWUP_SECRET_KEY is not set (nor FOLLOWUP_SECRET_KEY_FILE): "
+        "staff sessions end when this process stops"
+    )
     return secrets.token_urlsafe(32)
