@@ -18,6 +18,8 @@ from followup.core.errors import ConfigError
 from followup.core.spool import default_spool_dir
 
 ENV_PREFIX = "FOLLOWUP_"
+# What makes a folder the project's: the protocol file at its default place.
+PROJECT_MARKER = Path("config") / "protocol.toml"
 # The password in "scheme://user:password@host", hidden when a bad URL is echoed back.
 _URL_PASSWORD = re.compile(r"(://[^/:@]*:)[^@/]*@")
 # A key file shorter than this was not made by `secrets` (make run writes 64 characters).
@@ -162,6 +164,25 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
+    def _project_defaults(self) -> Settings:
+        # Run inside a subfolder of the project (docs/, tests/), the defaults mean the
+        # project's files, as git finds its repository; set ones are used as given.
+        cwd = Path.cwd()
+        if (cwd / PROJECT_MARKER).is_file():
+            return self
+        found = project_folder(cwd.parent)
+        if found is None:
+            return self
+        unset = set(type(self).model_fields) - self.model_fields_set
+        if "protocol_file" in unset:
+            self.protocol_file = found / PROJECT_MARKER
+        if "templates_dir" in unset:
+            self.templates_dir = found / "templates"
+        if "database_url" in unset:
+            self.database_url = f"sqlite:///{found / 'followup.db'}"
+        return self
+
+    @model_validator(mode="after")
     def _key_from_file(self) -> Settings:
         if self.secret_key is None and self.secret_key_file is not None:
             try:
@@ -196,8 +217,22 @@ def read_secret_key(path: Path) -> str:
     return key
 
 
+def project_folder(start: Path) -> Path | None:
+    """The nearest folder from `start` upward that holds `config/protocol.toml`."""
+    for folder in (start, *start.parents):
+        if (folder / PROJECT_MARKER).is_file():
+            return folder
+    return None
+
+
 def load_settings(**overrides: Any) -> Settings:
-    """Build Settings from the environment; a bad value raises ConfigError in one line."""
+    """Build Settings from the environment; a bad value raises ConfigError in one line.
+
+    Inside a subfolder of the project, the project's `.env` is read as in its folder."""
+    cwd = Path.cwd()
+    found = None if (cwd / ".env").is_file() else project_folder(cwd)
+    if found is not None and (found / ".env").is_file():
+        overrides.setdefault("_env_file", found / ".env")
     try:
         return Settings(**overrides)
     except ValidationError as exc:
