@@ -20,6 +20,8 @@ COPY config ./config
 COPY templates ./templates
 ENV PATH=/opt/venv/bin:$PATH
 
+# No session key is baked in: set FOLLOWUP_SECRET_KEY (or FOLLOWUP_SECRET_KEY_FILE to a
+# mounted secret) when running it; compose.yaml refuses to start without one.
 USER followup
 VOLUME ["/data"]
 EXPOSE 8000

@@ -13,13 +13,17 @@ export FOLLOWUP_SYNC_INTERVAL_SECONDS ?= 60
 # process for Twilio's fallback URL listens on the next port.
 PORT ?= 8000
 FALLBACK_PORT ?= $(shell echo $$(( $(PORT) + 1 )))
+# `make run` keeps a session key of its own, made on the first run (mode 0600, in var/,
+# which git ignores), so restarting does not sign everyone out. FOLLOWUP_SECRET_KEY, when
+# set, wins over it; production sets that and never uses this file.
+SECRET_KEY_FILE ?= $(CURDIR)/var/secret_key
 
 # The suite runs in parallel: two workers a core, since most tests wait on processes,
 # sockets and databases rather than compute. Each worker starts its own PostgreSQL and
 # Chromium. TEST_WORKERS=0 runs it in one process.
 TEST_WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
 
-.PHONY: run test test-fast test-deep test-quarantine lint install clean bench
+.PHONY: run secret-key test test-fast test-deep test-quarantine lint install clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +33,19 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: $(STAMP)
-	$(BIN)/followup run --port $(PORT) --fallback-port $(FALLBACK_PORT)
+run: $(STAMP) $(SECRET_KEY_FILE)
+	FOLLOWUP_SECRET_KEY_FILE="$${FOLLOWUP_SECRET_KEY_FILE:-$(SECRET_KEY_FILE)}" \
+	  $(BIN)/followup run --port $(PORT) --fallback-port $(FALLBACK_PORT)
+
+secret-key: $(SECRET_KEY_FILE)
+
+# Made once and never rewritten: a new key would end every session. Written beside, then
+# moved, so an interrupted run never leaves a short key behind.
+$(SECRET_KEY_FILE):
+	@umask 077 && mkdir -p "$(@D)" \
+	  && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(48))' > "$@.tmp" \
+	  && mv "$@.tmp" "$@"
+	@echo "made the session key $@ (kept across restarts; never commit or share it)"
 
 lint: $(STAMP)
 	$(BIN)/ruff check followup tests

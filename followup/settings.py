@@ -18,8 +18,12 @@ from followup.core.errors import ConfigError
 from followup.core.spool import default_spool_dir
 
 ENV_PREFIX = "FOLLOWUP_"
+# What makes a folder the project's: the protocol file at its default place.
+PROJECT_MARKER = Path("config") / "protocol.toml"
 # The password in "scheme://user:password@host", hidden when a bad URL is echoed back.
 _URL_PASSWORD = re.compile(r"(://[^/:@]*:)[^@/]*@")
+# A key file shorter than this was not made by `secrets` (make run writes 64 characters).
+MIN_SECRET_KEY = 32
 _PLACEHOLDER_SECRETS = {"changeme", "change-me", "change_me", "secret", "xxx", "todo"}
 
 
@@ -41,6 +45,9 @@ class Settings(BaseSettings):
     # ~/.local/state/followup/<database digest>. Local disk, kept across restarts.
     spool_dir: Path | None = None
     secret_key: SecretStr | None = None
+    # A file holding the key, read when FOLLOWUP_SECRET_KEY is unset: `make run` makes one
+    # (var/secret_key, mode 0600) so that restarts keep everyone signed in.
+    secret_key_file: Path | None = None
     # A staff session that sees no request for this long ends (it ends after 12 h anyway).
     session_idle_minutes: int = Field(default=30, ge=1, le=720)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -157,6 +164,34 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
+    def _project_defaults(self) -> Settings:
+        # Run inside a subfolder of the project (docs/, tests/), the defaults mean the
+        # project's files, as git finds its repository; set ones are used as given.
+        cwd = Path.cwd()
+        if (cwd / PROJECT_MARKER).is_file():
+            return self
+        found = project_folder(cwd.parent)
+        if found is None:
+            return self
+        unset = set(type(self).model_fields) - self.model_fields_set
+        if "protocol_file" in unset:
+            self.protocol_file = found / PROJECT_MARKER
+        if "templates_dir" in unset:
+            self.templates_dir = found / "templates"
+        if "database_url" in unset:
+            self.database_url = f"sqlite:///{found / 'followup.db'}"
+        return self
+
+    @model_validator(mode="after")
+    def _key_from_file(self) -> Settings:
+        if self.secret_key is None and self.secret_key_file is not None:
+            try:
+                self.secret_key = SecretStr(read_secret_key(self.secret_key_file))
+            except ValueError as exc:
+                raise ValueError(f"{ENV_PREFIX}SECRET_KEY_FILE: {exc}") from None
+        return self
+
+    @model_validator(mode="after")
     def _twilio_complete(self) -> Settings:
         if self.twilio_account_sid:
             if self.twilio_auth_token is None:
@@ -169,8 +204,35 @@ class Settings(BaseSettings):
         return self
 
 
+def read_secret_key(path: Path) -> str:
+    """The key in `path`, one line; a missing, unreadable or short one is refused by name."""
+    where = path.expanduser().resolve()
+    try:
+        key = where.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        # `make run` writes this file; elsewhere set FOLLOWUP_SECRET_KEY, or create it.
+        raise ValueError(f"cannot read {where} ({exc.strerror})") from None
+    if len(key) < MIN_SECRET_KEY:
+        raise ValueError(f"{where} holds fewer than {MIN_SECRET_KEY} characters")
+    return key
+
+
+def project_folder(start: Path) -> Path | None:
+    """The nearest folder from `start` upward that holds `config/protocol.toml`."""
+    for folder in (start, *start.parents):
+        if (folder / PROJECT_MARKER).is_file():
+            return folder
+    return None
+
+
 def load_settings(**overrides: Any) -> Settings:
-    """Build Settings from the environment; a bad value raises ConfigError in one line."""
+    """Build Settings from the environment; a bad value raises ConfigError in one line.
+
+    Inside a subfolder of the project, the project's `.env` is read as in its folder."""
+    cwd = Path.cwd()
+    found = None if (cwd / ".env").is_file() else project_folder(cwd)
+    if found is not None and (found / ".env").is_file():
+        overrides.setdefault("_env_file", found / ".env")
     try:
         return Settings(**overrides)
     except ValidationError as exc:

@@ -59,6 +59,8 @@ class Rejected:
     # The event's uid when the source knows it: an event that is present but unusable
     # must not count as vanished, which would cancel its appointment.
     uid: str | None = None
+    # When the event was, if it could be read: staff find it in the calendar by it.
+    start: datetime | None = None
 
 
 @dataclass(slots=True)

@@ -19,6 +19,7 @@ import requests
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from followup.calendar import problems
 from followup.calendar.appointments_csv import read_appointments_csv
 from followup.calendar.events import Rejected, SourceRead
 from followup.calendar.feeds import Feed, FeedError, FeedOptions, backoff, fetch
@@ -300,6 +301,9 @@ def record_run(
         absent=len(counts.absent),
         rejected=len(counts.rejected),
         error=error[:_ERROR_LIMIT] if error else None,
+        # Which events did not make it in and why, for the sync page: the counts alone
+        # ("Unmatched 18") leave staff searching the calendar.
+        problems=problems.encode(counts.rejected),
     )
     session.add(run)
     return run

@@ -210,7 +210,9 @@ def sync_events(
         present.add(event.uid)
         patient_id, reason = index.match(event.patient)
         if patient_id is None:
-            counts.rejected.append(Rejected(event.ref or event.uid, reason, uid=event.uid))
+            counts.rejected.append(
+                Rejected(event.ref or event.uid, reason, uid=event.uid, start=event.start)
+            )
             continue
         appt = stored.get(event.uid)
         _apply_event(session, source, event, patient_id, appt, now, default_treatment, counts)

@@ -8,13 +8,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from functools import wraps
+from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
 from sqlalchemy import Engine
 
-from followup.core.errors import FollowupError
+from followup.core.errors import ConfigError, FollowupError
 from followup.db.migrate import connected, require_current
 from followup.ops.logs import configure_logging
 from followup.protocol import Protocol, load_protocol
@@ -103,6 +104,13 @@ def setup(require_current_db: bool = True, service: bool = False) -> tuple[Setti
     # Interactive commands print their own summary; log lines there would repeat it.
     configure_logging(settings.log_level if service else "WARNING", settings.log_format)
     protocol = load_protocol(settings.protocol_file)
+    if not settings.templates_dir.is_dir():
+        # Otherwise every template would be reported missing, one line each.
+        where = "" if settings.templates_dir.is_absolute() else f" in {Path.cwd()}"
+        raise ConfigError(
+            f"{settings.templates_dir}: no templates folder{where}; set "
+            "FOLLOWUP_TEMPLATES_DIR to its path, or run followup inside the project's folder"
+        )
     if require_current_db:
         require_current(settings.database_url)
     return settings, protocol

@@ -378,6 +378,8 @@ class SyncRun(SQLModel, table=True):
 
     `status`: ok | not_modified (HTTP 304) | empty (no events while future bookings are
     held: nothing cancelled) | failed. `error` is one line without patient information.
+    `problems`: JSON, the first events or rows it could not use, each with its reason
+    (`followup.calendar.problems`); `rejected` counts them all.
     """
 
     __tablename__ = "sync_run"
@@ -395,6 +397,7 @@ class SyncRun(SQLModel, table=True):
     absent: int = 0
     rejected: int = 0
     error: str | None = Field(default=None, max_length=500)
+    problems: str | None = None
 
 
 class FeedState(SQLModel, table=True):

@@ -184,10 +184,11 @@ def load_protocol(path: Path) -> Protocol:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        # A relative default read from another folder is the usual cause: name both.
-        where = "" if path.is_absolute() else f" in {Path.cwd()}"
+        # A relative default read from another folder is the usual cause: name where
+        # it was looked for (settings look in the folders above too) and how to set it.
+        where = "" if path.is_absolute() else f" in {Path.cwd()} or any folder above it"
         raise ProtocolError(
             f"{path}: cannot read the protocol file{where} ({exc.strerror}); "
-            "set FOLLOWUP_PROTOCOL_FILE or run followup from the project's folder"
+            "set FOLLOWUP_PROTOCOL_FILE to its path, or run followup inside the project's folder"
         ) from None
     return parse_protocol(text, str(path))

@@ -29,6 +29,7 @@ from followup.replies.replay import Replayer
 from followup.settings import Settings
 from followup.web.api import api_router, token_pages_router
 from followup.web.auth import SignInRequired, install, signed_in
+from followup.web.errors import install_error_pages
 from followup.web.headers import SecurityHeaders
 from followup.web.patients import patients_router
 from followup.web.sections import sections_router
@@ -92,6 +93,8 @@ def create_app(
         SecurityHeaders,
         https=bool(settings.public_url and settings.public_url.startswith("https://")),
     )
+    # A person's browser gets a readable page for an error; the API and Twilio, JSON as ever.
+    install_error_pages(app)
     if not webhooks_only:
         _staff_pages(app, settings, engine)
 
@@ -181,5 +184,8 @@ def _session_key(settings: Settings) -> str:
         return settings.secret_key.get_secret_value()
     # Without a configured key, sessions last as long as this process: fine for a try-out,
     # and nothing is signed with a key anyone could know.
-    log.warning("FOLLOWUP_SECRET_KEY is not set: staff sessions end when this process stops")
+    log.warning(
+        "FOLLOWUP_SECRET_KEY is not set (nor FOLLOWUP_SECRET_KEY_FILE): "
+        "staff sessions end when this process stops"
+    )
     return secrets.token_urlsafe(32)

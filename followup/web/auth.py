@@ -209,6 +209,14 @@ def signed_in(request: Request) -> bool:
     return _session_user(request, active=False) is not None
 
 
+def current_staff(request: Request) -> Staff | None:
+    """The signed-in person, if any, without counting this request as their use."""
+    if getattr(request.app.state, "staff_auth", None) is None or "session" not in request.scope:
+        return None
+    user = _session_user(request, active=False)
+    return None if user is None else Staff(user.id, user.email, user.role)
+
+
 def _session_user(request: Request, *, active: bool) -> StaffUser | None:
     token = request.session.get(_SID)
     if not isinstance(token, str):

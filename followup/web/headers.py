@@ -27,6 +27,17 @@ COMMON = {
 HSTS = "max-age=31536000; includeSubDomains"
 
 
+def security_headers(path: str, https: bool) -> dict[str, str]:
+    """The headers an answer for `path` carries; also for answers given outside this
+    middleware (the 500 page, which Starlette's outermost error middleware sends)."""
+    headers = dict(COMMON)
+    if not path.startswith("/static/"):
+        headers["cache-control"] = "no-store"
+    if https:
+        headers["strict-transport-security"] = HSTS
+    return headers
+
+
 class SecurityHeaders:
     """Adds the headers above to every HTTP answer the wrapped app gives."""
 
@@ -38,17 +49,16 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        static = scope["path"].startswith("/static/")
+        wanted = security_headers(scope["path"], self.https)
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in COMMON.items():
-                    headers.setdefault(name, value)
-                if not static:
-                    headers["cache-control"] = "no-store"
-                if self.https:
-                    headers.setdefault("strict-transport-security", HSTS)
+                for name, value in wanted.items():
+                    if name == "cache-control":
+                        headers[name] = value  # patient data is never kept, whatever a page says
+                    else:
+                        headers.setdefault(name, value)
             await send(message)
 
         await self.app(scope, receive, with_headers)

@@ -271,8 +271,9 @@ def test_a_protocol_file_not_found_names_the_folder_and_the_setting(
     result = run_followup(no_database, tmp_path, "simulate", str(SAMPLE / "infusions.ics"))
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        f"error: config/protocol.toml: cannot read the protocol file in {tmp_path} (No such "
-        "file or directory); set FOLLOWUP_PROTOCOL_FILE or run followup from the project's folder"
+        f"error: config/protocol.toml: cannot read the protocol file in {tmp_path} or any folder "
+        "above it (No such file or directory); set FOLLOWUP_PROTOCOL_FILE to its path, or run "
+        "followup inside the project's folder"
     )
 
 

@@ -82,3 +82,26 @@ def test_every_setting_is_documented_in_example_env() -> None:
     fields = {name.upper() for name in Settings.model_fields}
     assert fields - documented == set()
     assert documented - fields == set()
+
+
+def test_the_key_file_is_read_when_no_key_is_set(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "key").write_text("k" * 64 + "\n")
+    monkeypatch.setenv("FOLLOWUP_SECRET_KEY_FILE", str(tmp_path / "key"))
+    secret = load_settings().secret_key
+    assert secret is not None and secret.get_secret_value() == "k" * 64
+    monkeypatch.setenv("FOLLOWUP_SECRET_KEY", "an-explicit-key-wins-0123456789abcdef")
+    secret = load_settings().secret_key
+    assert secret is not None and secret.get_secret_value().startswith("an-explicit")
+
+
+def test_a_missing_or_short_key_file_is_named_without_its_content(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("FOLLOWUP_SECRET_KEY_FILE", str(tmp_path / "absent"))
+    with pytest.raises(ConfigError, match=r"FOLLOWUP_SECRET_KEY_FILE: cannot read .*absent"):
+        load_settings()
+    (tmp_path / "short").write_text("tiny-key-value")
+    monkeypatch.setenv("FOLLOWUP_SECRET_KEY_FILE", str(tmp_path / "short"))
+    with pytest.raises(ConfigError, match="fewer than 32 characters") as caught:
+        load_settings()
+    assert "tiny-key-value" not in str(caught.value)

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
+from followup.calendar.problems import KEPT, Problem, decode
 from followup.db.models import FeedState, SyncRun
 from followup.web.auth import Staff, require_staff
 from followup.web.sections.common import section_page
@@ -78,6 +79,10 @@ def sync_router() -> APIRouter:
     def syncs_page(request: Request, staff: Staff = Depends(require_staff)) -> HTMLResponse:
         engine: Engine = request.app.state.engine
         sources = source_health(engine)
+        # Only each source's latest run: what is wrong in the calendar now.
+        problems: dict[int | None, list[Problem]] = {
+            s.latest.id: decode(s.latest.problems) for s in sources if s.latest.rejected
+        }
         return section_page(
             request,
             "syncs.html",
@@ -86,6 +91,8 @@ def sync_router() -> APIRouter:
             failing=[s for s in sources if s.failing],
             runs=recent_runs(engine),
             history=HISTORY,
+            problems=problems,
+            kept=KEPT,
         )
 
     return router
