@@ -23,7 +23,7 @@ SECRET_KEY_FILE ?= $(CURDIR)/var/secret_key
 # Chromium. TEST_WORKERS=0 runs it in one process.
 TEST_WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
 
-.PHONY: run secret-key test test-fast test-deep test-quarantine lint install clean bench
+.PHONY: run secret-key test test-fast test-deep test-quarantine lint install clean bench compare-icaljs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +73,11 @@ test-deep: $(STAMP)
 bench: $(STAMP)
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || echo "wrk missing: apt-get install wrk"
 	$(BIN)/python -m benchmarks.run_all
+
+# followup's ICS reader against ical.js on the shipped test calendars (issue 24); needs
+# Node and npm, installs the pinned ical.js into benchmarks/icaljs on first use. ~2 min.
+compare-icaljs: $(STAMP)
+	$(BIN)/python -m benchmarks.compare_icaljs
 
 clean:
 	rm -rf $(VENV) followup.db followup.db-wal followup.db-shm .pytest_cache .mypy_cache .ruff_cache

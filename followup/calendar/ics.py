@@ -28,6 +28,7 @@ _TIME_PROPERTIES = ("DTSTART", "DTEND", "RECURRENCE-ID", "EXDATE", "RDATE")
 _CRITICAL_PROPERTIES = frozenset({*_TIME_PROPERTIES, "DURATION", "RRULE", "STATUS", "SEQUENCE"})
 _SINGLE_VALUED = ("DTSTART", "DTEND", "DURATION", "RECURRENCE-ID", "STATUS", "SEQUENCE")
 _RECURRENCE_PROPERTIES = ("RRULE", "RDATE", "RECURRENCE-ID")
+_ALL_DAY = "not an infusion: all-day event"
 
 
 # Bounds for reading one single event wherever it lies.
@@ -193,6 +194,8 @@ def _component_problem(component: Any, zones: _Zones, clinic_tz: ZoneInfo) -> st
     if (rule := rule_problem(component)) is not None:
         return rule
     _keep_dates(component)
+    if _all_day_with_timed_end(component):
+        return _ALL_DAY
     tzid = _pin_zones(component, zones)
     if tzid is not None:
         return f"unknown TZID {tzid!r}"
@@ -212,6 +215,16 @@ def _keep_dates(component: Any) -> None:
             for value in getattr(prop, "dts", [prop]):
                 if isinstance(value.dt, datetime):
                     value.dt = value.dt.date()
+
+
+def _all_day_with_timed_end(component: Any) -> bool:
+    """A DATE DTSTART with a DATE-TIME DTEND: all-day (RFC 5545), though the end has a time.
+
+    recurring_ical_events turns such a start into midnight UTC, which would book it as an
+    infusion lasting until the DTEND, weeks later.
+    """
+    start, end = component["DTSTART"].dt, getattr(component.get("DTEND"), "dt", None)
+    return type(start) is date and isinstance(end, datetime)
 
 
 def _pin_zones(component: Any, zones: _Zones) -> str | None:
@@ -272,7 +285,7 @@ def _to_event(occurrence: Any, uid: str, *, recurring: bool, options: _Options) 
     raw_start = occurrence["DTSTART"].dt
     if not isinstance(raw_start, datetime):
         if isinstance(raw_start, date):
-            raise _Unusable("not an infusion: all-day event")
+            raise _Unusable(_ALL_DAY)
         raise _Unusable("DTSTART is not a date-time")
     start = _as_utc(raw_start, options.clinic_tz)
     end = _end(occurrence, start, options)

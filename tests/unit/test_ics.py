@@ -329,6 +329,14 @@ def test_all_day_series_is_rejected_once() -> None:
     assert [r.ref for r in read(data).rejected] == ["off"]
 
 
+def test_date_start_with_a_date_time_end_is_all_day_not_a_weeks_long_infusion() -> None:
+    """RFC 5545: a DATE DTSTART makes the event all-day whatever its DTEND says (ical.js agrees)."""
+    data = ics(vevent("DTSTART;VALUE=DATE:20260302", "DTEND:20260325T000000Z", uid="retreat"))
+    result = read(data)
+    assert result.events == []
+    assert reasons_of(result) == [("retreat", "not an infusion: all-day event")]
+
+
 def test_event_without_uid_is_rejected_with_its_start_and_summary() -> None:
     data = ics(
         vevent(
