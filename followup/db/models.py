@@ -94,6 +94,9 @@ class Appointment(SQLModel, table=True):
     source_modified_at: datetime | None = Field(default=None, sa_column=_utc())
     # When staff pressed "discharged": after-end steps follow it instead of the booked end.
     discharged_at: datetime | None = Field(default=None, sa_column=_utc())
+    # A discharge pressed on the Today page can be undone until then, so planning times
+    # the after-end steps from it: nothing goes while a slip of the finger can be taken back.
+    discharge_undo_until: datetime | None = Field(default=None, sa_column=_utc())
     confirmation: str | None = Field(default=None, max_length=16)  # confirmed | call_requested
     confirmation_at: datetime | None = Field(default=None, sa_column=_utc())
     # Consecutive good reads of its source this booked appointment was missing from; it is

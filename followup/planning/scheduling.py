@@ -141,6 +141,7 @@ def _replan_chunk(
             A.c.start_at,
             A.c.end_at,
             A.c.discharged_at,
+            A.c.discharge_undo_until,
             A.c.status,
             A.c.treatment,
             A.c.series_number,
@@ -192,11 +193,18 @@ def _replan_chunk(
 
 
 def infusion(appt: Row[Any]) -> Infusion:
-    """An appointment row as planning sees it: it ends when the patient was discharged."""
+    """An appointment row as planning sees it: it ends when the patient was discharged.
+
+    A discharge that can still be undone ends the infusion when it no longer can, so the
+    discharge message is due then and no worker sends it while Undo is offered.
+    """
+    end = appt.end_at
+    if appt.discharged_at is not None:
+        end = max(appt.discharged_at, appt.discharge_undo_until or appt.discharged_at)
     return Infusion(
         key=appt.id,
         start=appt.start_at,
-        end=appt.discharged_at or appt.end_at,
+        end=end,
         treatment=appt.treatment,
         active=appt.status in ACTIVE,
     )

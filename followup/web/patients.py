@@ -1,55 +1,54 @@
-"""Staff pages about patients: the roster, and one patient's whole follow-up on one page.
+"""Staff pages about patients: the roster with its search, and one patient's page.
 
-The patient page puts everything a clinician needs to check on a patient in one place:
-their infusions, every message planned or sent (and why one did not go), every reply,
-and their mood and pain answers drawn as a chart with the infusions marked.
-Times are shown in the clinic's zone, the one staff work in.
+The roster is searched by name, id or phone number and read a page at a time. The
+patient page puts what needs a person first (open alerts, the latest replies), then the
+chart of mood and pain with the infusions marked, then the infusions and a page of the
+message history (`followup.web.patient_record`). Times are in the clinic's zone.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from functools import partial
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
-from sqlalchemy import Engine, Subquery, func
+from sqlalchemy import ColumnElement, Engine, Subquery, func, or_
 from sqlmodel import Session, col, select
 
 from followup.core import clock
+from followup.core.phones import InvalidPhone, to_e164
 from followup.db.models import (
     Appointment,
     AppointmentStatus,
     Conversation,
-    InboundMessage,
+    MessageStatus,
     Patient,
-    ReplyMessage,
     ScheduledMessage,
-    SymptomReport,
 )
 from followup.protocol import Protocol
 from followup.web.auth import Staff, require_staff
 from followup.web.charts import symptom_chart
+from followup.web.patient_record import MessageFilter, patient_record
 from followup.web.staff_pages import render_page
 
 __all__ = [
-    "CHART_QUESTIONS",
-    "PatientRecord",
+    "ROSTER_PAGE",
+    "RosterPage",
     "RosterRow",
     "clinic_time",
     "next_infusions",
-    "patient_record",
+    "patient_href",
     "patients_router",
     "roster",
+    "search_terms",
 ]
 
-# The 0-10 scale questions the chart draws; other answers are listed, not plotted.
-CHART_QUESTIONS = ("mood", "pain")
-# Appointments that did not take place are not infusions on the chart.
-_NOT_GIVEN = (AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW)
+ROSTER_PAGE = 50
 
 
 def clinic_time(moment: datetime | None, tz: tzinfo) -> str:
@@ -98,99 +97,87 @@ def next_infusions(now: datetime) -> Subquery:
     )
 
 
-def roster(engine: Engine, now: datetime) -> list[RosterRow]:
-    """Every patient by last name, with their next booked infusion from `now` on."""
-    upcoming = next_infusions(now)
-    query = (
-        select(Patient, upcoming.c.next_at)
-        .join(upcoming, col(Patient.id) == upcoming.c.patient_id, isouter=True)
-        .order_by(col(Patient.last_name), col(Patient.first_name), col(Patient.external_id))
-    )
-    with Session(engine) as session:
-        return [RosterRow(patient, next_at) for patient, next_at in session.exec(query)]
-
-
 @dataclass(frozen=True, slots=True)
-class ReplyRow:
-    """A patient's SMS and, if we answered it, our answer."""
+class RosterPage:
+    """One page of the roster as a search found it."""
 
-    inbound: InboundMessage
-    answer: ReplyMessage | None
+    rows: list[RosterRow]
+    total: int  # patients matching the search
+    page: int
+    search: str
 
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // ROSTER_PAGE))
 
-@dataclass(frozen=True, slots=True)
-class PatientRecord:
-    """Everything the patient page shows about one patient."""
-
-    patient: Patient
-    appointments: list[Appointment]
-    messages: list[ScheduledMessage]
-    replies: list[ReplyRow]
-    reports: list[SymptomReport]
-    surveys: list[Conversation]
-
-    def chart_points(self) -> list[tuple[datetime, str, float]]:
-        """The mood and pain scores, as the chart takes them."""
-        return [
-            (r.reported_at, r.question, r.value)
-            for r in self.reports
-            if r.question in CHART_QUESTIONS and r.value is not None
-        ]
-
-    def chart_infusions(self, now: datetime) -> list[datetime]:
-        """Infusions given so far; future ones would only stretch the time axis."""
-        return [
-            a.start_at
-            for a in self.appointments
-            if a.status not in _NOT_GIVEN and a.start_at <= now
-        ]
+    def href(self, page: int) -> str:
+        """The link to another page of the same search."""
+        query = urlencode([(k, v) for k, v in (("q", self.search), ("page", str(page))) if v])
+        return f"/staff/patients?{query}"
 
 
-def patient_record(engine: Engine, external_id: str) -> PatientRecord | None:
-    """One patient's infusions, messages, replies and answers, oldest first; None if unknown."""
-    with Session(engine) as session:
-        patient = session.exec(select(Patient).where(Patient.external_id == external_id)).first()
-        if patient is None or patient.id is None:
-            return None
-        pid = patient.id
-        appointments = session.exec(
-            select(Appointment)
-            .where(Appointment.patient_id == pid)
-            .order_by(col(Appointment.start_at), col(Appointment.id))
-        ).all()
-        messages = session.exec(
-            select(ScheduledMessage)
-            .where(ScheduledMessage.patient_id == pid)
-            .order_by(col(ScheduledMessage.due_at), col(ScheduledMessage.id))
-        ).all()
-        replies = session.exec(
-            select(InboundMessage, ReplyMessage)
-            .join(
-                ReplyMessage,
-                col(ReplyMessage.inbound_message_id) == InboundMessage.id,
-                isouter=True,
+def search_terms(search: str, country: str) -> list[ColumnElement[bool]]:
+    """WHERE terms for a roster search: a phone number in any common format, or words.
+
+    A number is read as E.164 in the clinic's country ("(402) 555-0134", "402.555.0134",
+    "+1 402 555 0134" all find one patient); a shorter run of digits matches anywhere in
+    the number (the last four, say). Otherwise each word must be in the first or last
+    name or the id, ignoring case.
+    """
+    text = search.strip()
+    if not text:
+        return []
+    digits = re.sub(r"\D", "", text)
+    if digits and re.fullmatch(r"[\d\s().+\-/]+", text):
+        try:
+            return [col(Patient.phone) == to_e164(text, country)]
+        except InvalidPhone:
+            return [col(Patient.phone).contains(digits, autoescape=True)]
+    terms: list[ColumnElement[bool]] = []
+    for word in text.lower().split()[:5]:
+        terms.append(
+            or_(
+                *(
+                    func.lower(column).contains(word, autoescape=True)
+                    for column in (Patient.first_name, Patient.last_name, Patient.external_id)
+                )
             )
-            .where(InboundMessage.patient_id == pid)
-            .order_by(col(InboundMessage.received_at), col(InboundMessage.id))
-        ).all()
-        reports = session.exec(
-            select(SymptomReport)
-            .where(SymptomReport.patient_id == pid)
-            .order_by(col(SymptomReport.reported_at), col(SymptomReport.id))
-        ).all()
-        surveys = session.exec(
-            select(Conversation)
-            .where(Conversation.patient_id == pid)
-            .order_by(col(Conversation.started_at), col(Conversation.id))
-        ).all()
-        return PatientRecord(
-            patient,
-            list(appointments),
-            list(messages),
-            [ReplyRow(inbound, answer) for inbound, answer in replies],
-            list(reports),
-            list(surveys),
         )
+    return terms
+
+
+def roster(
+    engine: Engine, now: datetime, search: str = "", page: int = 1, country: str = "US"
+) -> RosterPage:
+    """A page of the patients a search finds, by last name, with their next booked infusion.
+
+    Only the page's rows are read, and the next infusion only for them.
+    """
+    terms = search_terms(search, country)
+    with Session(engine) as session:
+        total = session.exec(select(func.count()).select_from(Patient).where(*terms)).one()
+        page = min(max(1, page), max(1, -(-total // ROSTER_PAGE)))
+        patients = session.exec(
+            select(Patient)
+            .where(*terms)
+            .order_by(col(Patient.last_name), col(Patient.first_name), col(Patient.external_id))
+            .offset((page - 1) * ROSTER_PAGE)
+            .limit(ROSTER_PAGE)
+        ).all()
+        ids = [p.id for p in patients]
+        nexts = dict(
+            session.exec(
+                select(col(Appointment.patient_id), func.min(Appointment.start_at))
+                .where(
+                    col(Appointment.patient_id).in_(ids),
+                    Appointment.status == AppointmentStatus.BOOKED,
+                    col(Appointment.start_at) >= now,
+                )
+                .group_by(col(Appointment.patient_id))
+            ).all()
+        )
+    rows = [RosterRow(p, nexts.get(p.id or 0)) for p in patients]
+    return RosterPage(rows, total, page, search.strip())
 
 
 def series_place(appointment: Appointment) -> str:
@@ -216,30 +203,43 @@ def delivery_detail(message: ScheduledMessage) -> str:
 
 
 def patients_router() -> APIRouter:
-    """GET /staff/patients (the roster) and GET /staff/patients/{external_id}."""
+    """GET /staff/patients (the roster, searched and paged) and GET /staff/patients/{id}."""
     router = APIRouter(prefix="/staff")
 
     @router.get("/patients", response_class=HTMLResponse)
-    def roster_page(request: Request, staff: Staff = Depends(require_staff)) -> HTMLResponse:
+    def roster_page(
+        request: Request,
+        q: str = Query("", max_length=100),
+        page: int = Query(1, ge=1, le=100_000),
+        staff: Staff = Depends(require_staff),
+    ) -> HTMLResponse:
         protocol: Protocol = request.app.state.protocol
-        rows = roster(request.app.state.engine, clock.now())
+        found = roster(request.app.state.engine, clock.now(), q, page, protocol.clinic.country)
         return render_page(
             request,
             "patients.html",
             staff,
-            rows=rows,
+            found=found,
+            rows=found.rows,
             clinic_tz=protocol.clinic.timezone,
             when=partial(clinic_time, tz=protocol.clinic.tz),
         )
 
     @router.get("/patients/{external_id}", response_class=HTMLResponse)
     def patient_page(
-        request: Request, external_id: str, staff: Staff = Depends(require_staff)
+        request: Request,
+        external_id: str,
+        status: str = Query("", max_length=16),
+        channel: str = Query("", max_length=8),
+        step: str = Query("", max_length=64),
+        page: int = Query(1, ge=1, le=100_000),
+        staff: Staff = Depends(require_staff),
     ) -> HTMLResponse:
         protocol: Protocol = request.app.state.protocol
         tz = protocol.clinic.tz
         when = partial(clinic_time, tz=tz)
-        record = patient_record(request.app.state.engine, external_id)
+        wanted = MessageFilter.parse(status, channel, step, page)
+        record = patient_record(request.app.state.engine, external_id, wanted)
         if record is None:
             return render_page(
                 request,
@@ -262,6 +262,7 @@ def patients_router() -> APIRouter:
             record=record,
             patient=record.patient,
             patient_name=full_name(record.patient),
+            href=patient_href(external_id),
             external_id=external_id,
             clinic_tz=protocol.clinic.timezone,
             when=when,
@@ -269,6 +270,7 @@ def patients_router() -> APIRouter:
             detail=delivery_detail,
             series=series_place,
             survey_state=partial(survey_state, now=clock.now()),
+            statuses=[s.value for s in MessageStatus],
         )
 
     return router

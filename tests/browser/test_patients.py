@@ -144,7 +144,8 @@ def test_a_patient_s_mood_and_pain_are_charted_with_the_infusions(
         assert box["x"] < dot["x"] < box["x"] + box["width"]
         assert box["y"] < dot["y"] < box["y"] + box["height"]
     # The reply's angle brackets are shown as text, not taken as markup.
-    assert page.locator("td.reply-body").first.inner_text() == "4 <feeling ok>"
+    # Newest first, so the oldest is last.
+    assert page.locator("td.reply-body").last.inner_text() == "4 <feeling ok>"
     assert page.locator("table.infusions tbody tr").count() == 3
     screenshot(page, "patient")
 

@@ -1,4 +1,5 @@
-"""The staff sections in a real Chromium: acknowledge an alert, press Discharged, look around."""
+"""The staff sections in a real Chromium: acknowledge an alert, look around (Discharged and
+its Undo: tests/browser/test_today.py)."""
 
 from __future__ import annotations
 
@@ -108,30 +109,6 @@ def test_the_alerts_page_reloads_for_a_new_alert_but_never_over_a_note(
     page.locator("h1").click()  # nobody typing any more
     page.evaluate("window.followupCheckAlerts()")
     expect(page.locator(f"#alert-{second}")).to_be_visible()
-
-
-def test_pressing_discharged_sends_the_discharge_message_now(page: Page, clinic: Clinic) -> None:
-    appointment_id = in_the_chair(clinic, "P003")
-    page.goto(f"{clinic.base}/staff/today")
-    row = page.locator(f"#appointment-{appointment_id}")
-    expect(row).to_contain_text("Grace Okafor")
-    row.get_by_role("button", name="Discharged").click()
-    page.wait_for_url(f"{clinic.base}/staff/today")
-    expect(page.get_by_role("status").first).to_contain_text("the discharge message goes now")
-    expect(row).to_contain_text("discharged")
-    expect(row.get_by_role("button", name="Discharged")).to_have_count(0)
-    with Session(clinic.engine) as session:
-        appt = session.get(Appointment, appointment_id)
-        assert appt is not None and appt.discharged_at is not None
-        [sms] = session.exec(
-            select(ScheduledMessage).where(
-                ScheduledMessage.appointment_id == appointment_id,
-                ScheduledMessage.step == "discharge",
-                ScheduledMessage.channel == "sms",
-            )
-        ).all()
-    assert sms.status == MessageStatus.PENDING and sms.due_at == appt.discharged_at
-    screenshot(page, "today")
 
 
 def test_chest_pain_and_a_crisis_sit_above_older_and_newer_ordinary_replies(

@@ -10,12 +10,21 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from followup.db.models import ApiToken, AuditEvent
+from followup.db.models import (
+    Alert,
+    ApiToken,
+    Appointment,
+    AuditEvent,
+    MessageStatus,
+    Patient,
+    ScheduledMessage,
+)
 from followup.protocol import Protocol
 from followup.staff import add_staff
 from followup.web.patients import clinic_time
@@ -213,3 +222,132 @@ def test_an_admin_creates_a_token_seen_once_and_revokes_it(pages: Pages) -> None
     token_events = [(e.actor, e.action) for e in events if e.record_type == "api_token"]
     assert token_events == [(ADMIN, "token.create"), (ADMIN, "token.revoke")]
     assert all(token not in (e.after or "") for e in events)
+
+
+# -- what needs a person first, a page of history, and the roster's search -------------
+
+
+def add_messages(engine: Engine, external_id: str, count: int) -> None:
+    """`count` sent SMS and emails for a patient, one a day back from NOW, in bulk."""
+    with Session(engine) as session:
+        patient = session.exec(select(Patient).where(Patient.external_id == external_id)).one()
+        appt = session.exec(select(Appointment).where(Appointment.patient_id == patient.id)).first()
+        assert appt is not None
+        session.add_all(
+            ScheduledMessage(
+                appointment_id=appt.id or 0,
+                patient_id=patient.id or 0,
+                step=f"bulk_{n:03d}",
+                kind="checkin",
+                template="checkin",
+                channel="sms" if n % 2 else "email",
+                due_at=NOW - n * DAY,
+                status=MessageStatus.SENT if n % 3 else MessageStatus.FAILED,
+                body=f"history {n:03d}",
+                created_at=NOW,
+                updated_at=NOW,
+            )
+            for n in range(1, count + 1)
+        )
+        session.commit()
+
+
+def test_the_patient_page_puts_open_alerts_and_latest_replies_before_the_chart(
+    pages: Pages,
+) -> None:
+    _, _, page = pages.signed_in(NURSE).request("GET", "/staff/patients/P003")
+    # Grace's open crisis is first, with a link to it; then her replies; then the chart.
+    alerts, replies = page.index('<h2 id="open-alerts">'), page.index('<h2 id="replies">')
+    assert alerts < replies < page.index("<svg") < page.index('<h2 id="messages">')
+    with Session(pages.site.engine) as session:
+        [alert] = session.exec(select(Alert).where(col(Alert.acknowledged_at).is_(None))).all()
+    section = page[alerts:replies]
+    assert "critical" in section and "crisis language" in section
+    assert f'href="/staff/alerts#alert-{alert.id}"' in section
+    # Ana's alert was acknowledged: her page says nothing is open.
+    _, _, ana = pages.signed_in(NURSE).request("GET", "/staff/patients/P001")
+    assert "No open alert about this patient." in ana
+    assert (
+        ana.index('<h2 id="replies">') < ana.index("Thanks. Any side effects?") < ana.index("<svg")
+    )
+
+
+def test_the_message_history_is_paged_newest_first(pages: Pages) -> None:
+    add_messages(pages.site.engine, "P001", 120)
+    nurse = pages.signed_in(NURSE)
+    _, _, first = nurse.request("GET", "/staff/patients/P001")
+    history = first[first.index('<h2 id="messages">') :]
+    bodies = re.findall(r"history (\d{3})", history)
+    # Fifty a page; the bulk rows are all in the past, the planned ones come before them.
+    assert len(re.findall(r'<tr data-status="', history)) == 50
+    assert bodies == sorted(bodies) and bodies[0] == "001"
+    assert "page 1 of 3" in history and 'rel="next"' in history
+    _, _, last = nurse.request("GET", "/staff/patients/P001?page=3")
+    tail = re.findall(r"history (\d{3})", last[last.index('<h2 id="messages">') :])
+    assert tail[-1] == "120" and 'rel="prev"' in last and 'rel="next"' not in last
+
+
+def test_the_message_history_filters_by_status_channel_and_step(pages: Pages) -> None:
+    add_messages(pages.site.engine, "P001", 30)
+    nurse = pages.signed_in(NURSE)
+    _, _, page = nurse.request("GET", "/staff/patients/P001?status=failed&channel=sms")
+    history = page[page.index('<h2 id="messages">') :]
+    rows = re.findall(r'<tr data-status="([a-z]+)">(.*?)</tr>', history, re.S)
+    wanted = [n for n in range(1, 31) if n % 3 == 0 and n % 2]
+    # The seed's own failed SMS (30006) and the bulk ones that failed by SMS, no others.
+    assert {s for s, _ in rows} == {"failed"} and len(rows) == len(wanted) + 1
+    assert all("<td>sms</td>" in row for _, row in rows)
+    assert re.findall(r"history (\d{3})", history) == [f"{n:03d}" for n in wanted]
+    assert f"{len(wanted) + 1} messages match" in history
+    assert '<option value="failed" selected>' in history
+    _, _, one = nurse.request("GET", "/staff/patients/P001?step=bulk_007")
+    assert re.findall(r"history (\d{3})", one) == ["007"]
+    assert '<option value="bulk_007" selected>' in one
+    # An unknown status is dropped, not an error.
+    status, _, any_ = nurse.request("GET", "/staff/patients/P001?status=bogus")
+    assert status == 200 and "messages, newest first" in any_
+
+
+def test_the_roster_is_searched_by_name_id_or_phone_in_any_format(pages: Pages) -> None:
+    nurse = pages.signed_in(NURSE)
+
+    def found(query: str) -> list[str]:
+        _, _, page = nurse.request("GET", "/staff/patients?" + urlencode({"q": query}))
+        return re.findall(r'<tr data-patient="([^"]+)">', page)
+
+    assert found("ana") == ["P001"] and found("RIVERA") == ["P001"]
+    assert found("ana rivera") == ["P001"] and found("ana okafor") == []
+    assert found("P003") == ["P003"]
+    for phone in ("(402) 555-0134", "402.555.0134", "+1 402 555 0134", "4025550134", "0134"):
+        assert found(phone) == ["P001"], phone
+    assert found("212-555-0181") == ["P003"]
+    assert found("nobody") == []
+    _, _, page = nurse.request("GET", "/staff/patients?q=nobody")
+    assert "No patient matches" in page and "0 patients match" in page
+    # A percent sign is a character to find, not a wildcard.
+    assert found("%") == []
+
+
+def test_the_roster_is_paged(pages: Pages) -> None:
+    with Session(pages.site.engine) as session:
+        session.add_all(
+            Patient(
+                external_id=f"X{n:03d}",
+                first_name="Many",
+                last_name=f"Zz{n:03d}",
+                created_at=NOW,
+                updated_at=NOW,
+            )
+            for n in range(120)
+        )
+        session.commit()
+    nurse = pages.signed_in(NURSE)
+    _, _, first = nurse.request("GET", "/staff/patients")
+    rows = re.findall(r'<tr data-patient="([^"]+)">', first)
+    assert len(rows) == 50 and rows[:3] == ["P002", "P003", "P001"]
+    assert "123 patients, page 1 of 3" in first
+    _, _, last = nurse.request("GET", "/staff/patients?page=3")
+    assert re.findall(r'<tr data-patient="([^"]+)">', last) == [f"X{n:03d}" for n in range(97, 120)]
+    # The search keeps its words across pages.
+    _, _, many = nurse.request("GET", "/staff/patients?q=many&page=2")
+    assert 'href="/staff/patients?q=many&amp;page=3"' in many

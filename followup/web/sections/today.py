@@ -1,192 +1,57 @@
-"""Today: the day's infusions, the Discharged button, and the worklist.
+"""Today: the worklist, the day's infusions, and the Discharged button with its Undo.
 
-Pressing Discharged stores the moment the patient left and re-plans the patient, so the
-steps timed from the end of the infusion (the discharge message, quiet-hours exempt) go
-now instead of at the booked end; check-ins are timed from the infusion day and keep
-their days. Nobody pressing it changes nothing: the booked end stands.
+Pressing Discharged (after confirming) stores the moment the patient left and re-plans
+the patient, so the steps timed from the end of the infusion (the discharge message,
+quiet-hours exempt) go then instead of at the booked end; check-ins keep their days.
+From this page the message waits `UNDO_WINDOW` so a wrong row can be taken back before
+anything is sent (see `followup.web.sections.discharge`). Nobody pressing it changes
+nothing: the booked end stands.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel, Field
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
 from followup.core import clock
-from followup.db.models import Appointment, InboundMessage, MessageStatus, Patient, ScheduledMessage
+from followup.db.models import Appointment, InboundMessage, MessageStatus, Patient
 from followup.ops.reports import WorkItem, worklist
-from followup.planning.scheduling import ACTIVE, replan_patients
+from followup.planning.scheduling import ACTIVE
 from followup.protocol import Protocol
-from followup.staff import audit
 from followup.web.api.models import Problem
 from followup.web.auth import Staff, check_csrf, require_staff
 from followup.web.forms import form_fields
 from followup.web.params import RowId
+from followup.web.patients import patient_href
 from followup.web.sections.common import (
     ClinicClock,
     checked_form,
+    clinic_clock,
     flash,
     go_back,
     section_page,
 )
+from followup.web.sections.discharge import (
+    UNDO_WINDOW,
+    AppointmentNotFound,
+    Discharge,
+    DischargeMessage,
+    DischargeOut,
+    DischargeRefused,
+    UndoRefused,
+    discharge,
+    undo_discharge,
+)
 from followup.web.sections.inbox import readable_phone
-
-log = logging.getLogger(__name__)
 
 TODAY = "/staff/today"
 CONFIRMATION_LABELS = {"confirmed": "confirmed", "call_requested": "call requested"}
-
-
-class AppointmentNotFound(LookupError):
-    """No appointment has that id."""
-
-
-class DischargeRefused(Exception):
-    """The appointment cannot be discharged; the message says why."""
-
-
-@dataclass(frozen=True, slots=True)
-class DischargeMessage:
-    """A message timed from the end of the infusion, as it stands after the discharge."""
-
-    id: int
-    step: str
-    channel: str
-    status: str
-    due_at: datetime
-    reason: str | None
-
-
-class DischargeMessageOut(BaseModel):
-    """A message timed from the end of the infusion, as it stands after the discharge."""
-
-    id: int
-    step: str
-    channel: str
-    status: MessageStatus
-    due_at: datetime
-    reason: str | None = Field(description="Why it does not go (skipped, cancelled), or null.")
-
-
-class DischargeOut(BaseModel):
-    """What pressing Discharged did: the discharge API's answer."""
-
-    appointment_id: int
-    discharged_at: datetime = Field(description="When the patient left.")
-    already_discharged: bool = Field(
-        description="It had been pressed before: nothing changed, and the first time stands."
-    )
-    messages: list[DischargeMessageOut] = Field(
-        description="The appointment's messages timed from the end of the infusion."
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class Discharge:
-    """What pressing Discharged did."""
-
-    appointment_id: int
-    discharged_at: datetime
-    already: bool  # it had been pressed before; nothing changed
-    messages: list[DischargeMessage]
-
-    def as_out(self) -> DischargeOut:
-        """The discharge API's answer."""
-        return DischargeOut(
-            appointment_id=self.appointment_id,
-            discharged_at=self.discharged_at,
-            already_discharged=self.already,
-            messages=[
-                DischargeMessageOut(
-                    id=m.id,
-                    step=m.step,
-                    channel=m.channel,
-                    status=MessageStatus(m.status),
-                    due_at=m.due_at,
-                    reason=m.reason,
-                )
-                for m in self.messages
-            ],
-        )
-
-
-def discharge(
-    engine: Engine, protocol: Protocol, appointment_id: int, actor: str, now: datetime
-) -> Discharge:
-    """Set `discharged_at` once, re-plan the patient and audit it, in one transaction."""
-    with Session(engine) as session:
-        appt = session.get(Appointment, appointment_id)
-        if appt is None:
-            raise AppointmentNotFound(f"no appointment has id {appointment_id}")
-        if appt.discharged_at is not None:
-            return Discharge(
-                appointment_id, appt.discharged_at, True, _after_end(session, appt, protocol)
-            )
-        if appt.status not in ACTIVE:
-            raise DischargeRefused(f"the infusion is {appt.status.replace('_', ' ')}")
-        if appt.start_at > now:
-            # The discharge message tells the patient how to look after themselves on the
-            # way home; it must not go before they have even arrived.
-            raise DischargeRefused("the infusion has not started yet")
-        table = Appointment.__table__  # type: ignore[attr-defined]
-        # Compare-and-set: two people pressing at once discharge once.
-        taken = session.execute(
-            update(table)
-            .where(table.c.id == appointment_id, table.c.discharged_at.is_(None))
-            .values(discharged_at=now, updated_at=now)
-        ).rowcount  # type: ignore[attr-defined]
-        session.refresh(appt)
-        if taken != 1:
-            assert appt.discharged_at is not None
-            return Discharge(
-                appointment_id, appt.discharged_at, True, _after_end(session, appt, protocol)
-            )
-        plan = replan_patients(session, [appt.patient_id], protocol, now)
-        counts = plan.planned + plan.moved + plan.cancelled
-        messages = _after_end(session, appt, protocol)
-        audit(
-            session,
-            actor,
-            "appointment.discharged",
-            "appointment",
-            appointment_id,
-            {"discharged_at": None},
-            {
-                "discharged_at": now,
-                "moved": counts,
-                "messages": [
-                    {"id": m.id, "channel": m.channel, "status": m.status, "due_at": m.due_at}
-                    for m in messages
-                ],
-            },
-            now,
-        )
-        session.commit()
-    log.info(
-        "appointment %d discharged by %s; %d messages re-planned", appointment_id, actor, counts
-    )
-    return Discharge(appointment_id, now, False, messages)
-
-
-def _after_end(session: Session, appt: Appointment, protocol: Protocol) -> list[DischargeMessage]:
-    """The appointment's messages timed from its end (the discharge message)."""
-    steps = [s.key for s in protocol.steps_for(appt.treatment) if s.after_end is not None]
-    rows = session.exec(
-        select(ScheduledMessage)
-        .where(ScheduledMessage.appointment_id == appt.id, col(ScheduledMessage.step).in_(steps))
-        .order_by(col(ScheduledMessage.step), col(ScheduledMessage.channel))
-    ).all()
-    return [
-        DischargeMessage(r.id or 0, r.step, r.channel, r.status, r.due_at, r.status_reason)
-        for r in rows
-    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +69,11 @@ class Infusion:
     discharged_at: datetime | None
     can_discharge: bool
     started: bool
+    undo_until: datetime | None  # set while the discharge can still be undone
+
+    @property
+    def href(self) -> str:
+        return patient_href(self.patient_id)
 
 
 def todays_infusions(engine: Engine, clinic: ClinicClock, now: datetime) -> list[Infusion]:
@@ -229,6 +99,11 @@ def todays_infusions(engine: Engine, clinic: ClinicClock, now: datetime) -> list
             discharged_at=a.discharged_at,
             can_discharge=a.status in ACTIVE and a.discharged_at is None and a.start_at <= now,
             started=a.start_at <= now,
+            undo_until=(
+                a.discharge_undo_until
+                if a.discharge_undo_until and a.discharge_undo_until > now
+                else None
+            ),
         )
         for a, p in rows
     ]
@@ -241,6 +116,10 @@ class Task:
     item: WorkItem
     message_id: int | None
     phone: str  # as people in the clinic's country write it
+
+    @property
+    def href(self) -> str:
+        return patient_href(self.item.patient_id)
 
 
 def tasks(engine: Engine, protocol: Protocol, now: datetime) -> list[Task]:
@@ -266,7 +145,7 @@ def tasks(engine: Engine, protocol: Protocol, now: datetime) -> list[Task]:
 
 
 def today_router() -> APIRouter:
-    """GET today; POST discharged from the page and from the API."""
+    """GET today; POST discharged (and its undo) from the page, and discharged from the API."""
     router = APIRouter()
 
     @router.get(TODAY, response_class=HTMLResponse)
@@ -281,6 +160,7 @@ def today_router() -> APIRouter:
             infusions=todays_infusions(engine, ClinicClock(protocol.clinic.tz), now),
             tasks=tasks(engine, protocol, now),
             day_label=f"{ClinicClock(protocol.clinic.tz).day(now)[0]:%A %d %B %Y}",
+            undo_seconds=int(UNDO_WINDOW.total_seconds()),
         )
 
     @router.post("/staff/appointments/{appointment_id}/discharged", response_model=None)
@@ -289,13 +169,39 @@ def today_router() -> APIRouter:
     ) -> Response:
         form = await checked_form(request)
         try:
-            done = await _discharge(request, appointment_id, staff)
+            done = await _discharge(request, appointment_id, staff, UNDO_WINDOW)
         except AppointmentNotFound as exc:
             raise HTTPException(status_code=404, detail=str(exc)) from None
         except DischargeRefused as exc:
             flash(request, f"Appointment #{appointment_id} not discharged: {exc}.", "error")
             return go_back(form, TODAY)
-        flash(request, _summary(done))
+        flash(request, _summary(done, clinic_clock(request)))
+        return go_back(form, TODAY)
+
+    @router.post("/staff/appointments/{appointment_id}/undo-discharged", response_model=None)
+    async def undo_page(
+        request: Request, appointment_id: RowId, staff: Staff = Depends(require_staff)
+    ) -> Response:
+        form = await checked_form(request)
+        try:
+            await run_in_threadpool(
+                undo_discharge,
+                request.app.state.engine,
+                request.app.state.protocol,
+                appointment_id,
+                staff.email,
+                clock.now(),
+            )
+        except AppointmentNotFound as exc:
+            raise HTTPException(status_code=404, detail=str(exc)) from None
+        except UndoRefused as exc:
+            flash(request, f"Appointment #{appointment_id}: not undone, {exc}.", "error")
+            return go_back(form, TODAY)
+        flash(
+            request,
+            f"Appointment #{appointment_id}: discharge undone; nothing was sent, and the "
+            "discharge message waits for the booked end again.",
+        )
         return go_back(form, TODAY)
 
     @router.post(
@@ -327,7 +233,9 @@ def today_router() -> APIRouter:
     return router
 
 
-async def _discharge(request: Request, appointment_id: int, staff: Staff) -> Discharge:
+async def _discharge(
+    request: Request, appointment_id: int, staff: Staff, undo_window: timedelta = timedelta(0)
+) -> Discharge:
     return await run_in_threadpool(
         discharge,
         request.app.state.engine,
@@ -335,6 +243,7 @@ async def _discharge(request: Request, appointment_id: int, staff: Staff) -> Dis
         appointment_id,
         staff.email,
         clock.now(),
+        undo_window,
     )
 
 
@@ -342,11 +251,16 @@ def _is_form(request: Request) -> bool:
     return request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded")
 
 
-def _summary(done: Discharge) -> str:
+def _summary(done: Discharge, at: ClinicClock) -> str:
     """What happened, in a line without anything about the patient."""
     if done.already:
         return f"Appointment #{done.appointment_id} was already discharged."
     going = [m.channel for m in done.messages if m.status == MessageStatus.PENDING]
+    if going and done.undo_until:
+        return (
+            f"Appointment #{done.appointment_id} discharged; the discharge message goes at "
+            f"{at.time(done.undo_until)} by {' and '.join(going)}: Undo until then sends nothing."
+        )
     if going:
         return (
             f"Appointment #{done.appointment_id} discharged; the discharge message goes now "
