@@ -112,7 +112,9 @@ def test_anything_not_clearly_a_pleasantry_needs_a_person(text: str) -> None:
     assert not is_pleasantry(text), text
 
 
-def test_no_message_of_the_labelled_crisis_medical_urgent_or_review_corpus_is_a_pleasantry() -> None:
+def test_no_message_of_the_labelled_crisis_medical_urgent_or_review_corpus_is_a_pleasantry() -> (
+    None
+):
     # Belt and braces: handle() also requires triage to find nothing.
     for path in sorted(CORPUS.glob("*.tsv")):
         for message in parse(path.read_text(encoding="utf-8").splitlines(), path.name):

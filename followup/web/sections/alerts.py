@@ -220,7 +220,9 @@ def alerts_router() -> APIRouter:
             request,
             "alerts.html",
             staff,
-            patients=patient_cards(cards),
+            # Open ones first, by patient; what was acknowledged lately below, by patient too.
+            patients=patient_cards([c for c in cards if c.open])
+            + patient_cards([c for c in cards if not c.open]),
             open_count=sum(1 for c in cards if c.open),
             stamp=fingerprint(engine),
             poll_seconds=POLL_SECONDS,
