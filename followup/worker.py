@@ -93,7 +93,12 @@ def feed_options(settings: Settings) -> FeedOptions:
     )
 
 
-def alert_job(engine: Engine, channels: Mapping[str, Channel], protocol: Protocol) -> None:
+def alert_job(
+    engine: Engine,
+    channels: Mapping[str, Channel],
+    protocol: Protocol,
+    public_url: str | None = None,
+) -> None:
     """Escalate alerts nobody acknowledged, and send notifications still waiting.
 
     The web process notifies at once; this catches what it could not (a provider outage,
@@ -101,11 +106,15 @@ def alert_job(engine: Engine, channels: Mapping[str, Channel], protocol: Protoco
     """
     now = clock.now()
     escalate_due(engine, protocol, now)
-    deliver_pending(engine, channels, protocol, now)
+    deliver_pending(engine, channels, protocol, now, public_url=public_url)
 
 
 def sweep_job(
-    engine: Engine, runner: DispatchRunner, protocol: Protocol, guard: OutageGuard
+    engine: Engine,
+    runner: DispatchRunner,
+    protocol: Protocol,
+    guard: OutageGuard,
+    public_url: str | None = None,
 ) -> int:
     """Process inbound messages a web process stored but never finished (it died, or lost
     the database mid-way); not in the first moments after an outage, when the web
@@ -120,7 +129,7 @@ def sweep_job(
     def deliver(results: list[Processed]) -> None:
         for result in results:
             for alert_id in result.alert_ids if isinstance(result, Handled) else ():
-                deliver_pending(engine, d.channels, protocol, clock.now(), alert_id)
+                deliver_pending(engine, d.channels, protocol, clock.now(), alert_id, public_url)
 
     sweep = guard.wrap(sweep_received, "inbound-sweep")
     return sweep(engine, protocol, d.renderer, clock.now(), deliver) or 0
@@ -185,7 +194,7 @@ def build_scheduler(
     scheduler.add_job(
         guard.wrap(alert_job, "alerts"),
         "interval",
-        args=(engine, runner.dispatcher.channels, protocol),
+        args=(engine, runner.dispatcher.channels, protocol, settings.public_url),
         seconds=ALERT_INTERVAL_SECONDS,
         id="alerts",
         misfire_grace_time=60,
@@ -194,7 +203,7 @@ def build_scheduler(
     scheduler.add_job(
         sweep_job,
         "interval",
-        args=(engine, runner, protocol, guard),
+        args=(engine, runner, protocol, guard, settings.public_url),
         seconds=SWEEP_INTERVAL_SECONDS,
         id="inbound-sweep",
         misfire_grace_time=60,

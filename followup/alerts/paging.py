@@ -33,16 +33,26 @@ MAX_ATTEMPTS = 10
 RECORD_PATIENCE_SECONDS = 60.0
 
 
-def notification_text(view: AlertView, clinic_name: str) -> tuple[str, str]:
-    """Subject and text for on-call staff: who, why, how to reach them; never the reply itself."""
+def alert_link(public_url: str | None, alert_id: int) -> str | None:
+    """The alert's own staff page (it opens after sign-in), or None without a public URL."""
+    return f"{public_url.rstrip('/')}/staff/alerts/{alert_id}" if public_url else None
+
+
+def notification_text(
+    view: AlertView, clinic_name: str, public_url: str | None = None
+) -> tuple[str, str]:
+    """Subject and text for on-call staff: who, why, how to reach them, a link to the alert;
+    never the patient's words (the reason names the rule, not what they wrote)."""
     who = (
         f"patient {view.patient_id} ({view.patient_name})" if view.patient_id else view.patient_name
     )
     reach = f" Call them: {view.patient_phone}." if view.patient_phone else ""
     subject = f"[{clinic_name}] {view.severity.upper()} alert #{view.id}"
+    link = alert_link(public_url, view.id)
+    where = f"Open and acknowledge: {link} or" if link else "Acknowledge on the alerts page or"
     text = (
         f"{subject}: {who} - {view.reason}.{reach} "
-        f"Acknowledge on the alerts page or with: followup alerts ack {view.id} --by YOU"
+        f"{where} with: followup alerts ack {view.id} --by YOU"
     )
     return subject, text
 
@@ -53,8 +63,11 @@ def deliver_pending(
     protocol: Protocol,
     now: datetime,
     alert_id: int | None = None,
+    public_url: str | None = None,
 ) -> int:
-    """Send waiting notifications (one alert's, or all); return how many left."""
+    """Send waiting notifications (one alert's, or all); return how many left.
+
+    `public_url` (FOLLOWUP_PUBLIC_URL) puts a link to the alert in each page."""
     table = AlertNotification.__table__  # type: ignore[attr-defined]
     with engine.begin() as connection:
         # Rows a dead process left half-sent go back in the queue.
@@ -70,11 +83,20 @@ def deliver_pending(
         query = query.where(AlertNotification.alert_id == alert_id)
     with Session(engine) as session:
         ids = list(session.exec(query))
-    return sum(_deliver_one(engine, channels, protocol, nid, now) for nid in ids if nid is not None)
+    return sum(
+        _deliver_one(engine, channels, protocol, nid, now, public_url)
+        for nid in ids
+        if nid is not None
+    )
 
 
 def _deliver_one(
-    engine: Engine, channels: Mapping[str, Channel], protocol: Protocol, nid: int, now: datetime
+    engine: Engine,
+    channels: Mapping[str, Channel],
+    protocol: Protocol,
+    nid: int,
+    now: datetime,
+    public_url: str | None,
 ) -> int:
     table = AlertNotification.__table__  # type: ignore[attr-defined]
     # Everything the page says is read first: from the claim to the send nothing asks the
@@ -86,7 +108,7 @@ def _deliver_one(
         alert = session.get(Alert, note.alert_id)
         assert alert is not None
         patient = session.get(Patient, alert.patient_id) if alert.patient_id else None
-        subject, text = notification_text(view_of(alert, patient), protocol.clinic.name)
+        subject, text = notification_text(view_of(alert, patient), protocol.clinic.name, public_url)
         name, to, contact, attempts = note.channel, note.to, note.contact_name, note.attempts + 1
     with engine.begin() as connection:
         # Compare-and-set: the web process and the worker may both try; one sends.

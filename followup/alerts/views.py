@@ -8,8 +8,9 @@ from datetime import datetime
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from followup.alerts.raising import PAUSING, SEVERITIES, AlertNotFound
-from followup.db.models import Alert, Patient
+from followup.alerts.items import alerts_of, settle
+from followup.alerts.raising import SEVERITIES, AlertNotFound
+from followup.db.models import Alert, InboundMessage, Patient
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,40 +74,31 @@ def view_of(alert: Alert, patient: Patient | None) -> AlertView:
 
 
 def acknowledge(
-    engine: Engine, alert_id: int, by: str, note: str | None, now: datetime
+    engine: Engine,
+    alert_id: int,
+    by: str,
+    note: str | None,
+    now: datetime,
+    *,
+    via: str = "cli",
+    action: str = "alert.acknowledged",
 ) -> AlertView:
-    """Record who took the alert; the last open pausing alert of a patient lifts their pause."""
+    """Record who took the alert, with the reply that raised it and that reply's other
+    alerts (one item, one state), audited in the same transaction; the last open pausing
+    alert of a patient lifts their pause. Taking a taken alert changes nothing."""
     with Session(engine) as session:
         alert = session.get(Alert, alert_id)
         if alert is None:
             raise AlertNotFound(f"no alert has id {alert_id}")
         if alert.acknowledged_at is None:
-            alert.acknowledged_at, alert.acknowledged_by, alert.acknowledgement_note = now, by, note
-            alert.next_escalation_at = None
-            session.add(alert)
-            session.flush()
-            patient = session.get(Patient, alert.patient_id) if alert.patient_id else None
-            if (
-                patient is not None
-                and patient.paused_at is not None
-                and not open_pausing(session, patient.id or 0)
-            ):
-                patient.paused_at = None
-                patient.updated_at = now
-                session.add(patient)
+            message_id = alert.inbound_message_id
+            message = session.get(InboundMessage, message_id) if message_id else None
+            siblings = (
+                [a for a in alerts_of(session, message_id) if a.id != alert.id]
+                if message_id
+                else []
+            )
+            settle(session, message, [alert, *siblings], by, note, now, via, action)
             session.commit()
         patient = session.get(Patient, alert.patient_id) if alert.patient_id else None
         return view_of(alert, patient)
-
-
-def open_pausing(session: Session, patient_id: int) -> bool:
-    return (
-        session.exec(
-            select(Alert.id).where(
-                Alert.patient_id == patient_id,
-                col(Alert.severity).in_(sorted(PAUSING)),
-                col(Alert.acknowledged_at).is_(None),
-            )
-        ).first()
-        is not None
-    )

@@ -159,6 +159,14 @@ class InboundMessage(SQLModel, table=True):
             sqlite_where=text("kind = 'received'"),
             postgresql_where=text("kind = 'received'"),
         ),
+        # The queue of what needs a person: unhandled, by urgency then age.
+        Index(
+            "ix_inbound_message_queue",
+            "urgency",
+            "received_at",
+            sqlite_where=text("needs_attention AND handled_at IS NULL"),
+            postgresql_where=text("needs_attention AND handled_at IS NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -183,6 +191,7 @@ class InboundMessage(SQLModel, table=True):
     processing_error: str | None = Field(default=None, max_length=300)
     handled_at: datetime | None = Field(default=None, sa_column=_utc())
     handled_by: str | None = Field(default=None, max_length=254)
+    handled_note: str | None = None  # what the person did; shared with the alert it raised
 
 
 class ReplyMessage(SQLModel, table=True):
@@ -249,7 +258,9 @@ class SymptomReport(SQLModel, table=True):
 class Alert(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     patient_id: int | None = Field(default=None, foreign_key="patient.id", index=True)
-    inbound_message_id: int | None = Field(default=None, foreign_key="inbound_message.id")
+    inbound_message_id: int | None = Field(
+        default=None, foreign_key="inbound_message.id", index=True
+    )
     # emergency (medical) | critical (crisis) | urgent (a nurse today) | high (an answer past
     # a survey threshold): followup.alerts.SEVERITIES, most urgent first.
     severity: str = Field(max_length=16)

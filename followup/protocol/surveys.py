@@ -46,6 +46,8 @@ class Question(Strict):
     key: Slug
     type: QuestionType
     text: Texts
+    # A short name staff read on the alerts page ("Mood"); else the question's first sentence.
+    label: Texts | None = None
     min: int = 0
     max: int = 10
     alert_at_or_below: int | None = None

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, bindparam, insert, update
@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 from followup.alerts import raise_alert
 from followup.core.phones import mask
 from followup.db.models import (
+    AuditEvent,
     Conversation,
     InboundMessage,
     Patient,
@@ -41,6 +42,7 @@ from followup.replies.confirmations import Confirmations
 from followup.replies.consent import number_opted_in, number_opted_out, opt_in, opt_out
 from followup.replies.outcome import Handled, Inbound, Processed, Replies, Result, Unrecorded
 from followup.replies.parse import Keyword, keyword, parse_confirmation
+from followup.replies.pleasantry import is_pleasantry
 from followup.replies.recovery import after_failure, previous_answer
 from followup.replies.triage import Level, Triage, triage
 
@@ -49,6 +51,10 @@ INBOUND = InboundMessage.__table__  # type: ignore[attr-defined]
 REPLY = ReplyMessage.__table__  # type: ignore[attr-defined]
 RECEIVED = "received"  # stored, not yet processed
 NOT_SENT = "not_sent"  # an answer chosen after the webhook had been answered
+FREE_TEXT = "free_text"  # a message for the care team: a person reads it
+ACKNOWLEDGEMENT = "acknowledgement"  # only thanks, "ok" or good news: shown, not queued
+# A staff SMS this recent makes any answer to it a person's to read, "ok" included.
+STAFF_THREAD = timedelta(days=3)
 
 # Built once: every webhook runs them, and a statement object made per call costs more
 # (construction and cache key) than SQLite takes to run it. Values come as parameters.
@@ -345,7 +351,36 @@ def _understand(
         result.needs_attention = True
     if found.findings:
         result.triage = found.explain()
+    elif (
+        result.kind == FREE_TEXT
+        and is_pleasantry(text)
+        and not _staff_texted(session, inbound.from_number, now)
+    ):
+        # "Thanks!", "ok", "Feeling great today": kept and shown, not queued for a person
+        # (a queue where everything waits hides the crisis). Any finding keeps it queued.
+        result.kind, result.summary = ACKNOWLEDGEMENT, "thanks or good news"
+        result.needs_attention = False
     return result
+
+
+def _staff_texted(session: Session, number: str, now: datetime) -> bool:
+    """Whether staff texted this number lately: then "ok" may answer their question."""
+    since = now - STAFF_THREAD
+    # Staff answer a message from this number: any of the last month's may be the one.
+    asked = select(col(InboundMessage.id)).where(
+        InboundMessage.from_number == number,
+        col(InboundMessage.received_at) >= now - timedelta(days=30),
+    )
+    ids = [str(i) for i in session.exec(asked)]
+    if not ids:
+        return False
+    sent = select(AuditEvent.id).where(
+        AuditEvent.action == "reply.sent",
+        AuditEvent.record_type == "inbound_message",
+        col(AuditEvent.record_id).in_(ids),
+        col(AuditEvent.at) >= since,
+    )
+    return session.exec(sent).first() is not None
 
 
 def _raise(
@@ -426,4 +461,4 @@ def _understand_ordinary(
             return replies.result(
                 "confirmation", f"confirmed ride and fasting ({confirmed})", "reply_confirmed"
             )
-    return replies.result("free_text", "a message for the care team", "reply_received", True)
+    return replies.result(FREE_TEXT, "a message for the care team", "reply_received", True)

@@ -84,6 +84,8 @@ class Inbox:
     # so that a STOP sent during an outage is not overtaken by the START sent after it.
     backlog: bool = True
     _offline_renderer: Renderer | None = None
+    # FOLLOWUP_PUBLIC_URL: each page links to its alert.
+    public_url: str | None = None
 
     async def handle(self, inbound: Inbound) -> Handled:
         """Store and process one webhook's message with whatever else is waiting; its answer."""
@@ -232,7 +234,14 @@ class Inbox:
         a provider down) is one line, and the worker's alert job sends it later."""
         for alert_id in alert_ids:
             try:
-                deliver_pending(self.engine, self.channels, self.protocol, clock.now(), alert_id)
+                deliver_pending(
+                    self.engine,
+                    self.channels,
+                    self.protocol,
+                    clock.now(),
+                    alert_id,
+                    self.public_url,
+                )
             except Exception as exc:  # the worker's alert job pages what is left
                 if is_unavailable(exc):
                     log.error(

@@ -54,7 +54,15 @@ def create_app(
     # Staff edits made in the template editor apply to replies as to everything else.
     renderer = service_renderer(settings.templates_dir, engine)
     journal = InboundJournal(settings.spool_directory(), database_identity(settings.database_url))
-    inbox = Inbox(engine, protocol, renderer, webhook_threads(engine), journal, channels)
+    inbox = Inbox(
+        engine,
+        protocol,
+        renderer,
+        webhook_threads(engine),
+        journal,
+        channels,
+        public_url=settings.public_url,
+    )
     replayer = Replayer(inbox)
 
     @asynccontextmanager

@@ -67,7 +67,7 @@ ADDRESS_WINDOW = LOCK_WINDOW
 DEVICE_COOKIE = "followup_device"
 DEVICE_DAYS = 90
 # Requests a page makes by itself, not a person using it.
-PASSIVE_PATHS = frozenset({"/staff/alerts/poll"})
+PASSIVE_PATHS = frozenset({"/staff/alerts/poll", "/staff/alerts/status"})
 _SID = "sid"
 
 

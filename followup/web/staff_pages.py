@@ -20,8 +20,9 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
+from followup.alerts.status import watch
 from followup.core import clock
-from followup.db.models import Alert, InboundMessage, MessageStatus, ScheduledMessage, StaffUser
+from followup.db.models import MessageStatus, ScheduledMessage, StaffUser
 from followup.protocol import Protocol
 from followup.staff import (
     FIRST_ADMIN,
@@ -51,13 +52,18 @@ from followup.web.auth import (
 from followup.web.forms import form_fields
 
 PAGES = Jinja2Templates(directory=str(Path(__file__).parent / "pages"))
+# How often every page asks for the open crises (/static/watch.js): at most 15 s late.
+WATCH_SECONDS = 15
 
 
 def render_page(
     request: Request, name: str, staff: Staff | None, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
-    """A page with what every page needs: the clinic, the signed-in person, the CSRF token."""
+    """A page with what every page needs: the clinic, the signed-in person, the CSRF token,
+    and (signed in) the open crises and counts for the banner, navigation and title."""
     protocol: Protocol = request.app.state.protocol
+    now = clock.now()
+    seen = watch(request.app.state.engine) if staff is not None else None
     return PAGES.TemplateResponse(
         request,
         name,
@@ -65,6 +71,9 @@ def render_page(
             "clinic_name": protocol.clinic.name,
             "staff": staff,
             "csrf_token": csrf_token(request),
+            "watch": seen,
+            "crisis_banner": seen.banner(now) if seen else "",
+            "watch_seconds": WATCH_SECONDS,
             **context,
         },
         status_code=status_code,
@@ -218,21 +227,13 @@ def staff_router() -> APIRouter:
     @router.get("/", response_class=HTMLResponse)
     def home(request: Request, staff: Staff = Depends(require_staff)) -> HTMLResponse:
         now = clock.now()
+        # The same counts as the banner, the navigation and the inbox's queue.
+        seen = watch(request.app.state.engine)
         with Session(request.app.state.engine) as session:
             counts = {
-                "open_alerts": session.exec(
-                    select(func.count())
-                    .select_from(Alert)
-                    .where(col(Alert.acknowledged_at).is_(None))
-                ).one(),
-                "attention": session.exec(
-                    select(func.count())
-                    .select_from(InboundMessage)
-                    .where(
-                        col(InboundMessage.needs_attention),
-                        col(InboundMessage.handled_at).is_(None),
-                    )
-                ).one(),
+                "open_alerts": seen.open_alerts,
+                "crises": seen.crises,
+                "attention": seen.waiting,
                 "due_today": session.exec(
                     select(func.count())
                     .select_from(ScheduledMessage)

@@ -82,7 +82,7 @@ def test_a_clinician_acknowledges_an_alert_with_a_note_and_it_moves_below_the_op
     expect(page.get_by_role("status").first).to_contain_text("acknowledged")
     expect(cards.first).to_have_id(f"alert-{high}")  # the open one is now first
     moved = page.locator(f"#alert-{crisis}")
-    expect(moved).to_have_class("card alert acknowledged severity-critical")
+    expect(moved).to_have_class("alert acknowledged severity-critical crisis-row")
     expect(moved).to_contain_text("Acknowledged by nurse@example.org")
     expect(moved).to_contain_text("Called Ana; safe with her partner tonight")
     with Session(clinic.engine) as session:
@@ -144,15 +144,20 @@ def test_chest_pain_and_a_crisis_sit_above_older_and_newer_ordinary_replies(
         ]
     )
     badges = page.locator("table.inbox tbody .badge.urgency")
-    expect(badges).to_have_text(["emergency", "crisis", "urgent", "needs review"])
+    # Emergency and crisis carry the ⚠ icon as well as their own colour.
+    expect(badges).to_have_text(["⚠ emergency", "⚠ crisis", "urgent", "needs review"])
     expect(page.locator("table.inbox tbody tr").first).to_contain_text('("192 over 118")')  # why
 
     page.goto(f"{clinic.base}/staff/alerts")
     cards = page.locator("section.alert")
     expect(cards).to_have_count(3)  # no alert for the recovery, none for parking
-    expect(cards.first).to_have_class("card alert open severity-emergency")
+    expect(cards.first).to_have_class("alert open severity-emergency crisis-row")
     expect(cards.first).to_contain_text("blood pressure")
-    expect(cards.first.get_by_role("link", name="(402) 555-0147")).to_be_visible()
+    # The number to call heads the patient's card, a button big enough to tap.
+    call = page.locator("article.patient-alerts").first.get_by_role(
+        "link", name="Call (402) 555-0147"
+    )
+    expect(call).to_be_visible()
     screenshot(page, "alerts-emergency")
 
 
@@ -178,11 +183,11 @@ def test_the_inbox_and_upcoming_pages(page: Page, clinic: Clinic) -> None:
     expect(page.locator("table.inbox")).to_contain_text("Feeling a bit dizzy <b>still</b>")
     expect(page.locator("table.inbox b")).to_have_count(0)  # shown as text, never as markup
     expect(page.locator("table.inbox")).to_contain_text("unknown sender")
+    expect(page.locator("table.inbox")).not_to_contain_text("YES")  # the queue: needs nobody
     screenshot(page, "inbox")
-    page.get_by_label("Needs a person").check()
-    page.get_by_role("button", name="Filter").click()
-    expect(page).to_have_url(f"{clinic.base}/staff/inbox?kind=&patient=&attention=1")
-    expect(page.locator("table.inbox")).not_to_contain_text("YES")
+    page.locator("nav.views").get_by_role("link", name="All replies").click()
+    expect(page).to_have_url(f"{clinic.base}/staff/inbox?view=all")
+    expect(page.locator("table.inbox")).to_contain_text("YES")
 
     with Session(clinic.engine) as session:
         soonest = session.exec(

@@ -5,11 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from sqlmodel import Session
 
 from followup.alerts import AlertNotFound, AlertView, acknowledge, list_alerts
 from followup.core import clock
-from followup.staff import audit
 from followup.web.api.common import (
     DEFAULT_LIMIT,
     NOT_FOUND,
@@ -81,23 +79,12 @@ def routes() -> APIRouter:
         note = body.note if body is not None else None
         now = clock.now()
         try:
-            view = acknowledge(engine, alert_id, staff.email, note, now)
+            # Audited in acknowledge's own transaction, the reply that raised it with it.
+            view = acknowledge(
+                engine, alert_id, staff.email, note, now, via="api", action="alert.acknowledge"
+            )
         except AlertNotFound:
             raise HTTPException(status_code=404, detail=f"no alert has id {alert_id}") from None
-        # acknowledge() is idempotent; only the call that took the alert is audited.
-        if view.acknowledged_at == now and view.acknowledged_by == staff.email:
-            with Session(engine) as session:
-                audit(
-                    session,
-                    staff.email,
-                    "alert.acknowledge",
-                    "alert",
-                    alert_id,
-                    {"acknowledged": False},
-                    {"acknowledged": True, "note": note, "via": "api"},
-                    now,
-                )
-                session.commit()
         return alert_out(view)
 
     return router

@@ -1,7 +1,10 @@
-"""The alerts page: open alerts first, critical on top, with what a person needs to act.
+"""The alerts page: one card per patient, open ones first, emergencies and crises on top,
+each with the alerts inside, what the patient wrote and their latest answers in words.
 
-The page polls a small fingerprint of the alerts every 20 seconds and reloads only when
+The page polls a small fingerprint of the alerts every 15 seconds and reloads only when
 something changed and nobody is typing a note; a half-written note is never thrown away.
+`/staff/alerts/<id>` (the link in an on-call page) opens the page at that alert, after
+sign-in; `/staff/alerts/status` feeds the banner every page shows (`/static/watch.js`).
 """
 
 from __future__ import annotations
@@ -12,18 +15,19 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
 from followup.alerts import AlertNotFound, AlertView, acknowledge, list_alerts
+from followup.alerts.status import CRISES, watch
 from followup.core import clock
 from followup.db.models import Alert, InboundMessage, SymptomReport
 from followup.protocol import Protocol
-from followup.staff import audit
 from followup.web.auth import Staff, require_staff
 from followup.web.params import RowId
+from followup.web.sections.answer_labels import Labels
 from followup.web.sections.common import checked_form, flash, go_back, section_page
 from followup.web.sections.inbox import readable_phone
 
@@ -33,12 +37,12 @@ ALERTS = "/staff/alerts"
 LATEST_ANSWERS = 5
 SHOWN_ACKNOWLEDGED = 50  # history below the open alerts; older ones stay in the database
 MAX_NOTE = 2000
-POLL_SECONDS = 20
+POLL_SECONDS = 15
 
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """One of a patient's latest survey answers."""
+    """One of a patient's latest survey answers, in words."""
 
     question: str
     shown: str
@@ -58,10 +62,48 @@ class AlertCard:
     next_escalation_at: datetime | None
     note: str | None
     answers: list[Answer]
+    reason: str  # with survey keys replaced by their labels
+    message_id: int | None = None
 
     @property
     def open(self) -> bool:
         return self.view.acknowledged_at is None
+
+    @property
+    def crisis(self) -> bool:
+        return self.view.severity in CRISES
+
+
+@dataclass(frozen=True, slots=True)
+class PatientCard:
+    """One patient's alerts (or one unknown sender's), most urgent first, and their answers."""
+
+    alerts: list[AlertCard]
+
+    @property
+    def first(self) -> AlertCard:
+        return self.alerts[0]
+
+    @property
+    def open(self) -> bool:
+        return any(a.open for a in self.alerts)
+
+    @property
+    def crisis(self) -> bool:
+        return any(a.open and a.crisis for a in self.alerts)
+
+    @property
+    def open_count(self) -> int:
+        return sum(1 for a in self.alerts if a.open)
+
+
+def patient_cards(cards: list[AlertCard]) -> list[PatientCard]:
+    """Cards grouped by patient in the order of each patient's first (most urgent) alert."""
+    groups: dict[object, list[AlertCard]] = {}
+    for card in cards:
+        key = card.view.patient_id or ("alert", card.view.id)
+        groups.setdefault(key, []).append(card)
+    return [PatientCard(alerts) for alerts in groups.values()]
 
 
 def alert_cards(engine: Engine, protocol: Protocol) -> list[AlertCard]:
@@ -79,8 +121,9 @@ def alert_cards(engine: Engine, protocol: Protocol) -> list[AlertCard]:
         ).all()
         by_id = {alert.id: (alert, message) for alert, message in rows}
         answers = latest_answers(
-            session, {a.patient_id for a, _ in rows if a.patient_id is not None}
+            session, {a.patient_id for a, _ in rows if a.patient_id is not None}, Labels(protocol)
         )
+    labels = Labels(protocol)
     cards = []
     for view in views:
         alert, message = by_id[view.id]
@@ -97,13 +140,17 @@ def alert_cards(engine: Engine, protocol: Protocol) -> list[AlertCard]:
                 next_escalation_at=alert.next_escalation_at,
                 note=alert.acknowledgement_note,
                 answers=answers.get(alert.patient_id or 0, []),
+                reason=labels.reason(view.reason),
+                message_id=alert.inbound_message_id,
             )
         )
     return cards
 
 
-def latest_answers(session: Session, patient_ids: set[int]) -> dict[int, list[Answer]]:
-    """The newest survey answers of each patient, newest first, in one query."""
+def latest_answers(
+    session: Session, patient_ids: set[int], labels: Labels
+) -> dict[int, list[Answer]]:
+    """The newest survey answers of each patient, newest first, in words, in one query."""
     if not patient_ids:
         return {}
     rank = (
@@ -127,8 +174,10 @@ def latest_answers(session: Session, patient_ids: set[int]) -> dict[int, list[An
     ).all()
     found: dict[int, list[Answer]] = defaultdict(list)
     for r in reports:
-        shown = r.text if r.value is None else f"{r.value:g}"
-        found[r.patient_id].append(Answer(r.question, shown or "", r.reported_at))
+        shown = labels.answer(r.survey, r.question, r.value, r.text)
+        found[r.patient_id].append(
+            Answer(labels.question(r.survey, r.question), shown, r.reported_at)
+        )
     return found
 
 
@@ -147,31 +196,14 @@ def fingerprint(engine: Engine) -> str:
 
 
 def take_alert(engine: Engine, alert_id: int, actor: str, note: str | None, now: datetime) -> str:
-    """Acknowledge for `actor` and audit it; "" if done now, else who had taken it."""
-    with Session(engine) as session:
-        alert = session.get(Alert, alert_id)
-        if alert is None:
-            raise HTTPException(status_code=404, detail=f"no alert has id {alert_id}")
-        if alert.acknowledged_at is not None:
-            return alert.acknowledged_by or "someone"
+    """Acknowledge for `actor`, with the reply that raised it, audited in one transaction;
+    "" if done now, else who had taken it."""
     try:
-        view = acknowledge(engine, alert_id, actor, note, now)
+        view = acknowledge(engine, alert_id, actor, note, now, via="alerts page")
     except AlertNotFound:
         raise HTTPException(status_code=404, detail=f"no alert has id {alert_id}") from None
-    if view.acknowledged_by != actor:
+    if view.acknowledged_by != actor or view.acknowledged_at != now:
         return view.acknowledged_by or "someone"  # a colleague got there first
-    with Session(engine) as session:
-        audit(
-            session,
-            actor,
-            "alert.acknowledged",
-            "alert",
-            alert_id,
-            {"acknowledged_at": None},
-            {"acknowledged_at": now, "acknowledged_by": actor, "note": note},
-            now,
-        )
-        session.commit()
     log.info("alert %d acknowledged by %s", alert_id, actor)
     return ""
 
@@ -188,7 +220,9 @@ def alerts_router() -> APIRouter:
             request,
             "alerts.html",
             staff,
-            cards=cards,
+            # Open ones first, by patient; what was acknowledged lately below, by patient too.
+            patients=patient_cards([c for c in cards if c.open])
+            + patient_cards([c for c in cards if not c.open]),
             open_count=sum(1 for c in cards if c.open),
             stamp=fingerprint(engine),
             poll_seconds=POLL_SECONDS,
@@ -199,6 +233,18 @@ def alerts_router() -> APIRouter:
     def alerts_poll(request: Request, _staff: Staff = Depends(require_staff)) -> dict[str, str]:
         """The fingerprint the page compares with its own, to know when to reload."""
         return {"stamp": fingerprint(request.app.state.engine)}
+
+    @router.get("/status")
+    def alerts_status(
+        request: Request, _staff: Staff = Depends(require_staff)
+    ) -> dict[str, object]:
+        """Open crises and counts for every page's banner, navigation and title."""
+        return watch(request.app.state.engine).as_json(clock.now())
+
+    @router.get("/{alert_id}")
+    def one_alert(alert_id: RowId, _staff: Staff = Depends(require_staff)) -> RedirectResponse:
+        """The link in an on-call page: the alerts page, scrolled to this alert."""
+        return RedirectResponse(f"{ALERTS}#alert-{alert_id}", status_code=303)
 
     @router.post("/{alert_id}/acknowledge", response_model=None)
     async def acknowledge_alert(

@@ -1,4 +1,5 @@
-"""The inbox: every SMS we received, what the pipeline made of it, and staff's answers.
+"""The inbox: the queue of replies that need a person (`queue`), every SMS we received,
+what the pipeline made of each, and staff's answers.
 
 A staff reply goes out through the app's SMS channel (the same provider as every planned
 message) from the web process at once: a person is waiting to see that it left. It is
@@ -10,10 +11,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 
-import phonenumbers
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import Engine
@@ -24,168 +23,33 @@ from followup.channels.base import Channel, ChannelError, Envelope
 from followup.core import clock
 from followup.core.phones import mask
 from followup.db.models import InboundMessage, OptedOutNumber, Patient
-from followup.messages.context import display_phone
-from followup.ops.reports import most_urgent_first
 from followup.protocol import Protocol, reveals_treatment
-from followup.replies.triage import Level
 from followup.staff import audit
 from followup.web.auth import Staff, require_staff
 from followup.web.params import RowId
 from followup.web.sections.common import checked_form, flash, go_back, section_page
+from followup.web.sections.queue import (
+    ALL,
+    KIND_LABELS,
+    PAGE_SIZE,
+    QUEUE,
+    InboxFilters,
+    inbox_page,
+    mark_handled,
+    readable_phone,
+)
+
+__all__ = ["ReplyRefused", "inbox_router", "readable_phone", "send_reply"]
 
 log = logging.getLogger(__name__)
 
 INBOX = "/staff/inbox"
-SHOWN = 200  # newest messages on one page; filters narrow it down
+MAX_NOTE = 2000
 MAX_REPLY = 1600  # Twilio refuses longer bodies
-
-# What the pipeline made of a message (InboundMessage.kind), in words staff use.
-KIND_LABELS = {
-    "emergency": "medical emergency",
-    "crisis": "crisis",
-    "urgent": "urgent: nurse to call",
-    "call_request": "call request",
-    "free_text": "unparsed (free text)",
-    "unknown_sender": "unknown sender",
-    "error": "error: processing failed",
-    "survey_answer": "survey answer",
-    "confirmation": "confirmation (YES)",
-    "opt_out": "keyword: opt-out (STOP)",
-    "opt_in": "keyword: opt-in (START)",
-    "help": "keyword: help",
-    "received": "received, not processed yet",
-}
-
-
-# How soon a person must read a message (InboundMessage.urgency), in words staff use.
-URGENCY_LABELS: dict[str, str] = {
-    Level.EMERGENCY: "emergency",
-    Level.CRISIS: "crisis",
-    Level.URGENT: "urgent",
-    Level.REVIEW: "needs review",
-    Level.ORDINARY: "",
-}
 
 
 class ReplyRefused(Exception):
     """The reply was not sent; the message says why, in words for staff."""
-
-
-@dataclass(frozen=True, slots=True)
-class InboxFilters:
-    """The query parameters of the inbox page."""
-
-    kind: str = ""
-    attention: bool = False
-    patient: str = ""
-
-    @property
-    def active(self) -> bool:
-        return bool(self.kind or self.attention or self.patient)
-
-
-@dataclass(frozen=True, slots=True)
-class InboxItem:
-    """One received SMS as the inbox shows it."""
-
-    id: int
-    received_at: datetime
-    patient_id: str | None  # the clinic's id, None for an unknown sender
-    patient_name: str
-    sender: str
-    kind: str
-    kind_label: str
-    urgency: str
-    urgency_label: str
-    triage: str  # each finding's rule and the patient's words that matched
-    summary: str
-    body: str
-    needs_attention: bool
-    handled_at: datetime | None
-    handled_by: str | None
-    opted_out: bool
-
-
-def inbox_items(
-    engine: Engine, filters: InboxFilters, country: str, limit: int = SHOWN
-) -> list[InboxItem]:
-    """Inbound messages, most urgent first (emergency, crisis, urgent, needs review,
-    ordinary; handled ones last), newest first within each, narrowed by the filters."""
-    query = select(InboundMessage, Patient).join(
-        Patient, col(InboundMessage.patient_id) == Patient.id, isouter=True
-    )
-    if filters.kind:
-        query = query.where(InboundMessage.kind == filters.kind)
-    if filters.attention:
-        query = query.where(
-            col(InboundMessage.needs_attention), col(InboundMessage.handled_at).is_(None)
-        )
-    if filters.patient:
-        query = query.where(Patient.external_id == filters.patient)
-    query = query.order_by(*most_urgent_first()).limit(limit)
-    with Session(engine) as session:
-        rows = session.exec(query).all()
-        numbers = sorted({m.from_number for m, _ in rows})
-        stopped = set(
-            session.exec(
-                select(OptedOutNumber.phone).where(col(OptedOutNumber.phone).in_(numbers))
-            ).all()
-        )
-    return [
-        InboxItem(
-            id=m.id or 0,
-            received_at=m.received_at,
-            patient_id=p.external_id if p else None,
-            patient_name=f"{p.first_name} {p.last_name}".strip() if p else "unknown sender",
-            sender=readable_phone(m.from_number, country),
-            kind=m.kind,
-            kind_label=KIND_LABELS.get(m.kind, m.kind),
-            urgency=m.urgency,
-            urgency_label=URGENCY_LABELS.get(m.urgency, m.urgency),
-            triage=m.triage or "",
-            summary=m.summary or m.processing_error or "",
-            body=m.body,
-            needs_attention=m.needs_attention,
-            handled_at=m.handled_at,
-            handled_by=m.handled_by,
-            opted_out=m.from_number in stopped or (p is not None and p.opted_out_at is not None),
-        )
-        for m, p in rows
-    ]
-
-
-def readable_phone(number: str | None, country: str) -> str:
-    """A number as people in the clinic's country write it; as stored if it will not parse."""
-    if not number:
-        return ""
-    try:
-        return display_phone(number, country)
-    except phonenumbers.NumberParseException:
-        return number
-
-
-def mark_handled(engine: Engine, message_id: int, actor: str, now: datetime) -> str | None:
-    """Record who dealt with a message; None if done now, else who had already done it."""
-    with Session(engine) as session:
-        message = session.get(InboundMessage, message_id)
-        if message is None:
-            raise HTTPException(status_code=404, detail=f"no message has id {message_id}")
-        if message.handled_at is not None:
-            return message.handled_by or "someone"
-        message.handled_at, message.handled_by = now, actor
-        session.add(message)
-        audit(
-            session,
-            actor,
-            "inbox.handled",
-            "inbound_message",
-            message_id,
-            {"handled_at": None, "handled_by": None},
-            {"handled_at": now, "handled_by": actor},
-            now,
-        )
-        session.commit()
-    return None
 
 
 def send_reply(
@@ -267,24 +131,30 @@ def inbox_router() -> APIRouter:
     router = APIRouter(prefix=INBOX)
 
     @router.get("", response_class=HTMLResponse)
-    def inbox_page(
+    def show_inbox(
         request: Request,
+        view: str = "",
         kind: str = "",
         attention: str = "",
         patient: str = "",
+        page: str = "1",
         staff: Staff = Depends(require_staff),
     ) -> HTMLResponse:
         protocol: Protocol = request.app.state.protocol
-        filters = InboxFilters(kind.strip(), attention in {"1", "yes", "on"}, patient.strip())
-        items = inbox_items(request.app.state.engine, filters, protocol.clinic.country)
+        # The queue unless "all" is asked for (`attention=1` is the queue's older address).
+        chosen = ALL if view == ALL and attention not in {"1", "yes", "on"} else QUEUE
+        number = int(page) if page.isdigit() and len(page) < 7 else 1
+        filters = InboxFilters(chosen, kind.strip(), patient.strip(), number)
+        found = inbox_page(request.app.state.engine, filters, protocol.clinic.country)
         return section_page(
             request,
             "inbox.html",
             staff,
-            items=items,
+            items=found.items,
+            found=found,
             filters=filters,
             kinds=KIND_LABELS,
-            shown=SHOWN,
+            page_size=PAGE_SIZE,
             here=str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
         )
 
@@ -293,11 +163,12 @@ def inbox_router() -> APIRouter:
         request: Request, message_id: RowId, staff: Staff = Depends(require_staff)
     ) -> Response:
         form = await checked_form(request)
+        note = form.get("note", "").strip()[:MAX_NOTE] or None
         earlier = await run_in_threadpool(
-            mark_handled, request.app.state.engine, message_id, staff.email, clock.now()
+            mark_handled, request.app.state.engine, message_id, staff.email, clock.now(), note
         )
         if earlier is None:
-            flash(request, f"Message #{message_id} marked handled.")
+            flash(request, f"Message #{message_id} marked handled, with any alert it raised.")
         else:
             flash(request, f"Message #{message_id} was already handled by {earlier}.")
         return go_back(form, INBOX)

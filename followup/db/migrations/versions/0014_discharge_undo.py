@@ -1,7 +1,7 @@
 """a discharge pressed on the Today page can be undone until a moment stored with it
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-08 10:00:00.000000
 
 The after-end steps are planned from this moment, not the press, so no worker in any
@@ -14,7 +14,7 @@ from alembic import op
 import followup.db.types
 
 revision = "0014"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
