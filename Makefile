@@ -23,7 +23,7 @@ SECRET_KEY_FILE ?= $(CURDIR)/var/secret_key
 # Chromium. TEST_WORKERS=0 runs it in one process.
 TEST_WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
 
-.PHONY: run secret-key test test-fast test-deep test-quarantine lint install clean bench compare-icaljs
+.PHONY: screenshots run secret-key test test-fast test-deep test-quarantine lint install clean bench compare-icaljs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,14 @@ test-deep: $(STAMP)
 
 # Every benchmarks/bench_*.py, figures and ratios printed; see docs/benchmarks.md.
 # wrk (the webhook's load generator) is installed when missing and we are root.
+# The main staff pages at a desk's size and a phone's, from the accessibility test's run,
+# into docs/screenshots/ (linked from the README).
+screenshots: $(STAMP)
+	$(BIN)/pytest -p no:xdist -q tests/browser/test_accessibility.py -k sqlite
+	mkdir -p docs/screenshots
+	for page in today inbox alerts; do for size in desk phone; do \
+	  cp test-artifacts/screenshots/a11y-$$size-$$page.png docs/screenshots/$$page-$$size.png; done; done
+
 bench: $(STAMP)
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || echo "wrk missing: apt-get install wrk"
 	$(BIN)/python -m benchmarks.run_all

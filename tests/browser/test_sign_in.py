@@ -28,7 +28,7 @@ def test_a_wrong_password_shows_why_in_the_browser(browser: Browser, clinic: Cli
     page.fill("input[name=email]", "admin@example.org")
     page.fill("input[name=password]", PASSWORD + "x")
     page.click("button[type=submit]")
-    assert page.locator("[role=alert]").inner_text() == "Wrong email or password."
+    assert page.locator("main [role=alert]").inner_text() == "Wrong email or password."
 
 
 def test_signing_out_on_one_computer_signs_the_person_out_on_every_other(
@@ -60,7 +60,7 @@ def test_a_person_changes_their_own_password_and_stays_signed_in(
     form.locator("input[name=current]").fill(PASSWORD)
     form.locator("input[name=new]").fill("Password2024!")
     form.locator("button[type=submit]").click()
-    assert "too easy to guess" in page.locator("[role=alert]").inner_text()
+    assert "too easy to guess" in page.locator("main [role=alert]").inner_text()
     form = page.locator("#change-password")
     form.locator("input[name=current]").fill(PASSWORD)
     form.locator("input[name=new]").fill("four unrelated words here")

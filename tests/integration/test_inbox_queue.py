@@ -28,6 +28,7 @@ from tests.integration.test_sessions import (
     NURSE as SESSION_NURSE,
 )
 from tests.integration.test_sessions import Site, age, sessions_of, signed_in
+from tests.integration.test_sessions import site as site  # the fixture
 from tests.integration.test_staff_web import PASSWORD, Browser
 
 
