@@ -8,7 +8,7 @@ because the caller inserts the result into the page as markup.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta, tzinfo
 from html import escape
 
@@ -84,8 +84,10 @@ def symptom_chart(
     tz: tzinfo,
     *,
     title: str = "Mood and pain scores over time",
+    thresholds: Mapping[str, tuple[str, float]] | None = None,
 ) -> str:
-    """Scores (0-10) over time as an SVG: one line and dots per series, infusions marked.
+    """Scores (0-10) over time as an SVG: one line and dots per series, infusions marked,
+    and each drawn series' alert threshold (`thresholds`: name -> ("≤" or "≥", score)).
 
     `points` are (when answered, series name such as "mood" or "pain", score); `infusions`
     are infusion start times. All datetimes must be aware; dates are shown in `tz` (the
@@ -133,6 +135,9 @@ def symptom_chart(
     parts += _y_axis(y_of)
     parts += _x_axis(lo, hi, tz, x_of)
     parts += _infusion_markers(marks, tz, x_of)
+    for index, name in enumerate(names):
+        if thresholds and name in thresholds:
+            parts += _threshold(name, index, *thresholds[name], y_of)
     for index, name in enumerate(names):
         parts += _series(name, index, series[name], tz, x_of, y_of)
     parts += _legend(names, bool(marks))
@@ -272,6 +277,20 @@ def _series(
         )
     parts.append("</g>")
     return parts
+
+
+def _threshold(name: str, index: int, sign: str, value: float, y_of: _YScale) -> list[str]:
+    """A dashed line where a score raises an alert, labelled, in the series' colour."""
+    y = _num(y_of(value))
+    label = f"{name} alert {sign} {_score(value)}"
+    return [
+        f'<g class="threshold" data-series="{_e(name)}" data-value="{_score(value)}">',
+        f'<line x1="{PLOT_LEFT}" x2="{PLOT_RIGHT}" y1="{y}" y2="{y}" '
+        f'stroke="{series_colour(name, index)}" stroke-width="1" stroke-dasharray="2 4"/>',
+        f'<text x="{PLOT_RIGHT - 4}" y="{y}" dy="-4" text-anchor="end" '
+        f'fill="{series_colour(name, index)}">{_e(label)}</text>',
+        "</g>",
+    ]
 
 
 def _legend(names: list[str], with_infusions: bool) -> list[str]:

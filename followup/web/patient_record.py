@@ -27,6 +27,7 @@ from followup.db.models import (
     ScheduledMessage,
     SymptomReport,
 )
+from followup.protocol import Protocol
 
 __all__ = [
     "CHART_QUESTIONS",
@@ -39,6 +40,22 @@ __all__ = [
 
 # The 0-10 scale questions the chart draws; other answers are listed, not plotted.
 CHART_QUESTIONS = ("mood", "pain")
+
+
+def chart_thresholds(protocol: Protocol) -> dict[str, tuple[str, float]]:
+    """Where each charted score raises an alert, from the protocol's surveys."""
+    found: dict[str, tuple[str, float]] = {}
+    for survey in protocol.surveys.values():
+        for q in survey.questions:
+            if q.key not in CHART_QUESTIONS:
+                continue
+            if q.alert_at_or_below is not None:
+                found.setdefault(q.key, ("≤", q.alert_at_or_below))
+            elif q.alert_at_or_above is not None:
+                found.setdefault(q.key, ("≥", q.alert_at_or_above))
+    return found
+
+
 # Appointments that did not take place are not infusions on the chart.
 _NOT_GIVEN = (AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW)
 MESSAGES_PAGE = 50

@@ -33,7 +33,7 @@ from followup.db.models import (
 from followup.protocol import Protocol
 from followup.web.auth import Staff, require_staff
 from followup.web.charts import symptom_chart
-from followup.web.patient_record import MessageFilter, patient_record
+from followup.web.patient_record import MessageFilter, chart_thresholds, patient_record
 from followup.web.staff_pages import render_page
 
 __all__ = [
@@ -253,7 +253,12 @@ def patients_router() -> APIRouter:
             )
         # charts.py escapes every text it draws, so its SVG can go into the page as markup.
         chart = Markup(
-            symptom_chart(record.chart_points(), record.chart_infusions(clock.now()), tz)
+            symptom_chart(
+                record.chart_points(),
+                record.chart_infusions(clock.now()),
+                tz,
+                thresholds=chart_thresholds(protocol),
+            )
         )
         return render_page(
             request,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from playwright.sync_api import Browser, expect
+import pytest
+from playwright.sync_api import Browser, Page, expect
 from sqlmodel import Session, select
 
 from followup.db.models import Alert, InboundMessage, Patient
@@ -15,6 +16,13 @@ from tests.conftest import ROOT
 
 CLINIC_NUMBER = "+14025550100"
 POLL_MS = 16_000  # the pages ask every 15 s
+SIZES = {"desk": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+
+
+def fits(page: Page, size: str) -> None:
+    """The page needs no sideways scrolling at this size."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= SIZES[size]["width"], f"{page.url} is {width} px wide on a {size}"
 
 
 def text_in(clinic: Clinic, external_id: str, body: str, sid: str) -> tuple[int, int]:
@@ -37,10 +45,11 @@ def text_in(clinic: Clinic, external_id: str, body: str, sid: str) -> tuple[int,
         return message.id or 0, alert.id or 0
 
 
+@pytest.mark.parametrize("size", ["desk", "phone"])
 def test_a_crisis_reaches_a_nurse_on_today_and_acknowledging_it_clears_the_inbox(
-    browser: Browser, clinic: Clinic
+    browser: Browser, clinic: Clinic, size: str
 ) -> None:
-    context = browser.new_context()
+    context = browser.new_context(viewport=SIZES[size])
     page = context.new_page()
     sign_in(page, clinic, CLINICIAN)
     page.goto(f"{clinic.base}/staff/today")
@@ -52,11 +61,13 @@ def test_a_crisis_reaches_a_nurse_on_today_and_acknowledging_it_clears_the_inbox
     expect(banner).to_contain_text("1 crisis open")
     expect(page.locator("#nav-alerts")).to_contain_text("⚠")
     assert page.title().startswith("(⚠ 1) ")
-    screenshot(page, "crisis-banner-on-today")
+    screenshot(page, f"crisis-banner-on-today-{size}")
+    fits(page, size)
     page.locator("#crisis-link").click()  # one click opens the alert
     page.wait_for_url(f"{clinic.base}/staff/alerts#alert-{alert_id}")
     card = page.locator(f"#alert-{alert_id}")
     expect(card).to_be_visible()
+    fits(page, size)
     note = card.locator("textarea[name=note]")
     note.fill("Calling her now; partner is with her")
     # A chest-pain reply arrives while the note is half-written: both polls run, the note stays.
@@ -68,6 +79,7 @@ def test_a_crisis_reaches_a_nurse_on_today_and_acknowledging_it_clears_the_inbox
     page.wait_for_url(f"{clinic.base}/staff/alerts")
     page.goto(f"{clinic.base}/staff/inbox")
     expect(page.locator(f"#message-{message_id}")).to_have_count(0)  # one item, one state
+    fits(page, size)
     page.goto(f"{clinic.base}/staff/inbox?view=all")
     expect(page.locator(f"#message-{message_id}")).to_contain_text("Calling her now")
     context.close()

@@ -8,7 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from followup.protocol import load_protocol
 from followup.web.charts import PLOT_BOTTOM, PLOT_LEFT, PLOT_RIGHT, PLOT_TOP, symptom_chart
+from followup.web.patient_record import chart_thresholds
+from tests.conftest import ROOT
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
 CHICAGO = ZoneInfo("America/Chicago")
@@ -170,3 +173,21 @@ def test_scores_outside_the_scale_are_drawn_at_its_edge() -> None:
 def test_naive_datetimes_are_refused() -> None:
     with pytest.raises(ValueError, match="naive"):
         symptom_chart([(datetime(2026, 1, 5, 9, 0), "mood", 5.0)], [], CHICAGO)  # noqa: DTZ001
+
+
+def test_each_charted_score_shows_where_it_raises_an_alert() -> None:
+    points = [(T0, "mood", 5.0), (T0 + timedelta(days=1), "mood", 1.0)]
+    thresholds = {"mood": ("≤", 2.0), "pain": ("≥", 9.0)}
+    root = parse(symptom_chart(points, [], CHICAGO, thresholds=thresholds))
+    [mood] = root.findall(".//svg:g[@class='threshold']", NS)  # pain has no answers drawn
+    assert mood.get("data-series") == "mood"
+    line = mood.find("svg:line", NS)
+    assert line is not None
+    two, zero, ten = float(line.get("y1", "nan")), grid_y(root, 0), grid_y(root, 10)
+    assert two == pytest.approx(zero + (ten - zero) * 0.2, abs=0.1)  # at the score 2
+    assert "".join(mood.itertext()).strip() == "mood alert ≤ 2"
+
+
+def test_the_shipped_protocol_puts_the_mood_and_pain_alerts_on_the_chart() -> None:
+    protocol = load_protocol(ROOT / "config" / "protocol.toml")
+    assert chart_thresholds(protocol) == {"mood": ("≤", 2), "pain": ("≥", 9)}
