@@ -354,6 +354,9 @@ def _understand(
     elif (
         result.kind == FREE_TEXT
         and is_pleasantry(text)
+        # Paused: a crisis or an emergency of theirs is open, and "I'm fine" then is for
+        # the person handling it to weigh, not to be filed away.
+        and not (patient is not None and patient.paused_at is not None)
         and not _staff_texted(session, inbound.from_number, now)
     ):
         # "Thanks!", "ok", "Feeling great today": kept and shown, not queued for a person

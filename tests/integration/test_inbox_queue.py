@@ -84,6 +84,14 @@ def test_ok_after_a_nurse_texted_the_patient_waits_for_a_person(clinic: Clinic) 
     assert m.needs_attention and str(m.id) in rows(clinic.get(nurse, "/staff/inbox"))
 
 
+def test_im_fine_while_a_crisis_of_theirs_is_open_waits_for_a_person(clinic: Clinic) -> None:  # noqa: F811
+    # After "I want to die", "I'm fine, thanks" is for whoever handles the crisis to weigh.
+    say(clinic, ANA, "I want to kill myself tonight", "SMcrisis-first")
+    m = say(clinic, ANA, "I'm fine, thanks", "SMcrisis-then")
+    assert m.needs_attention and m.kind == "free_text"
+    assert str(m.id) in rows(clinic.get(clinic.nurse(), "/staff/inbox"))
+
+
 def test_the_queue_is_paged_complete_urgent_first_and_counts_match_home(clinic: Clinic) -> None:  # noqa: F811
     now = datetime.now(UTC)
     with Session(clinic.engine) as session:
