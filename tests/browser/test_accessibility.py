@@ -16,6 +16,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page
 from sqlalchemy import Engine
 
+from followup.core.phones import to_e164
 from followup.messages.render import Renderer
 from followup.protocol import Protocol
 from followup.replies.handle import Inbound, handle
@@ -58,16 +59,13 @@ WIDE = """() => [...document.querySelectorAll('body *')]
   .slice(0, 5).map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : ''))"""
 
 
-def e164(phone: str) -> str:
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    return "+1" + digits[-10:]
-
-
 @pytest.fixture
 def replies(clinic: Clinic, engine: Engine, protocol: Protocol) -> None:
     """The replies above, stored and processed as the webhook would (alerts raised)."""
     with (SAMPLE / "patients.csv").open() as roster:
-        phones = {r["patient_id"]: e164(r["phone"]) for r in csv.DictReader(roster) if r["phone"]}
+        phones = {
+            r["patient_id"]: to_e164(r["phone"], "US") for r in csv.DictReader(roster) if r["phone"]
+        }
     renderer = Renderer(ROOT / "templates")
     for n, (patient, body) in enumerate(REPLIES):
         sender = phones[patient] if patient else "+12125550199"

@@ -8,56 +8,23 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
-from sqlalchemy import Engine, update
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from followup.db.models import Appointment, MessageStatus, ScheduledMessage
 from followup.dispatch.claim import claim_due
 from followup.planning.scheduling import replan_patients
-from followup.protocol import Protocol
-from followup.settings import Settings
-from followup.staff import add_staff, create_token
-from followup.testing.fake_twilio import FakeTwilio
-from followup.testing.web import serving
-from followup.web.app import create_app
-from tests.conftest import ROOT
+from followup.staff import create_token
 from tests.integration.test_sections import (
-    CLINIC_NUMBER,
     NURSE,
-    PASSWORD,
-    SID,
-    TOKEN,
     Clinic,
     api,
-    seed,
 )
+from tests.integration.test_sections import clinic as clinic  # the fixture
 
 UNDO = timedelta(seconds=60)
-
-
-@pytest.fixture
-def clinic(engine: Engine, protocol: Protocol) -> Iterator[Clinic]:
-    """`test_sections`' clinic, served over real HTTP with a fake Twilio behind it."""
-    now = datetime.now(UTC)
-    add_staff(engine, NURSE, "clinician", PASSWORD, now)
-    ids = seed(engine, protocol, now)
-    with FakeTwilio(SID, TOKEN) as fake:
-        settings = Settings(
-            database_url=str(engine.url),
-            public_url="http://127.0.0.1",
-            secret_key="a-real-secret-for-tests-0123456789",
-            twilio_account_sid=SID,
-            twilio_auth_token=TOKEN,
-            twilio_from_number=CLINIC_NUMBER,
-            twilio_base_url=fake.base_url,
-            templates_dir=ROOT / "templates",
-        )  # type: ignore[call-arg]
-        with serving(create_app(settings, engine, protocol)) as base:
-            yield Clinic(base, engine, protocol, fake, now, ids)
 
 
 def discharge_rows(clinic: Clinic) -> list[ScheduledMessage]:

@@ -101,6 +101,18 @@ class Discharge:
         )
 
 
+def _done_before(session: Session, appt: Appointment, protocol: Protocol) -> Discharge:
+    """The answer for an infusion someone discharged already: nothing changes."""
+    assert appt.discharged_at is not None
+    return Discharge(
+        appt.id or 0,
+        appt.discharged_at,
+        True,
+        _after_end(session, appt, protocol),
+        appt.discharge_undo_until,
+    )
+
+
 def discharge(
     engine: Engine,
     protocol: Protocol,
@@ -115,13 +127,7 @@ def discharge(
         if appt is None:
             raise AppointmentNotFound(f"no appointment has id {appointment_id}")
         if appt.discharged_at is not None:
-            return Discharge(
-                appointment_id,
-                appt.discharged_at,
-                True,
-                _after_end(session, appt, protocol),
-                appt.discharge_undo_until,
-            )
+            return _done_before(session, appt, protocol)
         if appt.status not in ACTIVE:
             raise DischargeRefused(f"the infusion is {appt.status.replace('_', ' ')}")
         if appt.start_at > now:
@@ -141,14 +147,7 @@ def discharge(
         ).rowcount  # type: ignore[attr-defined]
         session.refresh(appt)
         if taken != 1:
-            assert appt.discharged_at is not None
-            return Discharge(
-                appointment_id,
-                appt.discharged_at,
-                True,
-                _after_end(session, appt, protocol),
-                appt.discharge_undo_until,
-            )
+            return _done_before(session, appt, protocol)
         plan = replan_patients(session, [appt.patient_id], protocol, now)
         counts = plan.planned + plan.moved + plan.cancelled
         messages = _after_end(session, appt, protocol)
