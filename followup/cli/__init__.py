@@ -5,10 +5,21 @@ from __future__ import annotations
 
 import logging
 
-from followup.cli import alerts, calendar, service, staff, templates, triage, views
+from followup.cli import alerts, calendar, compliance, service, staff, templates, triage, views
 from followup.cli.common import app
 
-__all__ = ["alerts", "app", "calendar", "main", "service", "staff", "templates", "triage", "views"]
+__all__ = [
+    "alerts",
+    "app",
+    "calendar",
+    "compliance",
+    "main",
+    "service",
+    "staff",
+    "templates",
+    "triage",
+    "views",
+]
 
 
 def main() -> None:

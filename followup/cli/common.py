@@ -75,6 +75,15 @@ triage_app = typer.Typer(no_args_is_help=True, help="Triage of patients' replies
 app.add_typer(triage_app, name="triage")
 
 
+compliance_app = typer.Typer(
+    no_args_is_help=True,
+    help="Going live in the US: the carrier registration kit, the texts' check, consent records.",
+)
+
+
+app.add_typer(compliance_app, name="compliance")
+
+
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -20,7 +21,10 @@ from followup.cli.common import (
 )
 from followup.db.engine import make_engine
 from followup.db.migrate import connected, describe, upgrade
+from followup.protocol import Protocol
 from followup.settings import Settings, load_settings
+
+log = logging.getLogger("followup.compliance")
 
 
 @db_app.command("upgrade")
@@ -44,6 +48,7 @@ def worker_command() -> None:
     from followup.worker import run_service
 
     settings, protocol = setup(service=True)
+    check_texts(settings, protocol)
     run_service(settings, protocol)
 
 
@@ -63,8 +68,10 @@ def web_command(
     """Run the web process alone: staff pages, Twilio webhooks, JSON API, health checks."""
     from followup.web.serve import listen, serve
 
-    settings, _ = setup(require_current_db=not fallback, service=True)
+    settings, protocol = setup(require_current_db=not fallback, service=True)
     listener = listen(host, port)
+    if not fallback:
+        check_texts(settings, protocol)
     if fallback:
         engine = make_engine(settings.database_url)
         try:
@@ -97,8 +104,25 @@ def run_command(
     # Bound before the worker starts: a port in use stops start-up before anything runs.
     listener = listen(host, port)
     _upgrade(settings)
+    check_texts(settings, protocol)
     with fallback_process(host, fallback_port):
         run_service(settings, protocol, web=lambda engine: serve(settings, engine, listener, host))
+
+
+def check_texts(settings: Settings, protocol: Protocol) -> None:
+    """Hold the texts on disk to the carriers' rules and say what fails, at start-up.
+
+    Logged, never fatal: a clinic whose opt-in wording lacks a link must still answer
+    its patients' crisis texts. The opt-in page refuses to collect consent meanwhile.
+    """
+    from followup.compliance.texts import check_compliance
+    from followup.messages.render import Renderer
+
+    problems = check_compliance(Renderer(settings.templates_dir), protocol)
+    for problem in problems:
+        log.error("not ready for US carriers: %s", problem)
+    if not problems:
+        log.info("the texts pass the US carrier rules (followup compliance kit writes the kit)")
 
 
 @contextmanager

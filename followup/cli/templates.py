@@ -30,7 +30,7 @@ def templates_check() -> None:
     settings, protocol = setup(require_current_db=False)
     engine = make_engine(settings.database_url)
     try:
-        renderer = _renderer_with_edits(settings, engine)
+        renderer = renderer_with_edits(settings, engine)
         problems = check_templates(settings.templates_dir, protocol, renderer)
         for problem in problems:
             out.print(problem, markup=False)
@@ -48,7 +48,7 @@ def templates_check() -> None:
     out.print(f"templates in {settings.templates_dir} render cleanly")
 
 
-def _renderer_with_edits(settings: Settings, engine: Engine) -> Renderer:
+def renderer_with_edits(settings: Settings, engine: Engine) -> Renderer:
     """The worker's renderer: the files with staff edits, when the database can say."""
     from followup.messages.revisions import RevisionSource
 

@@ -9,6 +9,12 @@ from sqlalchemy import Column, Index, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from followup.calendar.events import EventStatus as AppointmentStatus
+from followup.db.consent_tables import (
+    CarrierError,
+    ConsentConfirmation,
+    ConsentDisclosure,
+    ConsentRecord,
+)
 from followup.db.types import UTCDateTime
 
 __all__ = [
@@ -18,6 +24,10 @@ __all__ = [
     "Appointment",
     "AppointmentStatus",
     "AuditEvent",
+    "CarrierError",
+    "ConsentConfirmation",
+    "ConsentDisclosure",
+    "ConsentRecord",
     "Conversation",
     "FeedState",
     "InboundMessage",

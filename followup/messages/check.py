@@ -17,6 +17,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from followup.compliance.rules import message_problems, missing_elements
 from followup.core.errors import RenderError
 from followup.messages.context import reply_context, sample_context
 from followup.messages.render import FALLBACK_LANGUAGE, Channel, Renderer, RenderTimeout
@@ -44,6 +45,7 @@ REPLY_TEMPLATES = (
     "reply_confirmed",
     "reply_call_requested",
     "reply_received",
+    "reply_unclear_stop",
 )
 REPLY_PART = "sms.txt"
 # A reply is checked for a patient, and as for a number that matches no patient (no name).
@@ -197,6 +199,11 @@ def _check_reply_candidate(
         if count_segments(text).segments > SEGMENT_LIMIT:
             problems.add(f"{name}: {_segments_message(text)}")
         problems.update(reply_rules(protocol, template, language, text))
+        # START's confirmation, HELP and STOP must keep what carriers require.
+        problems.update(
+            f"{name}: {why}"
+            for why in missing_elements(template, text, context) + message_problems(text)
+        )
     return sorted(problems)
 
 

@@ -18,9 +18,11 @@
 | survey_question | the first question of the step's survey (None for steps without one) |
 | reply_hint | Reply STOP to opt out. |
 
-Replies to a patient's text (`reply_*` templates) get a smaller context from
-`reply_context`: the clinic's names and numbers, patient_first_name (empty for a number
-that matches no patient) and reply_hint.
+Replies to a patient's text (`reply_*` templates) and the opt-in disclosure get a smaller
+context from `reply_context`: the clinic's names and numbers, patient_first_name (empty for
+a number that matches no patient), reply_hint, and what an opt-in must state:
+sms_per_day_max (the planned SMS a day at most: the daily cap and the discharge; None
+without a cap), privacy_url and terms_url (`[consent]`, "" when unset).
 """
 
 from __future__ import annotations
@@ -183,7 +185,17 @@ def reply_context(protocol: Protocol, language: str, first_name: str = "") -> di
         "emergency_number": clinic.emergency_number,
         "patient_first_name": first_name,
         "reply_hint": _REPLY_HINT[_lang(language)],
+        "sms_per_day_max": sms_per_day_max(protocol),
+        "privacy_url": protocol.consent.privacy_url or "",
+        "terms_url": protocol.consent.terms_url or "",
     }
+
+
+def sms_per_day_max(protocol: Protocol) -> int | None:
+    """The most planned SMS a patient gets in a day: the daily cap plus the discharge,
+    which the cap leaves out; None when there is no cap."""
+    cap = protocol.planning.max_sms_per_day
+    return cap + 1 if cap else None
 
 
 def sample_context(

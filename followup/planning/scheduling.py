@@ -20,6 +20,7 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from followup.calendar.events import EventStatus
+from followup.consent.records import consent_column
 from followup.db.models import REPLANNABLE, Appointment, MessageStatus, Patient, ScheduledMessage
 from followup.planning.plan import Infusion, PatientPlan, Sent, plan_patient
 from followup.planning.planner import (
@@ -75,12 +76,13 @@ class PlanCounts:
 
 
 # The patient columns patient_facts reads, for the Core queries whose rows it is given.
+# Consent is the newest consent record's, checked beside the patient's copy of it.
 FACT_COLUMNS = (
     P.c.timezone,
     P.c.phone,
     P.c.email,
-    P.c.sms_consent,
-    P.c.email_consent,
+    consent_column("sms"),
+    consent_column("email"),
     P.c.opted_out_at,
     P.c.sms_unreachable_at,
     P.c.paused_at,

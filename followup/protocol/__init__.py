@@ -15,6 +15,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from followup.core.errors import ProtocolError
 from followup.core.phones import InvalidPhone, to_e164
 from followup.protocol.clinic import Clinic, OnCallPerson, QuietHours, Replies
+from followup.protocol.consent import Consent
 from followup.protocol.fields import (
     Duration,
     Slug,
@@ -29,6 +30,7 @@ from followup.protocol.surveys import Question, Survey
 
 __all__ = [
     "Clinic",
+    "Consent",
     "OnCallPerson",
     "Planning",
     "Protocol",
@@ -57,6 +59,7 @@ class Protocol(Strict):
     treatments: dict[str, TreatmentOverride] = Field(default_factory=dict)
     replies: Replies = Replies()
     planning: Planning = Planning()
+    consent: Consent = Consent()
     on_call: list[OnCallPerson] = Field(default_factory=list, validate_default=True)
     surveys: dict[Slug, Survey] = Field(default_factory=dict)
     resolved: dict[str, tuple[Step, ...]] = Field(default_factory=dict, exclude=True)

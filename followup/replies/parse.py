@@ -77,7 +77,7 @@ def normalise(text: str) -> str:
     )
 
 
-def _words(text: str) -> list[str]:
+def words_of(text: str) -> list[str]:
     """The normalised tokens of `text` without separators."""
     return [token for token in normalise(text).split() if token not in SEPARATORS]
 
@@ -94,7 +94,7 @@ _COURTESY = frozenset(
 )
 
 
-def _core(words: list[str]) -> list[str]:
+def core_words(words: list[str]) -> list[str]:
     """`words` without courtesy at either end and with immediate repeats ("stop stop") merged."""
     start, end = 0, len(words)
     while start < end and words[start] in _COURTESY:
@@ -114,9 +114,10 @@ def _core(words: list[str]) -> list[str]:
 # match too. The CTIA/Twilio opt-out set, plus Spanish PARAR. Left out on purpose, because
 # as a whole reply they are also ordinary answers: BAJA and ALTO ("low"/"high" answer "how
 # is your mood?") and CANCELAR (in a clinic thread it most often means the appointment).
-_STOP_WORDS = frozenset(
+STOP_WORDS = frozenset(
     {"stop", "stopall", "unsubscribe", "unsub", "cancel", "end", "quit", "optout", "revoke"}
-    | {"parar"}
+    | {"parar", "pare", "paren", "detener", "desuscribir", "desuscribirme", "desuscribirse"}
+    | {"cancelarsuscripcion"}
 )
 _STOP_PHRASES = frozenset(
     {"leave me alone", "take me off", "remove me", "unsubscribe me", "opt me out", "stop it"}
@@ -138,7 +139,8 @@ _REVOCATIONS = tuple(
         + _MSGS
         + r"\b",
         # "don't text me anymore" but not "don't text me before 9" (a timing wish, not a revocation)
-        r"\b(?:dont|do not|never)\s+(?:ever\s+)?(?:text|txt|message|msg|sms|contact|email)(?:ing)?\s+me\b"
+        r"\b(?:dont|do not|never)\s+(?:ever\s+)?(?:(?:text|txt|message|msg|sms|contact|email)(?:ing)?\s+me"
+        rf"|send\s+(?:me\s+)?(?:(?:any\s*more|anymore|any|more|these|those|the|your)\s+)*{_MSGS})\b"
         r"(?!\s+(?:before|after|until|till|til|at|so|early|late|on|during|between|in|when|while|if|unless|about|tonight|today|tomorrow)\b)",
         r"\b(?:unsubscribe|unsubscribing|unsubscribed|unsub|optout|opt\s+out|opt\s+me\s+out|opting\s+out)\b",
         r"\b(?:take|remove|delete|drop|get|erase|unenroll|unenrol|unsubscribe|unregister)\s+"
@@ -147,13 +149,19 @@ _REVOCATIONS = tuple(
         r"\b(?:dont|do not|no longer)\s+(?:want|wish|need)\s+(?:to\s+(?:receive|get|be\s+sent)\s+)?"
         rf"(?:(?:any\s*more|anymore|these|your|the|any|more|those|this)\s+)*{_MSGS}\b",
         r"\b(?:dont|do not|no longer)\s+(?:want|wish)\s+to\s+be\s+(?:contacted|texted|messaged)\b",
+        r"\b(?:revoke|withdraw|cancel|take back)\s+(?:my\s+)?(?:consent|permission)\b",
+        r"\b(?:retiro|revoco|cancelo|anulo)\s+(?:mi\s+)?(?:consentimiento|permiso|autorizacion)\b",
         # Spanish: "no me manden más mensajes", "dejen de escribirme", "darme de baja".
         r"\bno\s+me\s+(?:manden|envien|escriban|mande|envie|escriba|mandes|envies|escribas|contacten|contacte|textees|texteen|molesten)\s+(?:mas|mensajes|textos|sms)\b",
         r"\bno\s+(?:quiero|deseo)\s+(?:recibir\s+)?(?:mas\s+)?(?:mensajes|textos|sms|recordatorios)\b",
         r"\bno\s+mas\s+(?:mensajes|textos|sms|recordatorios)\b",
         r"\b(?:dejen|deja|deje|paren|pare)\s+de\s+(?:mandar|enviar|escribir|mandarme|enviarme|escribirme|contactarme|textearme|molestarme)\b",
         r"\b(?:darme|dar|dame|denme|deme|doy)\s+de\s+baja\b",
-        r"\b(?:quit|sac|borr|elimin)(?:ar|en|e|a)me\s+de\s+(?:la|su|esta|tu|sus)\s+(?:lista|mensajes)\b",
+        r"\b(?:(?:quit|sac|borr|elimin)(?:ar|en|e|a)|saqu(?:en|e))me\s+de\s+(?:la|su|esta|tu|sus)\s+(?:lista|mensajes)\b",
+        # "ya no me escriban", but not "no me escriban antes de las 9" (a timing wish).
+        r"\bno\s+me\s+(?:escriban|escribas|escriba|textees|texteen|contacten|molesten)\b"
+        r"(?!\s+(?:antes|despues|hasta|a|por|en|el|manana|hoy|durante|entre|temprano|tarde)\b)",
+        r"\bcancel(?:en|e|ar|a)\s+(?:todos\s+)?(?:los|mis|estos|sus)\s+(?:mensajes|textos|recordatorios|sms)\b",
     )
 )
 # "don't unsubscribe me", "I can't stop texting her": a negation just before is not a
@@ -170,16 +178,16 @@ def keyword(text: str) -> Keyword | None:
     STOP also covers plain-language revocations about the messages ("please stop texting me",
     "take me off your list"); START and HELP must be the whole message ("HELP!", "info?").
     """
-    words = _words(text)
+    words = words_of(text)
     if not words:
         return None
     joined = "".join(words)
     if joined in _HELP_WORDS:
         return Keyword.HELP
-    core = _core(words)
+    core = core_words(words)
     if "".join(core) in _START_WORDS:
         return Keyword.START
-    if "".join(core) in _STOP_WORDS or " ".join(core) in _STOP_PHRASES:
+    if "".join(core) in STOP_WORDS or " ".join(core) in _STOP_PHRASES:
         return Keyword.STOP
     phrase = " ".join(words)
     for pattern in _REVOCATIONS:
@@ -336,7 +344,7 @@ def _one_answer(words: list[str], table: Mapping[tuple[str, ...], str]) -> str |
 def parse_yes_no(text: str) -> bool | None:
     """True for a plain yes ("yes", "yep", "sure", "ok", "sí", "claro"), False for a plain no
     ("no", "nope", "nah"), None for anything else including "yes and no" or "not sure"."""
-    answer = _one_answer(_words(text), _YES_NO_TABLE)
+    answer = _one_answer(words_of(text), _YES_NO_TABLE)
     return None if answer is None else answer == "yes"
 
 
@@ -365,8 +373,8 @@ def parse_confirmation(text: str) -> Literal["yes", "call"] | None:
 
     A call request wins over a yes in the same reply: a person on the phone is the safer path.
     """
-    words = _words(text)
-    phrase = " ".join(_core(words)) if words else ""
+    words = words_of(text)
+    phrase = " ".join(core_words(words)) if words else ""
     if _CALL.search(phrase):
         return "call"
     return "yes" if _one_answer(words, _CONFIRM_TABLE) == "yes" else None

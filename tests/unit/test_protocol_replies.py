@@ -31,6 +31,10 @@ REPLY_CONTEXT_KEYS = {
     "emergency_number",
     "patient_first_name",
     "reply_hint",
+    # What an opt-in confirmation must state (issue 27): frequency and the clinic's pages.
+    "sms_per_day_max",
+    "privacy_url",
+    "terms_url",
 }
 SPANISH_EXTRA = frozenset("áíóúÁÍÓÚ")
 # The public crisis line may be named; nothing else may hint at why the patient is treated.
@@ -451,16 +455,17 @@ def test_stop_start_and_help_replies_say_how_to_opt_in_and_out(
     context = reply_context(protocol, language)
     stop = render_reply(renderer, protocol, "reply_stop", language)
     assert context["clinic_name"] in stop and "START" in stop
-    for template in ("reply_start", "reply_help"):
-        text = render_reply(renderer, protocol, template, language)
-        assert text.endswith(context["reply_hint"]), template
+    assert render_reply(renderer, protocol, "reply_help", language).endswith(context["reply_hint"])
+    # START's answer is the opt-in confirmation carriers review (Twilio 30540).
+    start = render_reply(renderer, protocol, "reply_start", language)
+    assert "HELP" in start and "STOP" in start and context["clinic_name"] in start
     assert context["clinic_phone"] in render_reply(renderer, protocol, "reply_help", language)
 
 
 def test_the_english_replies_read_as_written(renderer: Renderer, protocol: Protocol) -> None:
     assert render_reply(renderer, protocol, "reply_stop", "en") == (
-        "You will get no more texts from Lakeside Infusion Clinic. "
-        "Reply START to receive them again."
+        "Lakeside Infusion Clinic: you will get no more texts or emails from us. Reply START "
+        "to get texts again. If you need someone to talk to, call or text 988, any time."
     )
     assert render_reply(renderer, protocol, "reply_received", "en").startswith(
         "Thank you, your care team will see your message."

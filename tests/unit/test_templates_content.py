@@ -293,6 +293,7 @@ def test_both_languages_have_exactly_the_same_template_files() -> None:
     expected = {f"{template}/{part}.j2" for template in TEMPLATES for part in PARTS}
     expected.update(f"{template}/sms.txt.j2" for template in REPLY_TEMPLATES)
     expected.add("_layout.html.j2")
+    expected.add("optin_disclosure/web.txt.j2")  # the opt-in page's text, not a message
     assert files("en") == expected
     assert files("es") == expected
 

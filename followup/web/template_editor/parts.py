@@ -24,8 +24,8 @@ PART_LABELS = {
 }
 # When the inbound pipeline answers with each reply template (see replies.handle).
 REPLY_WHEN = {
-    "reply_stop": "STOP: the patient opts out of texts",
-    "reply_start": "START (or YES while opted out): the patient opts back in",
+    "reply_stop": "STOP or a request to stop: the patient opts out of texts and emails",
+    "reply_start": "START (or YES while opted out), or the web sign-up: the opt-in confirmation",
     "reply_help": "HELP",
     "reply_unknown_sender": "Any text from a number that matches no patient",
     "reply_crisis": "Crisis language, from anyone, before anything else",
@@ -36,6 +36,7 @@ REPLY_WHEN = {
     "reply_confirmed": "YES confirming the ride and fasting for the next infusion",
     "reply_call_requested": "CALL: the patient asks to be called",
     "reply_received": "Anything else: passed on to the care team",
+    "reply_unclear_stop": "Maybe a request to stop (\"stop, I'm confused\"): a person decides today",
 }
 
 
