@@ -32,6 +32,7 @@ from followup.calendar.importing import (
 )
 from followup.channels.base import Channel
 from followup.channels.registry import build_channels, senders
+from followup.consent.unsubscribe import unsubscribe_links
 from followup.core import clock
 from followup.core.spool import database_identity
 from followup.db.engine import make_engine
@@ -155,6 +156,7 @@ def build_runner(engine: Engine, settings: Settings, protocol: Protocol) -> Disp
         owner=owner,
         lease=timedelta(seconds=settings.dispatch_lease_seconds),
         held=SentJournal(settings.spool_directory(), database_identity(settings.database_url)),
+        unsubscribe=_unsubscribe_links(settings),
     )
     sender = senders(settings)
     lanes = {
@@ -167,6 +169,17 @@ def build_runner(engine: Engine, settings: Settings, protocol: Protocol) -> Disp
         timedelta(seconds=settings.dispatch_lease_seconds),
         settings.dispatch_batch_size,
     )
+
+
+def _unsubscribe_links(settings: Settings) -> Callable[[int], str] | None:
+    secret = settings.secret_key.get_secret_value() if settings.secret_key else None
+    links = unsubscribe_links(settings.public_url, secret)
+    if links is None and settings.smtp_host:
+        log.warning(
+            "emails go without a one-click unsubscribe (List-Unsubscribe): it needs an "
+            "https FOLLOWUP_PUBLIC_URL and FOLLOWUP_SECRET_KEY"
+        )
+    return links
 
 
 def build_scheduler(

@@ -249,7 +249,7 @@ def _import_one(
         return
     step(Step.SAVING)
     if role == "roster":
-        report.counts = upsert_patients(session, rows, window.now)
+        report.counts = upsert_patients(session, rows, window.now, report.source)
         report.counts.rejected = rejected
     else:
         report.counts = _sync_read(session, report.source, read, protocol, window, absent_reads)

@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 
 from followup.calendar.events import AppointmentEvent, EventStatus, PatientRef, Rejected, SourceRead
 from followup.calendar.roster import RosterRow
+from followup.consent.roster import RosterConsent, apply_roster
 from followup.core.phones import InvalidPhone, to_e164
 from followup.db.models import Appointment, Patient
 
@@ -104,8 +105,11 @@ def source_lock(engine: Engine, source: str) -> Iterator[bool]:
             connection.commit()
 
 
-def upsert_patients(session: Session, rows: list[RosterRow], now: datetime) -> SyncCounts:
-    """Create or update patients by external id. Opt-outs are never undone by a roster."""
+def upsert_patients(
+    session: Session, rows: list[RosterRow], now: datetime, source: str = "roster"
+) -> SyncCounts:
+    """Create or update patients by external id; their consent columns become consent
+    records (`followup.consent.roster`), and opt-outs are never undone by a roster."""
     existing = {
         p.external_id: p
         for p in session.exec(
@@ -113,6 +117,7 @@ def upsert_patients(session: Session, rows: list[RosterRow], now: datetime) -> S
         )
     }
     counts = SyncCounts()
+    consents: list[RosterConsent] = []
     for row in rows:
         values: dict[str, Any] = {
             "first_name": row.first_name,
@@ -121,10 +126,10 @@ def upsert_patients(session: Session, rows: list[RosterRow], now: datetime) -> S
             "email": row.email,
             "language": row.language,
             "timezone": row.timezone,
-            "sms_consent": row.sms_consent,
-            "email_consent": row.email_consent,
         }
         patient = existing.get(row.patient_id)
+        new_number = patient is None or patient.phone != row.phone
+        touched = True
         if patient is None:
             patient = Patient(external_id=row.patient_id, created_at=now, updated_at=now, **values)
             session.add(patient)
@@ -134,10 +139,22 @@ def upsert_patients(session: Session, rows: list[RosterRow], now: datetime) -> S
             counts.updated += 1
         else:
             counts.unchanged += 1
-            continue
-        session.flush()
-        assert patient.id is not None
-        counts.patients.add(patient.id)
+            touched = False
+        if touched:
+            session.flush()
+            assert patient.id is not None
+            counts.patients.add(patient.id)
+        consents.append(
+            RosterConsent(
+                patient.id or 0, row.phone, row.sms_consent, row.email_consent, new_number
+            )
+        )
+    changed = apply_roster(session, consents, source, now)
+    # A patient whose only change is their consent counts as updated, not unchanged.
+    only_consent = changed - counts.patients
+    counts.updated += len(only_consent)
+    counts.unchanged -= len(only_consent)
+    counts.patients |= changed
     return counts
 
 

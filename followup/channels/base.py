@@ -25,6 +25,8 @@ class Envelope:
     # "message": a ScheduledMessage; "page": an AlertNotification; "direct": no row (a
     # staff reply, or on-call paged while the database is down).
     stream: Literal["message", "page", "direct"] = "message"
+    # An email's one-click unsubscribe address (RFC 8058); None: no such header.
+    unsubscribe_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +74,12 @@ class Channel(Protocol):
     def send(self, envelope: Envelope) -> Receipt:
         """Hand the message to the provider; return its id."""
         ...
+
+
+def sender_of(channel: Channel) -> str:
+    """Who the provider sees sending: the Twilio number or Messaging Service, else the
+    provider's name (the outbox)."""
+    return str(getattr(channel, "sender", None) or channel.provider)
 
 
 @runtime_checkable

@@ -121,6 +121,12 @@ class SMTPEmailChannel:
             message["Subject"] = envelope.subject
         message["Date"] = format_datetime(clock.now())
         message["Message-ID"] = message_id_of(envelope, self._domain)
+        if envelope.unsubscribe_url is not None:
+            # RFC 8058 one-click: the mail client POSTs "List-Unsubscribe=One-Click" to the
+            # https address, and the patient stops getting email without another step.
+            # Gmail and Yahoo ask it of bulk senders; the relay must DKIM-sign both headers.
+            message["List-Unsubscribe"] = f"<{envelope.unsubscribe_url}>"
+            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         message.set_content(envelope.text)
         if envelope.html is not None:
             message.add_alternative(envelope.html, subtype="html")

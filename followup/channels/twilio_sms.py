@@ -118,6 +118,9 @@ class TwilioSMSChannel:
             )
         self._from_number = from_number
         self._messaging_service_sid = messaging_service_sid
+        # Who Twilio sees sending, as its status callbacks name it: the Messaging Service
+        # (which picks the number) when there is one, else the number.
+        self.sender = messaging_service_sid or from_number
         self._status_callback = f"{public_url.rstrip('/')}/twilio/status" if public_url else None
         self._http = _RebasedHttpClient(base_url, timeout)
         self._client = Client(account_sid, auth_token, http_client=self._http)

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, ScalarSelect, and_, func, insert, select, true
+from sqlalchemy import ColumnElement, Connection, ScalarSelect, and_, func, insert, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
@@ -72,8 +72,9 @@ def keep_disclosure(session: Session, text: str, language: str, now: datetime) -
     dialect = session.get_bind().dialect.name
     insert_ = postgresql.insert(D) if dialect == "postgresql" else sqlite.insert(D)
     session.execute(
-        insert_.values(version=version, language=language, text=text, created_at=now)
-        .on_conflict_do_nothing(index_elements=[D.c.version])
+        insert_.values(
+            version=version, language=language, text=text, created_at=now
+        ).on_conflict_do_nothing(index_elements=[D.c.version])
     )
     return version
 
@@ -89,17 +90,49 @@ def record(
     detail: str | None = None,
     disclosure: str | None = None,
     inbound_message_id: int | None = None,
+    written: datetime | None = None,
 ) -> int:
     """Record one consent (or revocation) per patient and channel; return how many rows.
 
+    `at` is when it was given or revoked; `written` (default `at`) when we learnt it. The
+    caller commits. ORM objects of these patients the session holds are expired, so they
+    read the new copy.
+    """
+    ids = set(patient_ids)
+    count = record_with(
+        session.connection(), ids, channels, given=given, source=source, at=at,
+        detail=detail, disclosure=disclosure, inbound_message_id=inbound_message_id,
+        written=written,
+    )  # fmt: skip
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Patient) and obj.id in ids:
+            session.expire(obj)
+    return count
+
+
+def record_with(
+    connection: Connection,
+    patient_ids: Iterable[int],
+    channels: Sequence[str],
+    *,
+    given: bool,
+    source: Source,
+    at: datetime,
+    detail: str | None = None,
+    disclosure: str | None = None,
+    inbound_message_id: int | None = None,
+    written: datetime | None = None,
+) -> int:
+    """`record` on a Core connection (the dispatcher's batch transaction).
+
     Each patient's row is locked first, so records of one patient are written one
-    transaction at a time and the newest id is the newest consent. The caller commits.
+    transaction at a time and the newest id is the newest consent.
     """
     ids = sorted(set(patient_ids))
     if not ids or not channels:
         return 0
-    phones = dict(
-        session.execute(
+    phones: dict[int, str | None] = dict(
+        connection.execute(
             select(P.c.id, P.c.phone).where(P.c.id.in_(ids)).order_by(P.c.id).with_for_update()
         ).all()
     )
@@ -120,13 +153,11 @@ def record(
         for channel in channels
     ]
     if rows:
-        session.execute(insert(R), rows)
+        connection.execute(insert(R), rows)
         copy = {f"{channel}_consent": given for channel in channels}
-        session.execute(P.update().where(P.c.id.in_(list(phones))).values(updated_at=at, **copy))
-        # ORM objects the caller holds read the new values, not the ones they loaded.
-        for obj in list(session.identity_map.values()):
-            if isinstance(obj, Patient) and obj.id in phones:
-                session.expire(obj)
+        connection.execute(
+            P.update().where(P.c.id.in_(list(phones))).values(updated_at=written or at, **copy)
+        )
     return len(rows)
 
 
@@ -170,13 +201,18 @@ def latest_given(patient_id: ColumnElement[int], channel: str) -> ScalarSelect[b
     )
 
 
-def consent_column(channel: str) -> ColumnElement[bool]:
+def consents(channel: str) -> ColumnElement[bool]:
     """Whether a patient (in a query over `patient`) may get messages on `channel`: the
     copy says so and so does the newest record. A patient no record speaks of (written
     around the records, by hand in SQL) follows the copy alone."""
     copy = P.c.sms_consent if channel == "sms" else P.c.email_consent
     newest = func.coalesce(latest_given(P.c.id, channel), true())
-    return and_(copy == true(), newest == true()).label(f"{channel}_consent")
+    return and_(copy == true(), newest == true())
+
+
+def consent_column(channel: str) -> ColumnElement[bool]:
+    """`consents` as a column named `<channel>_consent`, for the planner's facts."""
+    return consents(channel).label(f"{channel}_consent")
 
 
 def history(session: Session, patient_id: int) -> list[ConsentRecord]:
@@ -219,6 +255,7 @@ __all__ = [
     "OWN_WORD",
     "Source",
     "consent_column",
+    "consents",
     "disclosure_version",
     "history",
     "keep_disclosure",
@@ -227,4 +264,5 @@ __all__ = [
     "patients_on",
     "record",
     "record_number",
+    "record_with",
 ]

@@ -8,14 +8,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Row, Table, bindparam, select, update
+from sqlalchemy import ColumnElement, Connection, Row, Table, and_, bindparam, or_, select, update
 
 from followup.channels.base import (
     ChannelError,
     Envelope,
     Receipt,
 )
+from followup.consent.records import Source, consents, record_with
 from followup.db.models import Appointment, MessageStatus, Patient, ScheduledMessage
+from followup.ops.carrier_errors import record_carrier_error
 from followup.planning.scheduling import ACTIVE
 from followup.replies.conversations import SurveyStart
 
@@ -33,6 +35,20 @@ P: Table = Patient.__table__  # type: ignore[attr-defined]
 # Column values to write back, per row id.
 Changes = dict[str, Any]
 DbRow = Row[*tuple[Any, ...]]
+# What `Dispatcher.record` reads: the message's state now, and the patient's number for a
+# failure.
+RECORD_COLUMNS = (
+    T.c.id,
+    T.c.patient_id,
+    T.c.step,
+    T.c.channel,
+    T.c.status,
+    T.c.attempts,
+    T.c.provider_id,
+    T.c.lease_owner,
+    P.c.phone,
+    P.c.opted_out_at,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,13 +97,24 @@ class Writes:
 
     messages: dict[int, Changes] = field(default_factory=dict)
     patients: dict[int, Changes] = field(default_factory=dict)
+    # (sender, code, message id) of registration and filtering errors, counted per sender.
+    carrier: list[tuple[str, str, int]] = field(default_factory=list)
+    # Patients Twilio refused as unsubscribed (21610): their revocation is recorded.
+    unsubscribed: set[int] = field(default_factory=set)
 
     def message(self, message_id: int) -> Changes:
         return self.messages.setdefault(message_id, {})
 
-    def write(self, connection: Connection) -> None:
+    def write(self, connection: Connection, now: datetime) -> None:
         update_rows(connection, T, self.messages)
         update_rows(connection, P, self.patients)
+        for sender, code, message_id in self.carrier:
+            record_carrier_error(connection, sender, code, f"message:{message_id}", now)
+        if self.unsubscribed:
+            record_with(
+                connection, self.unsubscribed, ("sms",), given=False, source=Source.CARRIER,
+                at=now, detail=f"Twilio refused to text the number: it replied STOP ({UNSUBSCRIBED})",
+            )  # fmt: skip
 
 
 def finish(
@@ -157,3 +184,19 @@ def unreachable(row: DbRow, exc: ChannelError, now: datetime) -> Changes:
         "sms_unreachable_reason": f"{exc.code}: {exc}"[:200],
         "updated_at": now,
     }
+
+
+def no_longer_sendable(owner: str) -> ColumnElement[bool]:
+    """A claimed message that must not go after all: its appointment was cancelled, or its
+    patient opted out, revoked consent on its channel, became unreachable or was paused
+    since the batch was prepared, or another worker holds it now."""
+    return or_(
+        A.c.status.not_in(list(ACTIVE)),
+        P.c.opted_out_at.is_not(None),
+        P.c.paused_at.is_not(None),
+        and_(T.c.channel == "sms", P.c.sms_unreachable_at.is_not(None)),
+        and_(T.c.channel == "sms", ~consents("sms")),
+        and_(T.c.channel == "email", ~consents("email")),
+        T.c.status != MessageStatus.CLAIMED,
+        T.c.lease_owner != owner,
+    )

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, and_, or_, select, update
+from sqlalchemy import Engine, or_, select, update
 
 from followup.alerts import alert_failing_templates
 from followup.channels.base import (
@@ -25,12 +25,15 @@ from followup.channels.base import (
     Envelope,
     LookupChannel,
     Receipt,
+    sender_of,
 )
 from followup.core import clock
 from followup.core.errors import RenderError
 from followup.core.phones import mask
 from followup.db.models import MessageStatus
 from followup.dispatch.batch import (
+    RECORD_COLUMNS,
+    UNSUBSCRIBED,
     A,
     Attempt,
     Changes,
@@ -43,6 +46,7 @@ from followup.dispatch.batch import (
     Writes,
     finish,
     next_starts,
+    no_longer_sendable,
     survey_start,
     unreachable,
 )
@@ -93,19 +97,6 @@ _PREPARE = (
     P.c.language,
     *FACT_COLUMNS,
 )
-# What record reads: the message's state now, and the patient's number for a failure.
-_RECORD = (
-    T.c.id,
-    T.c.patient_id,
-    T.c.step,
-    T.c.channel,
-    T.c.status,
-    T.c.attempts,
-    T.c.provider_id,
-    T.c.lease_owner,
-    P.c.phone,
-    P.c.opted_out_at,
-)
 
 
 @dataclass(slots=True)
@@ -121,6 +112,8 @@ class Dispatcher:
     lease: timedelta = timedelta(minutes=5)
     now: Callable[[], datetime] = clock.now
     held: SentJournal | None = None  # sends not recorded yet, on local disk
+    # An email's one-click unsubscribe address, by patient id (None: no header).
+    unsubscribe: Callable[[int], str] | None = None
 
     def process(self, message_id: int) -> Outcome:
         """Take one message this worker claimed to its next state: a batch of one."""
@@ -166,7 +159,7 @@ class Dispatcher:
                     prepared.ready.append(result)
                 else:
                     prepared.outcomes[result] += 1
-            writes.write(connection)
+            writes.write(connection, now)
         if prepared.failing:
             alert_failing_templates(self.engine, self.protocol, prepared.failing, now)
         return prepared
@@ -267,7 +260,7 @@ class Dispatcher:
             rows = {
                 row.id: row
                 for row in connection.execute(
-                    select(*_RECORD)
+                    select(*RECORD_COLUMNS)
                     .join(P, P.c.id == T.c.patient_id)
                     .where(
                         T.c.id.in_([a.ready.id for a in attempts]),
@@ -302,7 +295,7 @@ class Dispatcher:
                     observe_lateness(
                         attempt.ready.channel, (now - attempt.ready.due).total_seconds()
                     )
-            writes.write(connection)
+            writes.write(connection, now)
             begin_surveys(
                 connection, surveys, now, self.protocol.replies.conversation_expires_after
             )
@@ -312,7 +305,7 @@ class Dispatcher:
         """Extend this worker's leases; return the unsent ids that must no longer go.
 
         Those are messages whose appointment was cancelled, or whose patient opted out,
-        became unreachable or was paused since the batch was prepared.
+        revoked consent, became unreachable or was paused since the batch was prepared.
         """
         now = self.now()
         with self.engine.begin() as connection:
@@ -323,14 +316,7 @@ class Dispatcher:
             )
             if not unsent:
                 return set()
-            stopped = or_(
-                A.c.status.not_in(list(ACTIVE)),
-                P.c.opted_out_at.is_not(None),
-                P.c.paused_at.is_not(None),
-                and_(T.c.channel == "sms", P.c.sms_unreachable_at.is_not(None)),
-                T.c.status != MessageStatus.CLAIMED,
-                T.c.lease_owner != self.owner,
-            )
+            stopped = no_longer_sendable(self.owner)
             return set(
                 connection.execute(
                     select(T.c.id)
@@ -425,6 +411,7 @@ class Dispatcher:
         to = row.phone if channel == "sms" else row.email
         assert to is not None  # the send-time check refused a patient without one
         valid_for = (row.expires_at - now) if row.expires_at else None
+        unsubscribe = self.unsubscribe(row.patient_id) if self.unsubscribe else None
         return Envelope(
             message_id=row.id,
             channel=channel,
@@ -433,6 +420,7 @@ class Dispatcher:
             subject=rendered.subject,
             html=rendered.html,
             valid_for=valid_for,
+            unsubscribe_url=unsubscribe if channel == "email" else None,
         )
 
     def _lookup(self, channel: Channel, envelope: Envelope, since: datetime) -> Receipt | None:
@@ -489,6 +477,10 @@ class Dispatcher:
         )
         if exc.unreachable and row.channel == "sms":
             writes.patients.setdefault(row.patient_id, {}).update(unreachable(row, exc, now))
+            if exc.code == UNSUBSCRIBED:
+                writes.unsubscribed.add(row.patient_id)
+        if exc.code and row.channel == "sms":
+            writes.carrier.append((sender_of(self.channels["sms"]), exc.code, row.id))
         if exc.permanent:
             return finish(changes, MessageStatus.FAILED, "failed", now)
         delay = self.retry.next_delay(row.attempts, exc.retry_after)

@@ -2,7 +2,7 @@
 
 Two kinds of figures:
 - cluster-wide counts (messages by status, queue depth, open alerts, inbound replies,
-  calendar syncs) are read from the database at scrape time by `DatabaseCollector`, so
+  calendar syncs, carrier errors by sender) are read from the database at scrape time by `DatabaseCollector`, so
   they are right however many worker processes share the database;
 - per-process histograms (send duration, lateness) that the dispatcher feeds through
   `observe_send` and `observe_lateness` as it works.
@@ -35,6 +35,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from followup.core import clock
 from followup.db.models import Alert, InboundMessage, MessageStatus, ScheduledMessage
+from followup.ops.carrier_errors import counts as carrier_counts
 from followup.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -179,6 +180,27 @@ class DatabaseCollector(Collector):
             syncs = _sync_runs(connection)
             if syncs is not None:
                 yield syncs
+                carrier = _carrier_errors(connection)  # newer still: absent before 0018
+                if carrier is not None:
+                    yield carrier
+
+
+def _carrier_errors(connection: sa.Connection) -> Metric | None:
+    try:
+        rows = carrier_counts(connection)
+    except (sa.exc.ProgrammingError, sa.exc.OperationalError) as exc:
+        if not _missing_table(exc):
+            raise
+        return None
+    family = CounterMetricFamily(
+        "followup_carrier_errors",
+        "Registration and filtering errors Twilio reported (30007 filtered, 30034 "
+        "unregistered 10DLC, 30032 unverified toll-free, 21610 unsubscribed), by sender.",
+        labels=["sender", "code"],
+    )
+    for sender, code, count in sorted(rows):
+        family.add_metric([sender, code], count)
+    return family
 
 
 def _sync_runs(connection: sa.Connection) -> Metric | None:

@@ -39,7 +39,15 @@ from followup.protocol import Protocol
 from followup.replies.alarms import Alarm, alarm, alarm_reason
 from followup.replies.answers import close_survey, survey_answer
 from followup.replies.confirmations import Confirmations
-from followup.replies.consent import number_opted_in, number_opted_out, opt_in, opt_out
+from followup.replies.consent import (
+    answer_revocation,
+    is_revocation,
+    number_opted_out,
+    opt_in,
+    revoke,
+    unclear,
+)
+from followup.replies.optout import Reading, read_opt_out
 from followup.replies.outcome import Handled, Inbound, Processed, Replies, Result, Unrecorded
 from followup.replies.parse import Keyword, keyword, parse_confirmation
 from followup.replies.pleasantry import is_pleasantry
@@ -324,18 +332,22 @@ def _understand(
     now: datetime,
 ) -> Result:
     text = inbound.body
-    word = keyword(text)
-    # The opt-out belongs to the number, whoever it is (or is not) on file for.
-    if word is Keyword.STOP:
-        number_opted_out(session, inbound.from_number, now)
-    elif word is Keyword.START:
-        number_opted_in(session, inbound.from_number)
+    reading = read_opt_out(text)
+    # The opt-out belongs to the number, whoever it is (or is not) on file for; only the
+    # first since it last opted in is confirmed.
+    first = is_revocation(reading) and number_opted_out(session, inbound.from_number, now)
     found = triage(text)
     raised = alarm(found)
     if raised is not None:
         result = _raise(
             session, protocol, replies, message_id, inbound, patient, found, raised, now
         )
+        if is_revocation(reading):
+            # A revocation counts whatever else the message says; the answer is the alarm's.
+            assert reading is not None
+            result.summary += f"; {revoke(session, inbound.from_number, reading, message_id, now)}"
+        elif reading is not None:
+            result.summary += "; may also be asking to stop messages"
         if conversation is not None and patient is not None:
             # What the answer says is kept; the survey ends, as a person now calls.
             result.summary += (
@@ -343,8 +355,9 @@ def _understand(
             )
         return result
     result = _understand_ordinary(
-        session, protocol, replies, confirmations, message_id, text, patient, conversation, now
-    )
+        session, protocol, replies, confirmations, message_id, inbound, patient, conversation, now,
+        (reading, first),
+    )  # fmt: skip
     if found.level is Level.REVIEW:
         # A denial or recovery, or distress: read soon, but no crisis line and no page.
         result.at_least(Level.REVIEW)
@@ -400,7 +413,6 @@ def _raise(
     """Alert on-call and answer with the alarm's numbers: before everything else, whoever
     sent the message, opted out or not. On-call already paged without the database is
     not paged again."""
-    text = inbound.body
     alert = raise_alert(
         session,
         protocol,
@@ -412,9 +424,6 @@ def _raise(
         paged=inbound.paged,
     )
     summary = f"{raised.kind}: {found.explain()}"
-    if patient is not None and keyword(text) is Keyword.STOP:
-        # A revocation counts whatever else the message says.
-        summary += f"; {opt_out(session, patient, now)}"
     result = replies.result(raised.kind, summary, raised.template, True)
     result.alert_ids.append(alert.id or 0)
     result.urgency, result.triage = found.level, found.explain()
@@ -427,29 +436,33 @@ def _understand_ordinary(
     replies: Replies,
     confirmations: Confirmations,
     message_id: int,
-    text: str,
+    inbound: Inbound,
     patient: Patient | None,
     conversation: Conversation | None,
     now: datetime,
+    opting: tuple[Reading | None, bool],
 ) -> Result:
-    word = keyword(text)
-    if patient is None and word is Keyword.STOP:
+    text, number = inbound.body, inbound.from_number
+    word, (reading, first) = keyword(text), opting
+    if is_revocation(reading):
+        assert reading is not None
+        return answer_revocation(session, replies, number, reading, message_id, first, now)
+    if word is Keyword.START or (
+        patient is not None
+        and patient.opted_out_at is not None
+        and parse_confirmation(text) == "yes"
+    ):
         return replies.result(
-            "opt_out", "a number not in the roster opted out of SMS", "reply_stop"
+            "opt_in", opt_in(session, protocol, number, message_id, now), "reply_start"
         )
     if patient is None:
         return replies.result(
             "unknown_sender", "from a number not in the roster", "reply_unknown_sender", True
         )
-    if word is Keyword.STOP:
-        return replies.result("opt_out", opt_out(session, patient, now), "reply_stop")
-    if word is Keyword.START or (
-        patient.opted_out_at is not None and parse_confirmation(text) == "yes"
-    ):
-        opt_in(session, protocol, patient, now)
-        return replies.result("opt_in", "opted back in to SMS", "reply_start")
     if word is Keyword.HELP:
         return replies.result("help", "asked for help", "reply_help")
+    if reading is not None:
+        return unclear(replies, reading)
     confirmation = parse_confirmation(text)
     if confirmation == "call":
         when = confirmations.confirm(patient, "call_requested") or "no upcoming infusion"

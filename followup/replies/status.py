@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from followup.consent.records import Source, record
 from followup.db.models import (
     Alert,
     AlertNotification,
@@ -18,6 +19,7 @@ from followup.db.models import (
 )
 from followup.dispatch.batch import UNSUBSCRIBED
 from followup.messages.check import ALARM_REPLIES
+from followup.ops.carrier_errors import record_carrier_error
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +39,18 @@ def record_status(
     reply_id: int | None,
     now: datetime,
     message_id: int | None = None,
+    sender: str | None = None,
 ) -> str:
-    """Apply one callback; return what it concerned. Unknown ids are fine: Twilio stops asking."""
+    """Apply one callback; return what it concerned. Unknown ids are fine: Twilio stops asking.
+
+    A registration or filtering error (30007, 30034, 30032, 21610) is counted for the
+    `sender` it went out as, whatever the message was.
+    """
     if status not in FINAL:
         return "ignored"  # queued, sending, sent: nothing a person needs
     with Session(engine) as session:
+        if sender and error_code:
+            record_carrier_error(session.connection(), sender, error_code, sid, now)
         if reply_id is not None and (reply := session.get(ReplyMessage, reply_id)) is not None:
             _reply_status(session, reply, sid, status, error_code, now)
             what = "reply"
@@ -59,7 +68,7 @@ def record_status(
             session.add(note)
             what = "alert notification"
         else:
-            return "unknown"
+            what = "unknown"
         session.commit()
     return what
 
@@ -124,3 +133,8 @@ def _opted_out(session: Session, patient_id: int, now: datetime) -> None:
         patient.opted_out_at = now
         patient.updated_at = now
         session.add(patient)
+        session.flush()
+        record(
+            session, [patient_id], ("sms",), given=False, source=Source.CARRIER, at=now,
+            detail=f"Twilio refused to text the number: it replied STOP ({UNSUBSCRIBED})",
+        )  # fmt: skip

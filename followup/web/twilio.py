@@ -158,6 +158,7 @@ class TwilioWebhooks:
                     reply_id=int(reply) if reply and reply.isdigit() else None,
                     message_id=int(message) if message and message.isdigit() else None,
                     now=clock.now(),
+                    sender=form.get("MessagingServiceSid") or form.get("From"),
                 ),
                 limiter=self.limiter,
             )

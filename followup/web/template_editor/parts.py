@@ -36,7 +36,7 @@ REPLY_WHEN = {
     "reply_confirmed": "YES confirming the ride and fasting for the next infusion",
     "reply_call_requested": "CALL: the patient asks to be called",
     "reply_received": "Anything else: passed on to the care team",
-    "reply_unclear_stop": "Maybe a request to stop (\"stop, I'm confused\"): a person decides today",
+    "reply_unclear_stop": 'Maybe a request to stop ("stop, I\'m confused"): a person decides today',
 }
 
 
