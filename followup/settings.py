@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     sms_concurrency: int = Field(default=4, ge=1, le=64)
     email_rate_per_second: float = Field(default=5.0, gt=0)
     email_concurrency: int = Field(default=2, ge=1, le=64)
+    # Opt-in confirmations the public sign-up page may text in any hour, for every web
+    # process together: a bound on what a script submitting numbers can cost.
+    optin_confirmations_per_hour: int = Field(default=60, ge=1, le=10_000)
 
     twilio_account_sid: str | None = None
     twilio_auth_token: SecretStr | None = None

@@ -64,11 +64,11 @@ def record_carrier_error(
     dialect = connection.dialect.name
     insert = postgresql.insert(E) if dialect == "postgresql" else sqlite.insert(E)
     inserted = connection.execute(
-        insert.values(sender=sender[:64], code=code, ref=ref[:100], at=at).on_conflict_do_nothing(
-            index_elements=[E.c.ref]
-        )
-    ).rowcount
-    return bool(inserted)
+        insert.values(sender=sender[:64], code=code, ref=ref[:100], at=at)
+        .on_conflict_do_nothing(index_elements=[E.c.ref])
+        .returning(E.c.id)
+    ).first()
+    return inserted is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -131,11 +131,11 @@ def number_opted_out(session: Session, phone: str, now: datetime) -> bool:
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
     inserted = session.execute(
-        insert.values(phone=phone, opted_out_at=now).on_conflict_do_nothing(
-            index_elements=[table.c.phone]
-        )
-    ).rowcount  # type: ignore[attr-defined]
-    return bool(inserted)
+        insert.values(phone=phone, opted_out_at=now)
+        .on_conflict_do_nothing(index_elements=[table.c.phone])
+        .returning(table.c.phone)
+    ).first()
+    return inserted is not None
 
 
 def number_opted_in(session: Session, phone: str) -> None:

@@ -29,9 +29,11 @@ from followup.replies.replay import Replayer
 from followup.settings import Settings
 from followup.web.api import api_router, token_pages_router
 from followup.web.auth import SignInRequired, install, signed_in
+from followup.web.consent_pages import consent_router
 from followup.web.errors import install_error_pages
 from followup.web.headers import SecurityHeaders
 from followup.web.patients import patients_router
+from followup.web.public import public_router
 from followup.web.sections import sections_router
 from followup.web.staff_admin import staff_admin_router
 from followup.web.staff_pages import staff_router
@@ -94,6 +96,7 @@ def create_app(
         https_only=bool(settings.public_url and settings.public_url.startswith("https://")),
     )
     app.state.channels = channels
+    app.state.renderer = renderer
     # Added last, so it runs first: Twilio's webhooks are answered before sessions and routing.
     app.add_middleware(TwilioWebhooks, settings=settings, inbox=inbox)
     # Outermost: every answer, the webhooks' and the errors' too, carries the headers.
@@ -171,6 +174,10 @@ def _staff_pages(app: FastAPI, settings: Settings, engine: Engine) -> None:
     app.include_router(templates_router(settings, engine))
     app.include_router(sections_router())
     app.include_router(patients_router())
+    app.include_router(consent_router())
+    # The public sign-up and unsubscribe pages: no sign-in (web/public.py says how they
+    # are protected).
+    app.include_router(public_router())
     app.include_router(token_pages_router())
     app.include_router(api_router())
 

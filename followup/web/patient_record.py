@@ -15,10 +15,13 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
 from followup.alerts import SEVERITIES
+from followup.consent.records import history
 from followup.db.models import (
     Alert,
     Appointment,
     AppointmentStatus,
+    ConsentDisclosure,
+    ConsentRecord,
     Conversation,
     InboundMessage,
     MessageStatus,
@@ -114,6 +117,8 @@ class PatientRecord:
     reports: list[SymptomReport]
     surveys: list[Conversation]
     filter: MessageFilter = field(default_factory=MessageFilter)
+    consents: list[ConsentRecord] = field(default_factory=list)  # newest first
+    disclosures: dict[str, str] = field(default_factory=dict)  # version -> text shown
 
     @property
     def pages(self) -> int:
@@ -207,6 +212,15 @@ def patient_record(
             .order_by(col(Conversation.started_at).desc(), col(Conversation.id).desc())
             .limit(LATEST_SURVEYS)
         ).all()
+        consents = history(session, pid)
+        versions = {r.disclosure_version for r in consents if r.disclosure_version}
+        disclosures = dict(
+            session.exec(
+                select(ConsentDisclosure.version, ConsentDisclosure.text).where(
+                    col(ConsentDisclosure.version).in_(versions)
+                )
+            ).all()
+        )
         return PatientRecord(
             patient,
             list(alerts),
@@ -219,6 +233,8 @@ def patient_record(
             list(reports),
             list(surveys),
             wanted,
+            consents,
+            disclosures,
         )
 
 

@@ -20,6 +20,7 @@ from markupsafe import Markup
 from sqlalchemy import ColumnElement, Engine, Subquery, func, or_
 from sqlmodel import Session, col, select
 
+from followup.consent.records import LABELS, Source
 from followup.core import clock
 from followup.core.phones import InvalidPhone, to_e164
 from followup.db.models import (
@@ -33,6 +34,7 @@ from followup.db.models import (
 from followup.protocol import Protocol
 from followup.web.auth import Staff, require_staff
 from followup.web.charts import symptom_chart
+from followup.web.notices import take_flash
 from followup.web.patient_record import MessageFilter, chart_thresholds, patient_record
 from followup.web.staff_pages import render_page
 
@@ -195,6 +197,15 @@ def survey_state(conversation: Conversation, now: datetime) -> str:
     return conversation.ended_reason or "ended"
 
 
+def consent_how(source: str, given: bool) -> tuple[str, str]:
+    """A consent record in staff's words: its state and how it came about. A roster's or
+    the old columns' "no" is no consent on file, not something the patient revoked."""
+    how = LABELS[Source(source)] if source in set(Source) else source
+    if given:
+        return "given", how
+    return ("no consent" if source in (Source.ROSTER, Source.MIGRATION) else "revoked"), how
+
+
 def delivery_detail(message: ScheduledMessage) -> str:
     """Why a message is in its state: the provider's error, or the planner's reason."""
     if message.error_code or message.error_text:
@@ -276,6 +287,8 @@ def patients_router() -> APIRouter:
             series=series_place,
             survey_state=partial(survey_state, now=clock.now()),
             statuses=[s.value for s in MessageStatus],
+            consent_how=consent_how,
+            notice=take_flash(request),
         )
 
     return router

@@ -7,7 +7,6 @@ where to go back to, but only somewhere inside the staff pages.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,34 +18,10 @@ from followup.core.clock import day_start
 from followup.protocol import Protocol
 from followup.web.auth import Staff, check_csrf
 from followup.web.forms import form_fields
+from followup.web.notices import Notice, flash, take_flash
 from followup.web.staff_pages import render_page
 
-_FLASH = "flash"
-
-
-@dataclass(frozen=True, slots=True)
-class Notice:
-    """A one-line message shown once on the next page."""
-
-    text: str
-    kind: str  # ok | error
-
-
-def flash(request: Request, text: str, kind: str = "ok") -> None:
-    """Keep a notice for the next page.
-
-    The session cookie is signed, not encrypted: notices name record numbers, never a
-    patient, a phone number or what anyone wrote.
-    """
-    request.session[_FLASH] = {"text": text, "kind": kind}
-
-
-def take_flash(request: Request) -> Notice | None:
-    """The waiting notice, if any, removed so a reload does not show it again."""
-    raw = request.session.pop(_FLASH, None)
-    if not isinstance(raw, dict):
-        return None
-    return Notice(str(raw.get("text", "")), "error" if raw.get("kind") == "error" else "ok")
+__all__ = ["Notice", "flash", "take_flash"]  # kept here for the sections that import them
 
 
 def safe_back(target: str | None, default: str) -> str:

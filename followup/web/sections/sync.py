@@ -1,4 +1,5 @@
-"""The calendar sync page: each source's latest sync, failing ones first, and recent history.
+"""The calendar sync page: each source's latest sync, failing ones first, and recent history;
+above them, the carrier errors Twilio reported for each sender, with what to do.
 
 Sources are shown by their identity: a file by its name, a feed by host and a short hash
 of its address (`feed:<host>/<hash>`), never the address itself, which holds a secret.
@@ -7,7 +8,7 @@ of its address (`feed:<host>/<hash>`), never the address itself, which holds a s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
@@ -15,11 +16,15 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
 from followup.calendar.problems import KEPT, Problem, decode
+from followup.core import clock
 from followup.db.models import FeedState, SyncRun
+from followup.ops.carrier_errors import sender_errors
 from followup.web.auth import Staff, require_staff
 from followup.web.sections.common import section_page
 
 SYNCS = "/staff/syncs"
+# Carrier errors this recent are counted apart: what is wrong now, not last spring.
+CARRIER_RECENT = timedelta(days=7)
 HISTORY = 100  # recent runs listed under the sources; older ones stay in the database
 FAILED = "failed"
 
@@ -83,10 +88,14 @@ def sync_router() -> APIRouter:
         problems: dict[int | None, list[Problem]] = {
             s.latest.id: decode(s.latest.problems) for s in sources if s.latest.rejected
         }
+        with engine.connect() as connection:
+            carrier = sender_errors(connection, clock.now() - CARRIER_RECENT)
         return section_page(
             request,
             "syncs.html",
             staff,
+            carrier=carrier,
+            carrier_days=CARRIER_RECENT.days,
             sources=sources,
             failing=[s for s in sources if s.failing],
             runs=recent_runs(engine),
