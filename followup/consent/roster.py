@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
-from followup.consent.records import OWN_WORD, R, Source, newest, record
+from followup.consent.records import CHANNELS, OWN_WORD, R, Source, newest, record
 from followup.db.models import ConsentRecord, Patient
 
 P = Patient.__table__  # type: ignore[attr-defined]
@@ -58,7 +58,10 @@ def _apply(session: Session, rows: Sequence[RosterConsent], source: str, now: da
             if _writes(latest.get(key), said.get(key), value):
                 writes.setdefault((channel, value), []).append(row.patient_id)
     detail = f"{source}: {{}} column said {{}}"
-    for (channel, value), pids in sorted(writes.items()):
+    # SMS first, then email, as a person reads a roster row.
+    for (channel, value), pids in sorted(
+        writes.items(), key=lambda w: (CHANNELS.index(w[0][0]), w[0][1])
+    ):
         record(
             session, pids, (channel,), given=value, source=Source.ROSTER, at=now,
             detail=detail.format(f"{channel}_consent", "yes" if value else "no"),

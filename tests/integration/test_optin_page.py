@@ -90,7 +90,9 @@ def optin(engine: Engine, protocol: Protocol) -> Iterator[Optin]:
 
 def test_the_page_shows_the_versioned_disclosure_beside_an_unticked_box(optin: Optin) -> None:
     status, headers, page = optin.site.browser().request("GET", "/optin")
-    assert status == 200 and {k.lower(): v for k, v in headers.items()}["cache-control"] == "no-store"
+    assert (
+        status == 200 and {k.lower(): v for k, v in headers.items()}["cache-control"] == "no-store"
+    )
     box = re.search(r'<input type="checkbox"[^>]*>', page)
     assert box and "checked" not in box.group(0)
     for element in ("Lakeside Infusion Clinic", "appointments", "Msg frequency varies",
