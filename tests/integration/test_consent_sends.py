@@ -22,19 +22,13 @@ from followup.settings import Settings
 from followup.testing.web import serving
 from followup.web.app import create_app
 from tests.conftest import ROOT
-from tests.integration.test_dispatch import (  # noqa: F401  (world is a fixture)
-    DISCHARGE_DUE,
-    PREPARATION_DUE,
-    RETRY,
-    World,
-    world,
-)
-from tests.integration.test_smtp_channel import (  # noqa: F401  (fixtures)
-    Mailbox,
-    mailbox,
-    make_channel,
-    smtp_port,
-)
+from tests.integration import test_dispatch, test_smtp_channel
+from tests.integration.test_dispatch import DISCHARGE_DUE, PREPARATION_DUE, RETRY, World
+from tests.integration.test_smtp_channel import Mailbox, make_channel
+
+# The fixtures, shared: one patient with one infusion planned; a real SMTP server.
+world = test_dispatch.world
+mailbox, smtp_port = test_smtp_channel.mailbox, test_smtp_channel.smtp_port
 
 SECRET = "consent-sends-secret-0123456789abcdef"
 PUBLIC = "https://followup.example-clinic.org"

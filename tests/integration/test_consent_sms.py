@@ -20,8 +20,11 @@ from followup.db.models import (
     ScheduledMessage,
 )
 from followup.protocol import Protocol
-from tests.integration.test_webhooks import ANA, Server, server  # noqa: F401  (the fixture)
+from tests.integration import test_webhooks
+from tests.integration.test_webhooks import ANA, Server
 from tests.unit.test_optout import KEYWORDS, PLAIN_SENTENCES
+
+server = test_webhooks.server  # the fixture: Ana on the roster, an infusion planned
 
 
 def newest(server: Server, patient_id: int | None = None) -> dict[str, ConsentRecord]:
