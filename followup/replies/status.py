@@ -49,7 +49,7 @@ def record_status(
     if status not in FINAL:
         return "ignored"  # queued, sending, sent: nothing a person needs
     with Session(engine) as session:
-        if sender and error_code:
+        if sender and error_code and status != "delivered":
             record_carrier_error(session.connection(), sender, error_code, sid, now)
         if reply_id is not None and (reply := session.get(ReplyMessage, reply_id)) is not None:
             _reply_status(session, reply, sid, status, error_code, now)
