@@ -27,7 +27,9 @@ def test_the_kit_is_written_from_the_sample_clinic_and_passes_its_check(
     text = kit.read_text()
     assert text.startswith("# Twilio registration kit: Lakeside Infusion Clinic")
     assert "https://followup.lakeside.example.org/optin" in text
-    assert len(re.findall(r"^Sample \d \(", text, re.M)) == 5 and "Every rule checked passes." in text
+    assert (
+        len(re.findall(r"^Sample \d \(", text, re.M)) == 5 and "Every rule checked passes." in text
+    )
     checked = run_followup(env, tmp_path, "compliance", "check")
     assert checked.returncode == 0 and "pass every carrier rule" in checked.stdout
 
