@@ -6,14 +6,15 @@ differs from what is in force and from what it said last. It never overrides the
 patient's own word: a revocation by text, email or carrier stays until the patient (or
 staff, with their name) says otherwise, and a web sign-up is not undone by a roster that
 merely still says no. A patient the roster brings in on a number that had signed up on
-the web, or texted STOP, before anyone had it, takes that number's consent.
+the web, or texted STOP, before anyone had it, takes that number's consent (a
+sign-up only when it is recent: numbers are reassigned).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlmodel import Session, col
@@ -23,6 +24,7 @@ from followup.db.models import ConsentRecord, Patient
 
 P = Patient.__table__  # type: ignore[attr-defined]
 CHUNK = 500
+ADOPT_SIGN_UPS = timedelta(days=60)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +118,9 @@ def _adopt(session: Session, rows: Sequence[RosterConsent], now: datetime) -> se
     adopted: set[int] = set()
     for row in rows:
         rec = found.get(row.phone)
-        if rec is None:
+        # A revocation always holds; a sign-up only if recent: numbers are reassigned,
+        # and the next owner of a number did not agree to anything.
+        if rec is None or (rec.given and rec.at < now - ADOPT_SIGN_UPS):
             continue
         record(
             session, [row.patient_id], ("sms",), given=rec.given, source=Source(rec.source),

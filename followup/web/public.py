@@ -44,6 +44,7 @@ OPTIN = "/optin"
 # or two; a script trying numbers is stopped early (the database caps the texts anyway).
 ADDRESS_LIMIT = 10
 FORM_BYTES = 4096
+_LOGGED: set[str] = set()
 
 
 def public_router() -> APIRouter:
@@ -60,14 +61,15 @@ def public_router() -> APIRouter:
         try:
             form = await form_fields(request, FORM_BYTES)
         except FormTooLarge:
-            return _optin(request, "en", "too_large", 413)
+            return await run_in_threadpool(_optin, request, "en", "too_large", 413)
         check_csrf(request, form)
         language = language_of(form.get("lang", "en"))
         address, now = client_address(request), clock.now()
         wait = addresses.reserve(address, now)
         if wait is not None:
             seconds = max(1, int((wait - now).total_seconds()))
-            return _optin(request, language, "too_many", 429, {"Retry-After": str(seconds)})
+            headers = {"Retry-After": str(seconds)}
+            return await run_in_threadpool(_optin, request, language, "too_many", 429, headers)
         addresses.release(address, now, failed=True)  # every sign-up counts, good or not
         return await run_in_threadpool(_submit, request, form, language)
 
@@ -129,7 +131,10 @@ def _disclosure(request: Request, language: str) -> str | None:
     protocol: Protocol = request.app.state.protocol
     problems = consent_problems(renderer, protocol, language)
     if problems:
-        log.error("the sign-up page is closed: %s", "; ".join(problems))
+        said = "; ".join(problems)
+        if said not in _LOGGED:  # once per process and problem, not once per visitor
+            _LOGGED.add(said)
+            log.error("the sign-up page is closed: %s", said)
         return None
     return disclosure(renderer, protocol, language).text
 

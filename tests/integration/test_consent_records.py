@@ -17,7 +17,7 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
 from followup.calendar.importing import ImportWindow, import_files
-from followup.consent.records import Source, record
+from followup.consent.records import Source, record, record_number
 from followup.db.engine import make_engine
 from followup.db.migrate import alembic_config, upgrade
 from followup.db.models import AuditEvent, ConsentRecord, MessageStatus, Patient, ScheduledMessage
@@ -148,6 +148,28 @@ def test_a_roster_never_overrides_the_patients_own_word(
         session.commit()
     import_roster(engine, protocol, roster, "P1,Ana,Rivera,4025550134,,en,,yes,no\n")
     assert records(engine, "P1")[-1].source == "web_form"
+
+
+def test_a_recent_web_sign_up_goes_to_the_patient_the_roster_brings_in_on_that_number(
+    engine: Engine, protocol: Protocol, tmp_path: Path
+) -> None:
+    now = datetime.now(UTC)
+    with Session(engine) as session:
+        record_number(session, "+14025550134", given=True, source=Source.WEB_FORM,
+                      at=now - timedelta(days=1), detail="ticked the box")  # fmt: skip
+        # Two months and more: the number may have changed hands since.
+        record_number(session, "+14025550147", given=True, source=Source.WEB_FORM,
+                      at=now - timedelta(days=90), detail="ticked the box")  # fmt: skip
+        session.commit()
+    import_roster(engine, protocol, tmp_path / "roster.csv",
+                  "P1,Ana,Rivera,4025550134,,en,,no,no\nP2,Luis,García,4025550147,,es,,no,no\n")  # fmt: skip
+    ana, luis = records(engine, "P1"), records(engine, "P2")
+    assert summary(ana)[-1] == ("sms", True, "web_form")
+    assert "before the roster listed the patient" in (ana[-1].detail or "")
+    assert summary(luis) == [("sms", False, "roster"), ("email", False, "roster")]
+    with Session(engine) as session:
+        consent = dict(session.exec(select(Patient.external_id, Patient.sms_consent)).all())
+    assert consent == {"P1": True, "P2": False}
 
 
 # --- staff on the patient page --------------------------------------------------------------

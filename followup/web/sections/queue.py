@@ -43,6 +43,7 @@ KIND_LABELS = {
     "survey_answer": "survey answer",
     "confirmation": "confirmation (YES)",
     "opt_out": "keyword: opt-out (STOP)",
+    "opt_out_unclear": "maybe an opt-out: decide today, record it on the patient page",
     "opt_in": "keyword: opt-in (START)",
     "help": "keyword: help",
     "received": "received, not processed yet",
