@@ -6,8 +6,13 @@ import csv
 import io
 import re
 import shutil
+import urllib.error
+import urllib.request
 from pathlib import Path
 
+import pytest
+
+from followup.testing.processes import FollowupProcess, wait_for
 from tests.conftest import ROOT, SAMPLE
 from tests.integration import test_cli
 from tests.integration.test_cli import run_followup
@@ -58,3 +63,26 @@ def test_consent_records_export_as_csv(env: dict[str, str], tmp_path: Path) -> N
     ]
     assert rows[0]["detail"] == "roster:patients.csv: sms_consent column said yes"
     assert (ROOT / "templates").is_dir()
+
+
+def test_the_service_starts_with_broken_texts_says_why_and_keeps_the_sign_up_closed(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """A clinic whose wording would fail review must still answer its patients."""
+    env = {**env, "FOLLOWUP_TEMPLATES_DIR": str(broken_copy(tmp_path))}
+    run_followup(env, tmp_path, "db", "upgrade", check=True)
+    web = FollowupProcess(["web", "--port", "0"], env, tmp_path, tmp_path / "web.log")
+    try:
+        wait_for(lambda: "staff pages: " in web.log(), what="the staff address in the log")
+        log = web.log()
+        assert "not ready for US carriers: " in log and "names a drug ('ketamin')" in log
+        found = re.search(r"staff pages: (http://127\.0\.0\.1:\d+)/staff/", log)
+        assert found, log
+        with urllib.request.urlopen(found.group(1) + "/healthz", timeout=10) as response:
+            assert response.status == 200
+        with pytest.raises(urllib.error.HTTPError) as closed:
+            urllib.request.urlopen(found.group(1) + "/optin", timeout=10)
+        assert closed.value.code == 503
+        closed.value.close()
+    finally:
+        web.stop()
