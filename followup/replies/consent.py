@@ -11,6 +11,7 @@ the patient gets Twilio's, so every revocation is confirmed exactly once.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypeGuard
 
 from sqlalchemy import delete, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -120,7 +121,8 @@ def answer_revocation(
     return Result("opt_out", f"{summary}; already opted out, so not confirmed again")
 
 
-def is_revocation(reading: Reading | None) -> bool:
+def is_revocation(reading: Reading | None) -> TypeGuard[Reading]:
+    """Whether a reading is a sure revocation (not an unclear one, not none)."""
     return reading is not None and reading.kind is OptOut.REVOKE
 
 

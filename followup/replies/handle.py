@@ -344,7 +344,6 @@ def _understand(
         )
         if is_revocation(reading):
             # A revocation counts whatever else the message says; the answer is the alarm's.
-            assert reading is not None
             result.summary += f"; {revoke(session, inbound.from_number, reading, message_id, now)}"
         elif reading is not None:
             result.summary += "; may also be asking to stop messages"
@@ -445,7 +444,6 @@ def _understand_ordinary(
     text, number = inbound.body, inbound.from_number
     word, (reading, first) = keyword(text), opting
     if is_revocation(reading):
-        assert reading is not None
         return answer_revocation(session, replies, number, reading, message_id, first, now)
     if word is Keyword.START or (
         patient is not None
