@@ -85,6 +85,8 @@ class Settings(BaseSettings):
     twilio_from_number: str | None = None
     twilio_messaging_service_sid: str | None = None
     twilio_base_url: str = "https://api.twilio.com"
+    # Calls to on-call per second for the whole Twilio account (Twilio's default CPS is 1).
+    voice_calls_per_second: float = Field(default=1.0, gt=0, le=100)
 
     smtp_host: str | None = None
     smtp_port: int = Field(default=587, ge=1, le=65535)

@@ -35,6 +35,7 @@ from followup.channels.registry import build_channels, senders
 from followup.core import clock
 from followup.core.spool import database_identity
 from followup.db.engine import make_engine
+from followup.dispatch.calls import Dialer, build_dialer
 from followup.dispatch.held import SentJournal
 from followup.dispatch.retry import RetryPolicy
 from followup.dispatch.runner import DispatchRunner, Lane
@@ -98,12 +99,16 @@ def alert_job(
     channels: Mapping[str, Channel],
     protocol: Protocol,
     public_url: str | None = None,
+    dialer: Dialer | None = None,
 ) -> None:
-    """Escalate alerts nobody acknowledged, and send notifications still waiting.
+    """Place due calls, escalate alerts nobody acknowledged, send notifications waiting.
 
-    The web process notifies at once; this catches what it could not (a provider outage,
-    a process that died) and is the only place escalation happens.
+    The web process notifies and calls at once; this catches what it could not (a provider
+    outage, a process that died, a call Twilio never reported on) and is the only place
+    the SMS and email escalation happens.
     """
+    if dialer is not None:
+        dialer.tick()
     now = clock.now()
     escalate_due(engine, protocol, now)
     deliver_pending(engine, channels, protocol, now, public_url=public_url)
@@ -170,7 +175,11 @@ def build_runner(engine: Engine, settings: Settings, protocol: Protocol) -> Disp
 
 
 def build_scheduler(
-    engine: Engine, settings: Settings, protocol: Protocol, runner: DispatchRunner
+    engine: Engine,
+    settings: Settings,
+    protocol: Protocol,
+    runner: DispatchRunner,
+    dialer: Dialer | None = None,
 ) -> BackgroundScheduler:
     """Jobs that never overlap themselves, coalesce missed runs, and start at once.
 
@@ -194,7 +203,7 @@ def build_scheduler(
     scheduler.add_job(
         guard.wrap(alert_job, "alerts"),
         "interval",
-        args=(engine, runner.dispatcher.channels, protocol, settings.public_url),
+        args=(engine, runner.dispatcher.channels, protocol, settings.public_url, dialer),
         seconds=ALERT_INTERVAL_SECONDS,
         id="alerts",
         misfire_grace_time=60,
@@ -229,8 +238,10 @@ def run_service(
     another worker, and the process exits 0.
     """
     engine = make_engine(settings.database_url)
+    # First: `voice = true` without the settings to call stops start-up in one line.
+    dialer = build_dialer(settings, protocol, engine)
     runner = build_runner(engine, settings, protocol)
-    scheduler = build_scheduler(engine, settings, protocol, runner)
+    scheduler = build_scheduler(engine, settings, protocol, runner, dialer)
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:

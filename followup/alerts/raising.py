@@ -11,8 +11,9 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
+from followup.alerts.call_plan import callee, calls_for
 from followup.core.errors import FollowupError
-from followup.db.models import Alert, AlertNotification, Patient
+from followup.db.models import Alert, AlertCall, AlertNotification, Patient
 from followup.protocol import OnCallPerson, Protocol
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,8 @@ def raise_alert(
     now: datetime,
     paged: Sequence[str] = (),
 ) -> Alert:
-    """Record an alert and queue its notifications to the first on-call person.
+    """Record an alert and queue its notifications to the first on-call person, and its
+    first phone call when its severity calls (`[paging] call_for`).
 
     `paged`: the channels that person was already paged by, without the database (the
     web process does so when it cannot record a crisis); those are recorded as sent.
@@ -61,6 +63,19 @@ def raise_alert(
     session.add(alert)
     session.flush()
     queue_page(session, alert, 0, protocol, now, paged)
+    first = callee(protocol, 0) if calls_for(protocol, severity) else None
+    if first is not None:
+        session.add(
+            AlertCall(
+                alert_id=alert.id,
+                attempt=0,
+                contact_name=first.name,
+                to=first.phone,
+                language=first.language,
+                due_at=now,
+                created_at=now,
+            )
+        )
     if severity in PAUSING and patient is not None and patient.paused_at is None:
         patient.paused_at = now
         patient.updated_at = now

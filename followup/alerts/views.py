@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from followup.alerts.items import alerts_of, settle
@@ -28,6 +28,7 @@ class AlertView:
     acknowledged_by: str | None
     escalation_level: int
     reply_error: str | None
+    acknowledged_via: str | None = None
 
 
 def list_alerts(engine: Engine, include_acknowledged: bool = False) -> list[AlertView]:
@@ -70,6 +71,7 @@ def view_of(alert: Alert, patient: Patient | None) -> AlertView:
         acknowledged_by=alert.acknowledged_by,
         escalation_level=alert.escalation_level,
         reply_error=alert.reply_error,
+        acknowledged_via=alert.acknowledged_via,
     )
 
 
@@ -90,15 +92,42 @@ def acknowledge(
         alert = session.get(Alert, alert_id)
         if alert is None:
             raise AlertNotFound(f"no alert has id {alert_id}")
-        if alert.acknowledged_at is None:
-            message_id = alert.inbound_message_id
-            message = session.get(InboundMessage, message_id) if message_id else None
-            siblings = (
-                [a for a in alerts_of(session, message_id) if a.id != alert.id]
-                if message_id
-                else []
-            )
-            settle(session, message, [alert, *siblings], by, note, now, via, action)
+        if alert.acknowledged_at is None and acknowledge_in(
+            session, alert, by, note, now, via, action
+        ):
             session.commit()
         patient = session.get(Patient, alert.patient_id) if alert.patient_id else None
         return view_of(alert, patient)
+
+
+def acknowledge_in(
+    session: Session,
+    alert: Alert,
+    by: str,
+    note: str | None,
+    now: datetime,
+    via: str,
+    action: str = "alert.acknowledged",
+) -> bool:
+    """`acknowledge` in the caller's transaction (a keypress settles its call in the same
+    one); False, changing nothing, when someone else took it first. No commit."""
+    # Claimed with a conditional update: it waits for a concurrent taker's commit (the row
+    # lock on PostgreSQL, the one writer on SQLite), then finds the alert taken.
+    table = Alert.__table__  # type: ignore[attr-defined]
+    claimed = (
+        session.connection()
+        .execute(
+            update(table)
+            .where(table.c.id == alert.id, table.c.acknowledged_at.is_(None))
+            .values(acknowledged_via=via)
+        )
+        .rowcount
+    )
+    session.refresh(alert)
+    if claimed != 1:
+        return False
+    message_id = alert.inbound_message_id
+    message = session.get(InboundMessage, message_id) if message_id else None
+    siblings = [a for a in alerts_of(session, message_id) if a.id != alert.id] if message_id else []
+    settle(session, message, [alert, *siblings], by, note, now, via, action)
+    return True

@@ -13,6 +13,7 @@ from followup.db.types import UTCDateTime
 
 __all__ = [
     "Alert",
+    "AlertCall",
     "AlertNotification",
     "ApiToken",
     "Appointment",
@@ -275,6 +276,7 @@ class Alert(SQLModel, table=True):
     acknowledged_at: datetime | None = Field(default=None, sa_column=_utc())
     acknowledged_by: str | None = Field(default=None, max_length=254)
     acknowledgement_note: str | None = None
+    acknowledged_via: str | None = Field(default=None, max_length=32)  # phone call, alerts page
 
 
 class AlertNotification(SQLModel, table=True):
@@ -297,6 +299,38 @@ class AlertNotification(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=300)
     created_at: datetime = Field(sa_column=_utc(nullable=False))
     sent_at: datetime | None = Field(default=None, sa_column=_utc())
+
+
+class AlertCall(SQLModel, table=True):
+    """One phone call to one on-call person about an alert (no alert: a test call).
+
+    pending (due at `due_at`) -> calling (claimed, placed) -> ended (with its outcome).
+    """
+
+    __tablename__ = "alert_call"
+    __table_args__ = (
+        UniqueConstraint("alert_id", "attempt", name="uq_alert_call_attempt"),
+        Index("ix_alert_call_status_due", "status", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int | None = Field(default=None, foreign_key="alert.id", index=True)
+    attempt: int = 0  # 0 the first call of the alert, then 1, 2...
+    contact_name: str = Field(max_length=100)
+    to: str = Field(max_length=20)  # E.164
+    language: str = Field(default="en", max_length=8)
+    fallback: bool = False  # the clinic's on-call phone, after the rounds
+    status: str = Field(default="pending", max_length=16)  # pending | calling | ended
+    outcome: str | None = Field(default=None, max_length=16)  # alerts.call_plan
+    due_at: datetime = Field(sa_column=_utc(nullable=False))
+    placed_at: datetime | None = Field(default=None, sa_column=_utc())
+    deadline_at: datetime | None = Field(default=None, sa_column=_utc())
+    ended_at: datetime | None = Field(default=None, sa_column=_utc())
+    call_sid: str | None = Field(default=None, max_length=64)
+    answered_by: str | None = Field(default=None, max_length=32)
+    error: str | None = Field(default=None, max_length=300)
+    requested_by: str | None = Field(default=None, max_length=254)  # a test call's
+    created_at: datetime = Field(sa_column=_utc(nullable=False))
 
 
 class StaffUser(SQLModel, table=True):

@@ -23,6 +23,7 @@ from followup.protocol.fields import (
     parse_duration,
     reveals_treatment,
 )
+from followup.protocol.paging import Paging
 from followup.protocol.planning import Planning, SeriesPreparation
 from followup.protocol.steps import Step, TreatmentOverride, check_unique_keys, merge_steps
 from followup.protocol.surveys import Question, Survey
@@ -30,6 +31,7 @@ from followup.protocol.surveys import Question, Survey
 __all__ = [
     "Clinic",
     "OnCallPerson",
+    "Paging",
     "Planning",
     "Protocol",
     "Question",
@@ -57,6 +59,7 @@ class Protocol(Strict):
     treatments: dict[str, TreatmentOverride] = Field(default_factory=dict)
     replies: Replies = Replies()
     planning: Planning = Planning()
+    paging: Paging = Paging()
     on_call: list[OnCallPerson] = Field(default_factory=list, validate_default=True)
     surveys: dict[Slug, Survey] = Field(default_factory=dict)
     resolved: dict[str, tuple[Step, ...]] = Field(default_factory=dict, exclude=True)

@@ -19,6 +19,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from followup.channels.registry import build_channels
 from followup.core.spool import database_identity
+from followup.dispatch.calls import build_dialer
 from followup.messages.revisions import service_renderer
 from followup.ops.metrics import CONTENT_TYPE, build_registry, exposition, metrics_allowed
 from followup.ops.readiness import Readiness
@@ -31,6 +32,7 @@ from followup.web.api import api_router, token_pages_router
 from followup.web.auth import SignInRequired, install, signed_in
 from followup.web.errors import install_error_pages
 from followup.web.headers import SecurityHeaders
+from followup.web.on_call import on_call_router
 from followup.web.patients import patients_router
 from followup.web.sections import sections_router
 from followup.web.staff_admin import staff_admin_router
@@ -54,6 +56,8 @@ def create_app(
     # Staff edits made in the template editor apply to replies as to everything else.
     renderer = service_renderer(settings.templates_dir, engine)
     journal = InboundJournal(settings.spool_directory(), database_identity(settings.database_url))
+    # Calls to on-call: the first one the moment an alert is raised, from this process.
+    dialer = build_dialer(settings, protocol, engine)
     inbox = Inbox(
         engine,
         protocol,
@@ -62,6 +66,7 @@ def create_app(
         journal,
         channels,
         public_url=settings.public_url,
+        calls=dialer,
     )
     replayer = Replayer(inbox)
 
@@ -94,8 +99,9 @@ def create_app(
         https_only=bool(settings.public_url and settings.public_url.startswith("https://")),
     )
     app.state.channels = channels
+    app.state.dialer = dialer
     # Added last, so it runs first: Twilio's webhooks are answered before sessions and routing.
-    app.add_middleware(TwilioWebhooks, settings=settings, inbox=inbox)
+    app.add_middleware(TwilioWebhooks, settings=settings, inbox=inbox, dialer=dialer)
     # Outermost: every answer, the webhooks' and the errors' too, carries the headers.
     app.add_middleware(
         SecurityHeaders,
@@ -168,6 +174,7 @@ def _staff_pages(app: FastAPI, settings: Settings, engine: Engine) -> None:
     app.include_router(staff_router())
     # Section routers are added here, one line each.
     app.include_router(staff_admin_router())
+    app.include_router(on_call_router())
     app.include_router(templates_router(settings, engine))
     app.include_router(sections_router())
     app.include_router(patients_router())

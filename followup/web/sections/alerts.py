@@ -21,9 +21,10 @@ from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
 from followup.alerts import AlertNotFound, AlertView, acknowledge, list_alerts
+from followup.alerts.call_history import Attempt, attempts_of
 from followup.alerts.status import CRISES, watch
 from followup.core import clock
-from followup.db.models import Alert, InboundMessage, SymptomReport
+from followup.db.models import Alert, AlertCall, InboundMessage, SymptomReport
 from followup.protocol import Protocol
 from followup.web.auth import Staff, require_staff
 from followup.web.params import RowId
@@ -64,6 +65,7 @@ class AlertCard:
     answers: list[Answer]
     reason: str  # with survey keys replaced by their labels
     message_id: int | None = None
+    attempts: tuple[Attempt, ...] = ()  # every SMS, email and call to on-call, oldest first
 
     @property
     def open(self) -> bool:
@@ -124,6 +126,7 @@ def alert_cards(engine: Engine, protocol: Protocol) -> list[AlertCard]:
             session, {a.patient_id for a, _ in rows if a.patient_id is not None}, Labels(protocol)
         )
     labels = Labels(protocol)
+    attempts = attempts_of(engine, [v.id for v in views])
     cards = []
     for view in views:
         alert, message = by_id[view.id]
@@ -142,6 +145,7 @@ def alert_cards(engine: Engine, protocol: Protocol) -> list[AlertCard]:
                 answers=answers.get(alert.patient_id or 0, []),
                 reason=labels.reason(view.reason),
                 message_id=alert.inbound_message_id,
+                attempts=tuple(attempts.get(view.id, ())),
             )
         )
     return cards
@@ -182,7 +186,8 @@ def latest_answers(
 
 
 def fingerprint(engine: Engine) -> str:
-    """Changes whenever an alert is raised, escalates or is acknowledged."""
+    """Changes whenever an alert is raised, escalates or is acknowledged, or a call to
+    on-call is placed or ends."""
     with Session(engine) as session:
         total, acknowledged, newest, levels = session.exec(
             select(
@@ -192,7 +197,14 @@ def fingerprint(engine: Engine) -> str:
                 func.sum(Alert.escalation_level),
             )
         ).one()
-    return f"{total}-{acknowledged}-{newest or 0}-{levels or 0}"
+        calls, placed, ended = session.exec(
+            select(
+                func.count(col(AlertCall.id)),
+                func.count(col(AlertCall.placed_at)),
+                func.count(col(AlertCall.ended_at)),
+            ).where(col(AlertCall.alert_id).is_not(None))
+        ).one()
+    return f"{total}-{acknowledged}-{newest or 0}-{levels or 0}-{calls}-{placed}-{ended}"
 
 
 def take_alert(engine: Engine, alert_id: int, actor: str, note: str | None, now: datetime) -> str:
