@@ -169,9 +169,20 @@ def claim_call(engine: Engine, protocol: Protocol, call_id: int, now: datetime) 
         return call
 
 
-def call_placed(engine: Engine, call_id: int, sid: str) -> None:
-    """Keep Twilio's SID, unless its first callback has already brought it."""
+def release_call(engine: Engine, call_id: int) -> None:
+    """Give back a claimed call that was not placed (no rate token came in time)."""
     with engine.begin() as connection:
+        connection.execute(
+            update(C)
+            .where(C.c.id == call_id, C.c.status == "calling", C.c.call_sid.is_(None))
+            .values(status="pending", placed_at=None, deadline_at=None)
+        )
+
+
+def call_placed(engine: Engine, call_id: int, sid: str, now: datetime) -> None:
+    """Keep when Twilio took the call, and its SID unless its first callback brought it."""
+    with engine.begin() as connection:
+        connection.execute(update(C).where(C.c.id == call_id).values(placed_at=now))
         connection.execute(
             update(C).where(C.c.id == call_id, C.c.call_sid.is_(None)).values(call_sid=sid)
         )

@@ -22,7 +22,13 @@ from sqlmodel import Session, col, select
 
 from followup.alerts.call_plan import TIME_LIMIT_SECONDS, callers
 from followup.alerts.call_tokens import Signer
-from followup.alerts.calls import call_placed, call_refused, claim_call, end_lost_calls
+from followup.alerts.calls import (
+    call_placed,
+    call_refused,
+    claim_call,
+    end_lost_calls,
+    release_call,
+)
 from followup.channels.base import ChannelError
 from followup.channels.twilio_voice import TwilioCaller
 from followup.core import clock
@@ -75,13 +81,15 @@ class Dialer:
         return sum(self.place(call_id) for call_id in ids if call_id is not None)
 
     def place(self, call_id: int) -> bool:
-        """Place one due call, if no other process has; a refused call queues the next."""
-        if not self._token():
-            log.warning("call %d waits: the account's call rate is used up", call_id)
-            return False
-        now = clock.now()
-        call = claim_call(self.engine, self.protocol, call_id, now)
+        """Place one due call, if no other process has; a refused call queues the next.
+
+        Claimed first, then paced: a token is never spent on a call another took."""
+        call = claim_call(self.engine, self.protocol, call_id, clock.now())
         if call is None:
+            return False
+        if not self._token():
+            release_call(self.engine, call_id)
+            log.warning("call %d waits: the account's call rate is used up", call_id)
             return False
         urls = self.signer.urls(call_id, call.alert_id, call.attempt)
         try:
@@ -99,7 +107,7 @@ class Dialer:
             if call_refused(self.engine, self.protocol, call, str(exc), clock.now()):
                 self.place_due(call.alert_id)
             return False
-        call_placed(self.engine, call_id, sid)
+        call_placed(self.engine, call_id, sid, clock.now())
         log.warning(
             "alert %s: calling %s (%s), attempt %d",
             call.alert_id or "test",
