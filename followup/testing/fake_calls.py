@@ -163,8 +163,9 @@ class FakeCalls:
             thread = threading.Thread(target=self._play, args=(call, script), daemon=True)
             self._threads.append(thread)
         logger.debug("fake twilio placed %s to %s", call.sid, mask(to))
+        created = self._resource(call)  # "queued", as Twilio answers, before it rings
         thread.start()
-        return Reply(201, self._resource(call))
+        return Reply(201, created)
 
     def _resource(self, call: FakeCall) -> dict[str, object]:
         stamp = format_datetime(datetime.now(UTC).replace(microsecond=0))

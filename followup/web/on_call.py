@@ -69,7 +69,8 @@ def calling_note(request: Request) -> str:
     """Which alerts call, or why calls cannot be made, for the page's text."""
     protocol: Protocol = request.app.state.protocol
     if request.app.state.dialer is None:
-        return voice_problem(request.app.state.settings, protocol) or ""
+        problem = voice_problem(request.app.state.settings, protocol) or "calls are off"
+        return f"{problem[:1].upper()}{problem[1:]}."
     severities = [s for s in protocol.paging.call_for if calls_for(protocol, s)]
     if not severities:
         return "Nobody takes alert calls (voice = true in [[on_call]]); test calls work."
@@ -92,7 +93,7 @@ def on_call_router() -> APIRouter:
         person = protocol.on_call[index]
         dialer: Dialer | None = request.app.state.dialer
         if dialer is None:
-            flash(request, f"No test call: {calling_note(request)}.", "error")
+            flash(request, f"No test call. {calling_note(request)}", "error")
             return RedirectResponse(ON_CALL, status_code=303)
         call = await run_in_threadpool(
             request_test_call, dialer.engine, protocol, person.name, staff.email, clock.now()

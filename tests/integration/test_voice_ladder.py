@@ -195,7 +195,7 @@ def test_a_test_call_from_the_staff_page_rings_the_person_and_records_the_keypre
     status, _, page = admin.request("GET", "/staff/people")
     assert status == 200 and 'id="on-call"' in page
     assert f'aria-label="Test call to {clinic.second_name}"' in page
-    assert "(402) 555-0157" in page and "SMS, email and phone calls" in page
+    assert "(402) 555-0157 · paged by SMS, email and phone calls · calls speak English" in page
     status, headers, _ = admin.request(
         "POST", "/staff/people/on-call/1/test-call", {"csrf_token": admin.csrf("/staff/people")}
     )
@@ -208,7 +208,7 @@ def test_a_test_call_from_the_staff_page_rings_the_person_and_records_the_keypre
         "Test complete. Thank you. Goodbye.",
     ]
     _, _, page = admin.request("GET", "/staff/people")
-    row = re.search(r'<tr data-on-call="Sam Okafor, RN">.*?</tr>', page, re.S)
+    row = re.search(r'<li class="card" data-on-call="Sam Okafor, RN">.*?</li>', page, re.S)
     assert row and "confirmed (pressed 1)" in row.group(0)
     [asked] = clinic.audited("on_call.test_call_requested")
     assert asked["call"] == clinic.attempts()[0].id
