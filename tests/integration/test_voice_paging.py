@@ -145,6 +145,7 @@ def test_an_alert_taken_on_the_alerts_page_is_not_taken_again_by_the_call_ringin
     alert = clinic.alert()
     assert (alert.acknowledged_by, alert.acknowledged_via) == (NURSE, "alerts page")
     assert [c.outcome for c in clinic.attempts()] == ["too-late"]
+    assert f"Acknowledged by {NURSE} on the alerts page" in clinic.alerts_page()
     time.sleep(1.0)
     assert clinic.fake.calls.calls_to(clinic.second) == []
 

@@ -39,6 +39,14 @@ LATEST_ANSWERS = 5
 SHOWN_ACKNOWLEDGED = 50  # history below the open alerts; older ones stay in the database
 MAX_NOTE = 2000
 POLL_SECONDS = 15
+# How an alert was taken (alert.acknowledged_via), as the card says it.
+TAKEN_VIA = {
+    "phone call": "by phone call",
+    "alerts page": "on the alerts page",
+    "inbox": "from the inbox",
+    "api": "through the API",
+    "cli": "on the command line",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +82,12 @@ class AlertCard:
     @property
     def crisis(self) -> bool:
         return self.view.severity in CRISES
+
+    @property
+    def taken_via(self) -> str:
+        """ "by phone call", "on the alerts page"...; "" when not known (taken before it was kept)."""
+        via = self.view.acknowledged_via
+        return TAKEN_VIA.get(via, f"by {via}") if via else ""
 
 
 @dataclass(frozen=True, slots=True)
