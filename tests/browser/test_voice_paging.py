@@ -81,5 +81,9 @@ def test_the_alert_card_shows_each_call_and_who_took_the_alert_by_phone(
     assert width <= PHONE["width"]
     # What this feature adds; the faded acknowledged card's own greys are issue 23's.
     found = Axe().run(page, context={"include": [["details.paging"], [".acknowledged-by"]]})
-    assert [(v["id"], [n["target"] for n in v["nodes"]]) for v in found.response["violations"] if v["impact"] in BLOCKING] == []
+    assert [
+        (v["id"], [n["target"] for n in v["nodes"]])
+        for v in found.response["violations"]
+        if v["impact"] in BLOCKING
+    ] == []
     screenshot(page, "voice-alert-card-phone")
