@@ -269,3 +269,29 @@ def test_followup_alerts_test_call_waits_for_the_keypress_and_says_what_happened
             ("cli", "Sam Okafor, RN"),
         ]
         assert all(clinic.first not in (a.after or "") for a in asked)  # masked
+
+
+def test_voice_without_twilio_stops_the_worker_at_start_up_naming_what_is_missing(
+    engine: Engine, tmp_path: Path
+) -> None:
+    shipped = (ROOT / "config" / "protocol.toml").read_text()
+    (tmp_path / "protocol.toml").write_text(
+        shipped.replace(
+            'email = "sam.okafor@example.org"\n', 'email = "sam.okafor@example.org"\nvoice = true\n'
+        )
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FOLLOWUP_")}
+    env.update(
+        FOLLOWUP_DATABASE_URL=url_of(engine),
+        FOLLOWUP_PROTOCOL_FILE=str(tmp_path / "protocol.toml"),
+        FOLLOWUP_TEMPLATES_DIR=str(ROOT / "templates"),
+    )
+    result = subprocess.run(
+        [*FOLLOWUP, "worker"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert (
+        "error: [[on_call]] 'Sam Okafor, RN' has voice = true, but phone calls need "
+        "FOLLOWUP_TWILIO_ACCOUNT_SID, FOLLOWUP_TWILIO_AUTH_TOKEN, FOLLOWUP_TWILIO_FROM_NUMBER, "
+        "FOLLOWUP_PUBLIC_URL"
+    ) in result.stderr
