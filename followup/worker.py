@@ -107,11 +107,12 @@ def alert_job(
     outage, a process that died, a call Twilio never reported on) and is the only place
     the SMS and email escalation happens.
     """
-    if dialer is not None:
-        dialer.tick()
     now = clock.now()
     escalate_due(engine, protocol, now)
     deliver_pending(engine, channels, protocol, now, public_url=public_url)
+    # Last: a call may wait for the account's rate, and the SMS escalation must not.
+    if dialer is not None:
+        dialer.tick()
 
 
 def sweep_job(

@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from followup.alerts import raise_alert
+from followup.channels.outbox import OutboxChannel
 from followup.db.models import Alert, AlertCall, AuditEvent
 from followup.dispatch.calls import build_dialer
 from followup.protocol import Protocol
@@ -27,6 +28,7 @@ from followup.settings import Settings
 from followup.staff import add_staff
 from followup.testing.fake_twilio import FakeTwilio
 from followup.testing.processes import FOLLOWUP, wait_for
+from followup.worker import alert_job
 from tests.conftest import ROOT, url_of
 from tests.integration.test_staff_web import PASSWORD, Browser
 from tests.integration.voice_clinic import (
@@ -295,3 +297,27 @@ def test_voice_without_twilio_stops_the_worker_at_start_up_naming_what_is_missin
         "FOLLOWUP_TWILIO_ACCOUNT_SID, FOLLOWUP_TWILIO_AUTH_TOKEN, FOLLOWUP_TWILIO_FROM_NUMBER, "
         "FOLLOWUP_PUBLIC_URL"
     ) in result.stderr
+
+
+def test_a_call_the_web_process_never_placed_is_placed_by_the_workers_alert_job(
+    clinic: Clinic,
+) -> None:
+    # Raised, and the process that raised it died before calling: the row waits.
+    clinic.fake.calls.script(clinic.first, "human", digits="1")
+    with Session(clinic.engine) as session:
+        raise_alert(
+            session,
+            clinic.protocol,
+            patient=None,
+            inbound_message_id=None,
+            severity="critical",
+            reason="crisis language",
+            now=datetime.now(UTC),
+        )
+        session.commit()
+    assert [c.status for c in clinic.attempts()] == ["pending"]
+    outbox = {"sms": OutboxChannel("sms"), "email": OutboxChannel("email")}
+    alert_job(clinic.engine, outbox, clinic.protocol, PUBLIC, clinic.dialer)
+    [call] = clinic.calls_to(clinic.first)
+    assert call.ended.wait(15) and call.keys == ["1"]
+    wait_for(lambda: clinic.alert().acknowledged_via == "phone call", 10, "the keypress")
