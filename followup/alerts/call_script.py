@@ -24,11 +24,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "acknowledged": "Acknowledged. Open the alerts page for details.",
         "passed": "Passed to the next person. Goodbye.",
         "no_key": "No key was pressed. We are calling the next person.",
+        # The last call of the ladder (the clinic's on-call phone): nobody is called next.
+        "no_key_last": "No key was pressed. Please open the alerts page now.",
+        "passed_last": "Nobody is left to call. Please open the alerts page now.",
         "other_key": "That key does nothing.",
         "taken": "This alert was already acknowledged by {by}. Nothing more to do. Goodbye.",
         "voicemail": (
             "This is {clinic} with an urgent patient alert. Please open the alerts page as "
             "soon as you hear this. We are calling the next person on call."
+        ),
+        "voicemail_last": (
+            "This is {clinic} with an urgent patient alert. Please open the alerts page as "
+            "soon as you hear this."
         ),
         "test": "This is a test call from {clinic}. Press 1 to confirm that you can hear it.",
         "test_done": "Test complete. Thank you. Goodbye.",
@@ -43,11 +50,17 @@ TEXTS: dict[str, dict[str, str]] = {
         "acknowledged": "Confirmada. Abra la página de alertas para ver los detalles.",
         "passed": "Pasada a la siguiente persona. Adiós.",
         "no_key": "No se pulsó ninguna tecla. Llamamos a la siguiente persona.",
+        "no_key_last": "No se pulsó ninguna tecla. Abra la página de alertas ahora.",
+        "passed_last": "No queda nadie a quien llamar. Abra la página de alertas ahora.",
         "other_key": "Esa tecla no hace nada.",
         "taken": "Esta alerta ya la confirmó {by}. No hace falta nada más. Adiós.",
         "voicemail": (
             "Le llama {clinic} con una alerta urgente de un paciente. Abra la página de "
             "alertas en cuanto oiga este mensaje. Llamamos a la siguiente persona de guardia."
+        ),
+        "voicemail_last": (
+            "Le llama {clinic} con una alerta urgente de un paciente. Abra la página de "
+            "alertas en cuanto oiga este mensaje."
         ),
         "test": "Esta es una llamada de prueba de {clinic}. Pulse 1 si la oye bien.",
         "test_done": "Prueba completada. Gracias. Adiós.",
@@ -65,10 +78,15 @@ def text(language: str, key: str, **values: str) -> str:
 
 
 def ask(
-    language: str, clinic: str, action_url: str, test: bool = False, sorry: bool = False
+    language: str,
+    clinic: str,
+    action_url: str,
+    test: bool = False,
+    sorry: bool = False,
+    last: bool = False,
 ) -> str:
     """The question, twice, each in a one-key <Gather> posting to `action_url`; then, with
-    no key, a goodbye (the call ends and the next person is called)."""
+    no key, a goodbye (the call ends and the next person is called, unless it is `last`)."""
     question = text(language, "test" if test else "alert", clinic=clinic)
     if sorry:
         question = f"{text(language, 'other_key')} {question}"
@@ -76,7 +94,7 @@ def ask(
         f'<Gather numDigits="1" timeout="{GATHER_SECONDS}" method="POST" '
         f"action={quoteattr(action_url)}>{_say(language, question)}</Gather>"
     )
-    ending = "" if test else _say(language, text(language, "no_key"))
+    ending = "" if test else _say(language, text(language, "no_key_last" if last else "no_key"))
     return f"{_XML}<Response>{gather}{gather}{ending}<Hangup/></Response>"
 
 

@@ -263,6 +263,8 @@ def answered(
             if (answered_by or "").startswith("fax"):
                 return Heard(script.hang_up(), place)
             message = "test_voicemail" if test else "voicemail"
+            if not test and is_last(protocol, call):
+                message = "voicemail_last"
             return Heard(script.say(call.language, message, clinic=clinic), place)
         alert = session.get(Alert, call.alert_id) if call.alert_id else None
         if alert is not None and alert.acknowledged_at is not None:
@@ -272,7 +274,8 @@ def answered(
         session.execute(update(C).where(C.c.id == call.id).values(**details))
         session.commit()
         key_url = signer.urls(call.id or 0, call.alert_id, call.attempt).key
-        return Heard(script.ask(call.language, clinic, key_url, test=test))
+        last = is_last(protocol, call)
+        return Heard(script.ask(call.language, clinic, key_url, test=test, last=last))
 
 
 def pressed(
@@ -307,9 +310,16 @@ def pressed(
             if end_call(session, call, PASSED, now, call_sid=call_sid):
                 place = call.alert_id if queue_next(session, protocol, call, now) else None
             session.commit()
-            return Heard(script.say(language, "passed"), place)
+            said = "passed_last" if is_last(protocol, call) else "passed"
+            return Heard(script.say(language, said), place)
         key_url = signer.urls(call.id or 0, call.alert_id, call.attempt).key
-        return Heard(script.ask(language, clinic, key_url, test=call.alert_id is None, sorry=True))
+        test, last = call.alert_id is None, is_last(protocol, call)
+        return Heard(script.ask(language, clinic, key_url, test=test, sorry=True, last=last))
+
+
+def is_last(protocol: Protocol, call: AlertCall) -> bool:
+    """Whether nobody is called after this call of an alert."""
+    return call.alert_id is not None and callee(protocol, call.attempt + 1) is None
 
 
 def _acknowledged(session: Session, call: AlertCall, call_sid: str, now: datetime) -> Heard:

@@ -75,23 +75,27 @@ def test_after_the_rounds_the_clinics_phone_is_called_once_then_calls_stop(
     clinic, fallback = one_round, one_round.protocol.clinic.on_call_phone
     clinic.fake.calls.script(clinic.first, "no-answer")
     clinic.fake.calls.script(clinic.second, "busy")
-    clinic.fake.calls.script(fallback, "failed")
+    clinic.fake.calls.script(fallback, "machine")
     clinic.sms(CRISIS)
     [last] = clinic.calls_to(fallback)
     assert last.ended.wait(15)
+    assert last.said == [  # the last call: nobody is called after it
+        "This is Lakeside Infusion Clinic with an urgent patient alert. Please open the "
+        "alerts page as soon as you hear this."
+    ]
     wait_for(lambda: all(c.status == "ended" for c in clinic.attempts()), 10, "the last end")
     clinic.dialer.tick()
     assert [c.to for c in clinic.fake.calls.calls] == [clinic.first, clinic.second, fallback]
     assert outcomes(clinic) == [
         (clinic.first, "no-answer"),
         (clinic.second, "busy"),
-        (fallback, "failed"),
+        (fallback, "machine"),
     ]
     alert = clinic.alert()
     # Nobody took it: it stays open, and the SMS and email escalation goes on.
     assert alert.acknowledged_at is None and alert.next_escalation_at is not None
     page = clinic.alerts_page()
-    assert "phone call to the clinic&#39;s on-call phone: <strong>could not be reached" in page
+    assert "phone call to the clinic&#39;s on-call phone: <strong>voicemail" in page
     assert f"phone call to {clinic.second_name}: <strong>busy</strong>" in page
 
 
