@@ -56,7 +56,7 @@ class VoiceWebhooks:
 
     async def status(self, request: Request, form: dict[str, str]) -> Response:
         """How the call ended; a call that reached nobody has the next person called."""
-        signed = self._signed(request)
+        signed = self._call_of(request)
         if signed is None:
             return _twiml(call_script.hang_up())
         signer, call_id, token = signed
@@ -77,8 +77,8 @@ class VoiceWebhooks:
         except DBAPIError as exc:
             if not is_unavailable(exc):
                 raise
-            # Twilio retries a status callback that fails; the worker's sweep of lost calls
-            # moves on if it never lands.
+            # Not recorded: after the call's deadline the worker's sweep takes it as lost
+            # and calls the next person.
             log.warning("a call's status was not recorded: %s", cause(exc))
             return Response("the database is unavailable", 503, media_type="text/plain")
         return _twiml(call_script.hang_up(), self._placing(place))
@@ -90,7 +90,7 @@ class VoiceWebhooks:
         handler: Callable[..., Heard],
         value: str | None,
     ) -> Response:
-        signed = self._signed(request)
+        signed = self._call_of(request)
         if signed is None:
             return _twiml(call_script.hang_up())
         signer, call_id, token = signed
@@ -114,7 +114,7 @@ class VoiceWebhooks:
             return _twiml(call_script.say("en", "unrecorded"))
         return _twiml(heard.twiml, self._placing(heard.place_for))
 
-    def _signed(self, request: Request) -> tuple[Signer, int, str] | None:
+    def _call_of(self, request: Request) -> tuple[Signer, int, str] | None:
         call, token = request.query_params.get("call", ""), request.query_params.get("t", "")
         if self.signer is None or not call.isdigit() or not token:
             log.warning("refused a call callback without its call and token")
