@@ -21,6 +21,7 @@ __all__ = [
     "Conversation",
     "FeedState",
     "InboundMessage",
+    "InstrumentResponse",
     "MessageStatus",
     "OptedOutNumber",
     "Patient",
@@ -253,6 +254,29 @@ class SymptomReport(SQLModel, table=True):
     value: float | None = None
     text: str | None = None
     reported_at: datetime = Field(sa_column=_utc(nullable=False, index=True))
+
+
+class InstrumentResponse(SQLModel, table=True):
+    """One administration of a rating scale (PHQ-9, GAD-7) within a conversation.
+
+    `answers` holds each item's value (0..3) or null as JSON, `unreadable` the items whose
+    replies could not be read twice (missing for scoring); the score is derived, never stored.
+    """
+
+    __tablename__ = "instrument_response"
+    __table_args__ = (UniqueConstraint("conversation_id", "instrument"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    appointment_id: int | None = Field(default=None, foreign_key="appointment.id", index=True)
+    conversation_id: int = Field(foreign_key="conversation.id")
+    instrument: str = Field(max_length=32)
+    language: str = Field(default="en", max_length=8)
+    answers: str = "[]"
+    unreadable: str = "[]"
+    started_at: datetime = Field(sa_column=_utc(nullable=False))
+    updated_at: datetime = Field(sa_column=_utc(nullable=False))
+    completed_at: datetime | None = Field(default=None, sa_column=_utc())
 
 
 class Alert(SQLModel, table=True):

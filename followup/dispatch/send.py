@@ -221,7 +221,7 @@ class Dispatcher:
             envelope=envelope,
             in_flight_since=now,
             due=max(row.due_at, row.not_before) if row.not_before else row.due_at,
-            survey=step.survey if row.channel == "sms" else None,
+            survey=step.conversation if row.channel == "sms" else None,
             send_by=decision,
         )
 

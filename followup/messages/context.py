@@ -15,7 +15,7 @@
 | ask_ride | True when this message asks the patient to confirm their ride (YES or CALL) |
 | appointment_tomorrow | True when it goes the day before the appointment (an early one's reminder) |
 | step, kind | checkin_day3, checkin |
-| survey_question | the first question of the step's survey (None for steps without one) |
+| survey_question | the first question of the step's survey, or its rating scale's first item (None for steps without one) |
 | reply_hint | Reply STOP to opt out. |
 
 Replies to a patient's text (`reply_*` templates) get a smaller context from
@@ -138,7 +138,9 @@ def message_context(
         "step": step.key,
         "kind": step.kind,
         "survey_question": (
-            first_question(protocol, step.survey, treatment, language) if step.survey else None
+            first_question(protocol, step.conversation, treatment, language)
+            if step.conversation
+            else None
         ),
         "reply_hint": _REPLY_HINT[_lang(language)],
     }

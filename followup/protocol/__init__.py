@@ -23,12 +23,14 @@ from followup.protocol.fields import (
     parse_duration,
     reveals_treatment,
 )
+from followup.protocol.instruments import Instrument
 from followup.protocol.planning import Planning, SeriesPreparation
 from followup.protocol.steps import Step, TreatmentOverride, check_unique_keys, merge_steps
 from followup.protocol.surveys import Question, Survey
 
 __all__ = [
     "Clinic",
+    "Instrument",
     "OnCallPerson",
     "Planning",
     "Protocol",
@@ -59,6 +61,7 @@ class Protocol(Strict):
     planning: Planning = Planning()
     on_call: list[OnCallPerson] = Field(default_factory=list, validate_default=True)
     surveys: dict[Slug, Survey] = Field(default_factory=dict)
+    instruments: dict[Slug, Instrument] = Field(default_factory=dict)
     resolved: dict[str, tuple[Step, ...]] = Field(default_factory=dict, exclude=True)
 
     @field_validator("on_call")
@@ -139,6 +142,36 @@ class Protocol(Strict):
                         "(see only_for_treatments)"
                     )
         return self
+
+    @model_validator(mode="after")
+    def _check_instruments(self) -> Protocol:
+        both = sorted(set(self.surveys) & set(self.instruments))
+        if both:
+            raise ValueError(
+                f"instruments.{both[0]}: a survey has the same key; give one another name"
+            )
+        defined = ", ".join(sorted(self.instruments)) or "none"
+        for treatment, steps in self.resolved.items():
+            for step in steps:
+                for key in step.instruments:
+                    if key not in self.instruments:
+                        where = (
+                            f"treatments.{treatment}.steps"
+                            if treatment in self.treatments
+                            else "steps"
+                        )
+                        raise ValueError(
+                            f"{where} (step {step.key!r}).instrument: no instrument {key!r} "
+                            f"is defined under [instruments] (defined: {defined})"
+                        )
+        return self
+
+    def instrument_sequence(self, key: str) -> tuple[tuple[str, Instrument], ...] | None:
+        """The instruments a conversation asks ("phq9+gad7"), or None for a survey's."""
+        keys = key.split("+")
+        if not all(k in self.instruments for k in keys):
+            return None
+        return tuple((k, self.instruments[k]) for k in keys)
 
     @property
     def treatments_known(self) -> frozenset[str]:

@@ -457,7 +457,9 @@ def _understand_ordinary(
             "call_request", f"asked for a call ({when})", "reply_call_requested", True
         )
     if conversation is not None:
-        return survey_answer(session, protocol, message_id, text, patient, conversation, now)
+        return survey_answer(
+            session, protocol, replies, message_id, text, patient, conversation, now
+        )
     if confirmation == "yes":
         confirmed = confirmations.confirm(patient, "confirmed")
         if confirmed is not None:
