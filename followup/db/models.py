@@ -259,8 +259,9 @@ class SymptomReport(SQLModel, table=True):
 class InstrumentResponse(SQLModel, table=True):
     """One administration of a rating scale (PHQ-9, GAD-7) within a conversation.
 
-    `answers` holds each item's value (0..3) or null as JSON, `unreadable` the items whose
-    replies could not be read twice (missing for scoring); the score is derived, never stored.
+    `answers` holds each item's value (0..3) or null as JSON, `unreadable` the items left
+    without an answer (a reply unreadable twice, or "skip"): missing for scoring. The score
+    is derived, never stored.
     """
 
     __tablename__ = "instrument_response"

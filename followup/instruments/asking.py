@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from followup.instruments.reading import read_answers
+from followup.instruments.reading import is_skip, read_answers
 from followup.protocol.instruments import Instrument
 
 Sequence_ = Sequence[tuple[str, Instrument]]
@@ -152,6 +152,12 @@ def answer(sequence: Sequence_, position: Position, text: str, language: str) ->
     lang = language_of(language)
     number, item = _locate(sequence, position.index)
     key, instrument = sequence[number]
+    if is_skip(text):
+        # Left unanswered on purpose: missing for scoring; a skipped crisis item goes to a
+        # person, who may want to ask it by phone.
+        skipped = (ItemAnswer(key, item, None),)
+        remark = instrument.crisis_item == instrument.items[item].key
+        return _advance(sequence, position.index + 1, skipped, lang, remark=remark)
     reading = read_answers(text, instrument.options, _counts(sequence, position.index))
     fills = _fills(sequence, position.index, len(reading.values)) if reading else None
     if reading is None or fills is None or not _in_range(sequence, fills, reading.values):

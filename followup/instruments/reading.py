@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from followup.protocol.instruments import AnswerOption
 
 _APOSTROPHES = dict.fromkeys(map(ord, "'\u2019\u2018\u02bc`\u00b4"), None)
-_TOKEN = re.compile(r"\d+|[a-z]+")
+# A minus sign before a number keeps it apart ("-1" is no answer), unless it joins two
+# numbers ("1-2-0" lists three).
+_TOKEN = re.compile(r"(?<!\w)-\d+|\d+|[a-z]+")
 # Words around answers that change nothing: "my answers are 1 2 0", "q1: 2", "ok 3 thanks".
 _FILLER = frozenset(
     """
@@ -25,6 +27,15 @@ _FILLER = frozenset(
     would gracias item items
     """.split()
 )
+
+
+# Numbers written as words; a digit run such as "120311020" is split by the caller.
+_NUMBER_WORDS = {
+    "zero": 0, "cero": 0, "one": 1, "uno": 1, "una": 1, "two": 2, "dos": 2,
+    "three": 3, "tres": 3, "four": 4, "cuatro": 4, "five": 5, "cinco": 5,
+}  # fmt: skip
+# "skip", "pass": the patient chooses not to answer this item.
+SKIP_WORDS = frozenset({"skip", "pass", "next", "saltar", "siguiente", "paso", "omitir"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +80,9 @@ def _units(tokens: list[str], options: Sequence[AnswerOption]) -> tuple[list[_Un
     at = 0
     while at < len(tokens):
         token = tokens[at]
-        if token.isdigit():
-            units.append(_Unit(int(token), "number", at + 1))
+        if token.isdigit() or token in _NUMBER_WORDS:
+            value = int(token) if token.isdigit() else _NUMBER_WORDS[token]
+            units.append(_Unit(value, "number", at + 1))
             at += 1
             continue
         for words, value in phrases:
@@ -117,6 +129,20 @@ def _numbered(values: list[int], counts: Collection[int]) -> list[int] | None:
     return values[1::2]
 
 
+def _split_digit_run(tokens: list[str], counts: Collection[int]) -> list[str]:
+    """ "120311020" typed without spaces: one digit an answer, when the count fits."""
+    digits = [t for t in tokens if t.isdigit()]
+    if len(digits) == 1 and len(digits[0]) > 1 and len(digits[0]) in counts:
+        at = tokens.index(digits[0])
+        return [*tokens[:at], *digits[0], *tokens[at + 1 :]]
+    return tokens
+
+
+def is_skip(text: str) -> bool:
+    """True for "skip", "pass" or "saltar" alone: the patient leaves this item unanswered."""
+    return " ".join(_TOKEN.findall(fold(text))) in SKIP_WORDS
+
+
 def read_answers(
     text: str, options: Sequence[AnswerOption], counts: Collection[int]
 ) -> Reading | None:
@@ -124,7 +150,7 @@ def read_answers(
 
     `counts` are the numbers of answers that make sense here: "1) 2 2) 0 3) 1" reads as a
     numbered list only when its length does, and the caller refuses any other count."""
-    tokens = _TOKEN.findall(fold(text))
+    tokens = _split_digit_run(_TOKEN.findall(fold(text)), counts)
     units, other = _units(tokens, options)
     # "I had 2 bad days" is a sentence with a number in it, not an answer.
     if not units or other == "around":

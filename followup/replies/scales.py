@@ -79,7 +79,8 @@ def _summary(protocol: Protocol, turn: Turn, finished: Sequence[InstrumentRespon
     if read:
         parts.append(f"{', '.join(names)}: {len(read)} answer{'s' if len(read) != 1 else ''}")
     else:
-        parts.append(f"{', '.join(names)}: item {turn.answers[0].item + 1} unreadable")
+        why = "unreadable" if not turn.understood else "skipped"
+        parts.append(f"{', '.join(names)}: item {turn.answers[0].item + 1} {why}")
     for row in finished:
         parts.append(_total_words(protocol.instruments[row.instrument], row))
     return "; ".join(parts)
