@@ -76,6 +76,9 @@ class Patient(SQLModel, table=True):
     sms_unreachable_reason: str | None = Field(default=None, max_length=200)
     # Automated messages wait while a crisis alert about this patient is open.
     paused_at: datetime | None = Field(default=None, sa_column=_utc())
+    # The location the patient is seen at (the latest appointment's): staff see a patient
+    # by it. A key the protocol does not have reads as its first location.
+    location: str = Field(default="main", max_length=40, index=True)
     created_at: datetime = Field(sa_column=_utc(nullable=False))
     updated_at: datetime = Field(sa_column=_utc(nullable=False))
 
@@ -91,6 +94,7 @@ class Appointment(SQLModel, table=True):
     end_at: datetime = Field(sa_column=_utc(nullable=False))
     status: AppointmentStatus = Field(default=AppointmentStatus.BOOKED, sa_type=String(16))
     treatment: str = Field(max_length=40)
+    location: str = Field(default="main", max_length=40)
     source_sequence: int = 0
     source_modified_at: datetime | None = Field(default=None, sa_column=_utc())
     # When staff pressed "discharged": after-end steps follow it instead of the booked end.
@@ -178,6 +182,8 @@ class InboundMessage(SQLModel, table=True):
     received_at: datetime = Field(sa_column=_utc(nullable=False, index=True))
     patient_id: int | None = Field(default=None, foreign_key="patient.id", index=True)
     kind: str = Field(default="received", max_length=32)  # what the pipeline made of it
+    # The sender's location (their patient's, else the one whose number they texted).
+    location: str | None = Field(default=None, max_length=40)
     summary: str | None = Field(default=None, max_length=300)
     needs_attention: bool = False  # processing failed, or a person should read it
     # How soon a person must read it (followup.replies.triage.Level), and why: each
@@ -332,6 +338,8 @@ class StaffUser(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(unique=True, max_length=254)  # stored lower-cased
     role: str = Field(max_length=16)  # admin | clinician
+    # The location keys this person sees, comma-separated; "*": every location.
+    locations: str = Field(default="*", max_length=400)
     password_hash: str = Field(max_length=200)
     failed_sign_ins: int = 0
     locked_until: datetime | None = Field(default=None, sa_column=_utc())

@@ -86,6 +86,7 @@ _PREPARE = (
     T.c.provider_id,
     A.c.status.label("appointment_status"),
     A.c.treatment,
+    A.c.location.label("appointment_location"),
     A.c.start_at,
     A.c.series_number,
     A.c.series_size,
@@ -186,7 +187,7 @@ class Dispatcher:
             outcome = self._settle_unanswered(row, writes, now)
             if outcome is not None:
                 return outcome
-        facts = patient_facts(row, self.protocol.clinic.tz)
+        facts = patient_facts(row, self.protocol)
         decision = self._check(row, facts, changes, now)
         if isinstance(decision, str):
             return decision
@@ -416,6 +417,7 @@ class Dispatcher:
             step=step,
             treatment=row.treatment,
             protocol=self.protocol,
+            location=row.appointment_location,
             series_number=row.series_number,
             series_size=row.series_size,
             now=now,
@@ -424,7 +426,6 @@ class Dispatcher:
         rendered = self.renderer.render(row.template, row.language, channel, context)
         to = row.phone if channel == "sms" else row.email
         assert to is not None  # the send-time check refused a patient without one
-        valid_for = (row.expires_at - now) if row.expires_at else None
         return Envelope(
             message_id=row.id,
             channel=channel,
@@ -432,7 +433,8 @@ class Dispatcher:
             text=rendered.text,
             subject=rendered.subject,
             html=rendered.html,
-            valid_for=valid_for,
+            valid_for=(row.expires_at - now) if row.expires_at else None,
+            sender=self.protocol.sender_at(row.appointment_location) if channel == "sms" else None,
         )
 
     def _lookup(self, channel: Channel, envelope: Envelope, since: datetime) -> Receipt | None:

@@ -31,6 +31,8 @@ class Clinic(Strict):
     on_call_phone: str
     crisis_line: str = "988"
     emergency_number: str = "911"
+    # Where to come, one line for the preparation message; a location may give its own.
+    address: str = Field(default="", max_length=200)
 
     @field_validator("name")
     @classmethod

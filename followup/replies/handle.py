@@ -237,6 +237,9 @@ def _process(
             outcome = {
                 "message_id": message_id,
                 "patient_id": patient.id if patient else None,
+                "location": (
+                    patient.location if patient else protocol.location_by_number(inbound.to_number)
+                ),
                 "kind": result.kind,
                 "summary": result.summary[:300],
                 "urgency": result.urgency.value,

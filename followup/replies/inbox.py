@@ -296,6 +296,9 @@ class Inbox:
                 severity=raised.severity,
                 reason=alarm_reason(found, raised),
                 sender=inbound.from_number,
+                # The patient is unknown without the database: the number they texted
+                # names their location.
+                location=self.protocol.location_by_number(inbound.to_number),
             )
             if not took:
                 with self._lock:

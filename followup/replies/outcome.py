@@ -81,9 +81,10 @@ class Replies:
         self.renderer, self.protocol = renderer, protocol
         self.language = patient.language if patient else "en"
         self.first_name = patient.first_name if patient else ""
+        self.location = patient.location if patient else None
 
     def result(self, kind: str, summary: str, template: str, attention: bool = False) -> Result:
-        context = reply_context(self.protocol, self.language, self.first_name)
+        context = reply_context(self.protocol, self.language, self.first_name, self.location)
         try:
             text = self.renderer.render(template, self.language, "sms", context).text
         except RenderError:

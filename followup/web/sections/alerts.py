@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
 from followup.alerts import AlertNotFound, AlertView, acknowledge, list_alerts
+from followup.alerts.raising import alert_location, on_call_at
 from followup.alerts.status import CRISES, watch
 from followup.core import clock
 from followup.db.models import Alert, InboundMessage, SymptomReport
@@ -120,6 +121,7 @@ def alert_cards(engine: Engine, protocol: Protocol) -> list[AlertCard]:
             .where(col(Alert.id).in_([v.id for v in views]))
         ).all()
         by_id = {alert.id: (alert, message) for alert, message in rows}
+        located = {alert.id: alert_location(session, protocol, alert) for alert, _ in rows}
         answers = latest_answers(
             session, {a.patient_id for a, _ in rows if a.patient_id is not None}, Labels(protocol)
         )
@@ -128,7 +130,7 @@ def alert_cards(engine: Engine, protocol: Protocol) -> list[AlertCard]:
     for view in views:
         alert, message = by_id[view.id]
         number = view.patient_phone or (message.from_number if message else None)
-        contact = protocol.on_call[view.escalation_level % len(protocol.on_call)]
+        contact = on_call_at(protocol, view.escalation_level, located[view.id])
         cards.append(
             AlertCard(
                 view=view,
