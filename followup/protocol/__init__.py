@@ -180,6 +180,8 @@ class Protocol(Strict):
                 "phone": location.phone,
                 "on_call_phone": location.on_call_phone,
                 "address": location.address or self.clinic.address,
+                "crisis_line": location.crisis_line or self.clinic.crisis_line,
+                "emergency_number": location.emergency_number or self.clinic.emergency_number,
             }
         )
 

@@ -29,6 +29,10 @@ class Location(Strict):
     on_call_phone: str
     # One line for the preparation message: where to come.
     address: str = Field(default="", max_length=200)
+    # A location abroad has its own crisis line and emergency number (London: 116 123,
+    # 999); else the clinic's.
+    crisis_line: str | None = None
+    emergency_number: str | None = None
     # Paged for this location's alerts, in order; empty: the network's [[on_call]].
     on_call: list[OnCallPerson] = Field(default_factory=list)
     # This location's own Twilio sender; else the service's FOLLOWUP_TWILIO_* one.

@@ -263,7 +263,8 @@ class Inbox:
                 threading.Thread(
                     target=self._send_page, args=(inbound,), name="inbox-page", daemon=True
                 ).start()
-            return Handled(reply=alarm_fallback(self.protocol, raised.template))
+            where = self.protocol.location_by_number(inbound.to_number)
+            return Handled(reply=alarm_fallback(self.protocol, raised.template, where))
         if not journaled:
             return error
         return Handled(reply=self._keyword_answer(inbound.body))

@@ -91,5 +91,5 @@ class Replies:
             if template not in FALLBACKS:
                 raise
             log.exception("the %s template failed; sending the built-in text", template)
-            text = alarm_fallback(self.protocol, template)
+            text = alarm_fallback(self.protocol, template, self.location)
         return Result(kind, summary, template, text, attention)
