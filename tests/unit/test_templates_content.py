@@ -84,6 +84,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "no-next": {"next_appointment": False},
     "next-without-time": {"next_appointment_time": None},
     "other-crisis-line": {"crisis_line": "1-800-555-0199"},
+    "with-address": {"clinic_address": "1200 Farnam St, Omaha"},
     "one-hour-fast": {"fasting_hours": 1},
     **{f"day{days}": {"days": days} for days in CHECKIN_DAYS},
     "day-unknown": {"days_since_infusion": None},
