@@ -19,7 +19,6 @@ from followup.db.models import Appointment, Patient
 from followup.protocol import Protocol, parse_protocol
 from followup.settings import Settings
 from followup.testing.fake_twilio import FakeTwilio
-from followup.testing.processes import FOLLOWUP
 from followup.testing.web import serving
 from followup.web.app import create_app
 from tests.conftest import ROOT
@@ -71,7 +70,6 @@ def simulate(tmp_path: Path, database_url: str) -> list[dict[str, str]]:
 def test_simulate_shows_each_locations_times_names_numbers_and_sender(
     network: Protocol, tmp_path: Path, database_url: str
 ) -> None:
-    assert FOLLOWUP
     messages = simulate(tmp_path, database_url)
     by_patient: dict[str, list[dict[str, str]]] = {}
     for m in messages:
@@ -88,6 +86,8 @@ def test_simulate_shows_each_locations_times_names_numbers_and_sender(
     assert reminders["P1"]["due_at"] == "2026-03-02T14:00:00Z"
     assert reminders["P3"]["due_at"] == "2026-03-02T08:00:00Z"
     assert "Lakeside Omaha" in reminders["P1"]["body"]
+    preparation = next(m for m in by_patient["P1"] if m["step"] == "preparation")
+    assert "at 1200 Farnam St, Omaha." in preparation["body"]
     # The event's LOCATION "KC Plaza" puts P2's infusion in Kansas City, from its number.
     assert "Lakeside Kansas City" in reminders["P2"]["body"]
     assert reminders["P2"]["location"] == "kansas_city"
