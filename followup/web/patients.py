@@ -31,6 +31,7 @@ from followup.db.models import (
     ScheduledMessage,
 )
 from followup.protocol import Protocol
+from followup.staff.scope import visible_or_all
 from followup.web.auth import Staff, require_staff
 from followup.web.charts import symptom_chart
 from followup.web.patient_record import MessageFilter, chart_thresholds, patient_record
@@ -147,13 +148,19 @@ def search_terms(search: str, country: str) -> list[ColumnElement[bool]]:
 
 
 def roster(
-    engine: Engine, now: datetime, search: str = "", page: int = 1, country: str = "US"
+    engine: Engine,
+    now: datetime,
+    search: str = "",
+    page: int = 1,
+    country: str = "US",
+    visible: ColumnElement[bool] | None = None,
 ) -> RosterPage:
-    """A page of the patients a search finds, by last name, with their next booked infusion.
+    """A page of the patients a search finds (of those `visible` lets staff see), by last
+    name, with their next booked infusion.
 
     Only the page's rows are read, and the next infusion only for them.
     """
-    terms = search_terms(search, country)
+    terms = [*search_terms(search, country), visible_or_all(visible)]
     with Session(engine) as session:
         total = session.exec(select(func.count()).select_from(Patient).where(*terms)).one()
         page = min(max(1, page), max(1, -(-total // ROSTER_PAGE)))
@@ -214,7 +221,10 @@ def patients_router() -> APIRouter:
         staff: Staff = Depends(require_staff),
     ) -> HTMLResponse:
         protocol: Protocol = request.app.state.protocol
-        found = roster(request.app.state.engine, clock.now(), q, page, protocol.clinic.country)
+        visible = staff.scope.clause(protocol, Patient.location)
+        found = roster(
+            request.app.state.engine, clock.now(), q, page, protocol.clinic.country, visible
+        )
         return render_page(
             request,
             "patients.html",
@@ -239,7 +249,9 @@ def patients_router() -> APIRouter:
         tz = protocol.clinic.tz
         when = partial(clinic_time, tz=tz)
         wanted = MessageFilter.parse(status, channel, step, page)
-        record = patient_record(request.app.state.engine, external_id, wanted)
+        visible = staff.scope.clause(protocol, Patient.location)
+        # Another location's patient reads as no patient at all: a 404, never a 403.
+        record = patient_record(request.app.state.engine, external_id, wanted, visible)
         if record is None:
             return render_page(
                 request,

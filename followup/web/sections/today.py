@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from sqlalchemy import Engine
+from sqlalchemy import ColumnElement, Engine
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
@@ -24,6 +24,7 @@ from followup.db.models import Appointment, InboundMessage, MessageStatus, Patie
 from followup.ops.reports import WorkItem, worklist
 from followup.planning.scheduling import ACTIVE
 from followup.protocol import Protocol
+from followup.staff.scope import visible_or_all
 from followup.web.api.models import Problem
 from followup.web.auth import Staff, check_csrf, require_staff
 from followup.web.forms import form_fields
@@ -49,6 +50,7 @@ from followup.web.sections.discharge import (
     undo_discharge,
 )
 from followup.web.sections.inbox import readable_phone
+from followup.web.visibility import patients_seen, require_seen
 
 TODAY = "/staff/today"
 CONFIRMATION_LABELS = {"confirmed": "confirmed", "call_requested": "call requested"}
@@ -76,14 +78,21 @@ class Infusion:
         return patient_href(self.patient_id)
 
 
-def todays_infusions(engine: Engine, clinic: ClinicClock, now: datetime) -> list[Infusion]:
-    """Every appointment starting on the clinic's calendar day, cancelled ones included."""
+def todays_infusions(
+    engine: Engine, clinic: ClinicClock, now: datetime, visible: ColumnElement[bool] | None = None
+) -> list[Infusion]:
+    """Every appointment starting on the clinic's calendar day, cancelled ones included, of
+    the patients `visible` lets staff see."""
     start, end = clinic.day(now)
     with Session(engine) as session:
         rows = session.exec(
             select(Appointment, Patient)
             .join(Patient, col(Appointment.patient_id) == Patient.id)
-            .where(col(Appointment.start_at) >= start, col(Appointment.start_at) < end)
+            .where(
+                col(Appointment.start_at) >= start,
+                col(Appointment.start_at) < end,
+                visible_or_all(visible),
+            )
             .order_by(col(Appointment.start_at), col(Appointment.id))
         ).all()
     return [
@@ -122,9 +131,11 @@ class Task:
         return patient_href(self.item.patient_id)
 
 
-def tasks(engine: Engine, protocol: Protocol, now: datetime) -> list[Task]:
+def tasks(
+    engine: Engine, protocol: Protocol, now: datetime, visible: ColumnElement[bool] | None = None
+) -> list[Task]:
     """`worklist` items; call requests carry their inbound message's id."""
-    items = worklist(engine, protocol, now)
+    items = worklist(engine, protocol, now, visible)
     with Session(engine) as session:
         calls = session.exec(
             select(InboundMessage.id, Patient.external_id, InboundMessage.received_at)
@@ -153,12 +164,13 @@ def today_router() -> APIRouter:
         engine: Engine = request.app.state.engine
         protocol: Protocol = request.app.state.protocol
         now = clock.now()
+        seen = patients_seen(request, staff)
         return section_page(
             request,
             "today.html",
             staff,
-            infusions=todays_infusions(engine, ClinicClock(protocol.clinic.tz), now),
-            tasks=tasks(engine, protocol, now),
+            infusions=todays_infusions(engine, ClinicClock(protocol.clinic.tz), now, seen),
+            tasks=tasks(engine, protocol, now, seen),
             day_label=f"{ClinicClock(protocol.clinic.tz).day(now)[0]:%A %d %B %Y}",
             undo_seconds=int(UNDO_WINDOW.total_seconds()),
         )
@@ -168,6 +180,7 @@ def today_router() -> APIRouter:
         request: Request, appointment_id: RowId, staff: Staff = Depends(require_staff)
     ) -> Response:
         form = await checked_form(request)
+        await run_in_threadpool(require_seen, request, staff, "appointment", appointment_id)
         try:
             done = await _discharge(request, appointment_id, staff, UNDO_WINDOW)
         except AppointmentNotFound as exc:
@@ -183,6 +196,7 @@ def today_router() -> APIRouter:
         request: Request, appointment_id: RowId, staff: Staff = Depends(require_staff)
     ) -> Response:
         form = await checked_form(request)
+        await run_in_threadpool(require_seen, request, staff, "appointment", appointment_id)
         try:
             await run_in_threadpool(
                 undo_discharge,
@@ -222,6 +236,10 @@ def today_router() -> APIRouter:
             # A browser session sends its cookie by itself, so it must prove the page is
             # ours; a bearer token is never sent by a browser on its own.
             check_csrf(request, await form_fields(request) if _is_form(request) else {})
+        try:
+            await run_in_threadpool(require_seen, request, staff, "appointment", appointment_id)
+        except HTTPException as exc:
+            return JSONResponse({"detail": exc.detail}, status_code=404)
         try:
             done = await _discharge(request, appointment_id, staff)
         except AppointmentNotFound as exc:
