@@ -140,16 +140,29 @@ def reports_export(
     format: Annotated[
         str, typer.Option("--format", help="csv or json (one object a line).")
     ] = "csv",
+    location: Annotated[
+        str | None, typer.Option(help="Only this location's patients (its key).")
+    ] = None,
 ) -> None:
     """Write every symptom report to standard output."""
     import csv
+    from dataclasses import replace
 
+    from followup.db.models import Patient
     from followup.ops.reports import symptom_reports
+    from followup.staff.scope import Scope
 
     if format not in ("csv", "json"):
         raise ConfigError(f"--format {format!r}: use csv or json")
-    with database() as (_, _, engine):
-        rows = symptom_reports(engine, patient)
+    with database() as (_, protocol, engine):
+        visible = None
+        if location is not None:
+            if location not in protocol.location_keys:
+                known = ", ".join(protocol.location_keys)
+                raise ConfigError(f"--location {location!r}: use one of {known}")
+            visible = Scope(frozenset({location})).clause(protocol, Patient.location)
+        rows = symptom_reports(engine, patient, visible)
+        rows = [replace(r, location=protocol.location_key(r.location)) for r in rows]
     columns = [
         "patient_id",
         "appointment_start",
@@ -158,6 +171,7 @@ def reports_export(
         "value",
         "text",
         "reported_at",
+        "location",  # last: a file read by column position keeps its columns
     ]
     if format == "json":
         for row in rows:

@@ -72,6 +72,7 @@ class ReportRow:
     value: float | None
     text: str | None
     reported_at: datetime
+    location: str = "main"  # the patient's, as stored
 
 
 def symptom_reports(
@@ -80,7 +81,7 @@ def symptom_reports(
     """Every symptom report, oldest first, optionally for one patient; of the patients
     `visible` (a staff member's locations) lets them see."""
     query = (
-        select(SymptomReport, Patient.external_id, Appointment.start_at)
+        select(SymptomReport, Patient.external_id, Appointment.start_at, Patient.location)
         .join(Patient, col(SymptomReport.patient_id) == Patient.id)
         .join(Appointment, col(SymptomReport.appointment_id) == Appointment.id, isouter=True)
         .where(visible_or_all(visible))
@@ -90,8 +91,10 @@ def symptom_reports(
         query = query.where(Patient.external_id == patient)
     with Session(engine) as session:
         return [
-            ReportRow(external_id, start, r.survey, r.question, r.value, r.text, r.reported_at)
-            for r, external_id, start in session.exec(query)
+            ReportRow(
+                external_id, start, r.survey, r.question, r.value, r.text, r.reported_at, where
+            )
+            for r, external_id, start, where in session.exec(query)
         ]
 
 

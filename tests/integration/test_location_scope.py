@@ -217,3 +217,20 @@ def test_a_token_made_for_omahas_staff_reads_only_omaha_through_the_api(
     status, _, _ = tool.request("POST", f"/api/appointments/{ids.appointment_id}/discharged")
     assert status == 404
     assert state(site.engine, ids)[0] is None  # London's alert still open
+
+
+def test_the_network_admin_narrows_today_to_one_location(
+    network_site: tuple[Site, Ids, Protocol],
+) -> None:
+    site, _, _ = network_site
+    admin = signed_in(site, NETWORK_ADMIN)
+    _, _, everything = admin.request("GET", "/staff/today")
+    assert "Olivia" in everything and "Ana" in everything
+    assert '<option value="london">Lakeside London</option>' in everything
+    _, _, london = admin.request("GET", "/staff/today?location=london")
+    assert "Olivia" in london and "Ana Rivera" not in london and "Lakeside London" in london
+    # The nurse may not widen her view by asking for another location.
+    nurse = signed_in(site, OMAHA_NURSE)
+    _, _, page = nurse.request("GET", "/staff/today?location=london")
+    assert "Olivia" not in page and "Ana" in page
+    assert 'name="location"' not in page  # one location: nothing to choose

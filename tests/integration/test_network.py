@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,13 +16,13 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from followup.calendar.importing import ImportWindow, import_files
-from followup.db.models import Appointment, Patient
+from followup.db.models import Appointment, Patient, SymptomReport
 from followup.protocol import Protocol, parse_protocol
 from followup.settings import Settings
 from followup.testing.fake_twilio import FakeTwilio
 from followup.testing.web import serving
 from followup.web.app import create_app
-from tests.conftest import ROOT
+from tests.conftest import ROOT, url_of
 from tests.integration.test_cli import run_followup
 from tests.integration.test_webhooks import CLINIC, PUBLIC, SID, TOKEN, Server, wait_for_pages
 
@@ -169,6 +170,11 @@ def test_a_crisis_at_london_pages_londons_on_call_and_answers_with_londons_lines
     assert "Lakeside London" in page["body"] and "CRITICAL" in page["body"]
     assert network_server.fake.deliveries_to(omaha) == []
     assert network_server.fake.deliveries_to(network.on_call[0].phone or "") == []
+    # Reports per location: the metrics say whose crisis is open.
+    with urllib.request.urlopen(network_server.base + "/metrics", timeout=15) as response:
+        metrics = response.read().decode()
+    assert 'followup_alerts_open{location="london",severity="critical"} 1.0' in metrics
+    assert 'location="omaha",severity="critical"' not in metrics
 
 
 def test_a_stranger_texting_kansas_citys_number_in_crisis_pages_kansas_city(
@@ -187,3 +193,49 @@ def test_a_stranger_texting_kansas_citys_number_in_crisis_pages_kansas_city(
     assert status == 200 and "988" in body
     [page] = wait_for_pages(network_server, network.on_call_at("kansas_city")[0].phone or "", 1)
     assert "Lakeside Kansas City" in page["body"]
+
+
+def test_the_export_of_one_location_holds_only_its_patients(
+    network: Protocol, tmp_path: Path, engine: Engine
+) -> None:
+    window = ImportWindow(datetime(2026, 2, 27, tzinfo=UTC), timedelta(days=8), timedelta(days=60))
+    import_files(
+        engine,
+        network,
+        window,
+        tmp_path / "roster.csv",
+        [tmp_path / "omaha.ics", tmp_path / "london.ics"],
+    )
+    with Session(engine) as session:
+        for patient in session.exec(select(Patient)):
+            session.add(
+                SymptomReport(
+                    patient_id=patient.id or 0,
+                    survey="post_infusion",
+                    question="mood",
+                    value=5.0,
+                    text="5",
+                    reported_at=datetime(2026, 3, 3, 16, tzinfo=UTC),
+                )
+            )
+        session.commit()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FOLLOWUP_")}
+    env.update(
+        FOLLOWUP_DATABASE_URL=url_of(engine),
+        FOLLOWUP_PROTOCOL_FILE=str(tmp_path / "protocol.toml"),
+        FOLLOWUP_TEMPLATES_DIR=str(ROOT / "templates"),
+    )
+    london = run_followup(env, tmp_path, "reports", "export", "--location", "london", check=True)
+    lines = london.stdout.splitlines()
+    assert lines[0].endswith(",location") and len(lines) == 2
+    assert lines[1].startswith("P3,") and lines[1].endswith(",london")
+    everyone = run_followup(env, tmp_path, "reports", "export", "--format", "json", check=True)
+    assert sorted(json.loads(line)["location"] for line in everyone.stdout.splitlines()) == [
+        "kansas_city",
+        "london",
+        "omaha",
+    ]
+    wrong = run_followup(env, tmp_path, "reports", "export", "--location", "paris")
+    assert (
+        wrong.returncode != 0 and "'paris': use one of omaha, kansas_city, london" in wrong.stderr
+    )

@@ -10,10 +10,10 @@ nothing: the booked end stands.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import ColumnElement, Engine
 from sqlmodel import Session, col, select
@@ -160,19 +160,32 @@ def today_router() -> APIRouter:
     router = APIRouter()
 
     @router.get(TODAY, response_class=HTMLResponse)
-    def today_page(request: Request, staff: Staff = Depends(require_staff)) -> HTMLResponse:
+    def today_page(
+        request: Request,
+        location: str = Query("", max_length=40),
+        staff: Staff = Depends(require_staff),
+    ) -> HTMLResponse:
         engine: Engine = request.app.state.engine
         protocol: Protocol = request.app.state.protocol
         now = clock.now()
-        seen = patients_seen(request, staff)
+        mine = [k for k in protocol.location_keys if staff.scope.allows(protocol, k)]
+        # One location of those this person sees, when they choose one; never another's.
+        chosen = location if location in mine else ""
+        narrowed = replace(staff, locations=frozenset({chosen})) if chosen else staff
+        seen = patients_seen(request, narrowed)
+        # The day is the chosen location's (else the first one this person sees).
+        day = ClinicClock(protocol.clinic_at(chosen or (mine[0] if mine else None)).tz)
         return section_page(
             request,
             "today.html",
             staff,
-            infusions=todays_infusions(engine, ClinicClock(protocol.clinic.tz), now, seen),
+            infusions=todays_infusions(engine, day, now, seen),
             tasks=tasks(engine, protocol, now, seen),
-            day_label=f"{ClinicClock(protocol.clinic.tz).day(now)[0]:%A %d %B %Y}",
+            day_label=f"{day.day(now)[0]:%A %d %B %Y}",
             undo_seconds=int(UNDO_WINDOW.total_seconds()),
+            locations=[(k, protocol.clinic_at(k).name) for k in mine],
+            location=chosen,
+            location_name=protocol.clinic_at(chosen).name if chosen else "",
         )
 
     @router.post("/staff/appointments/{appointment_id}/discharged", response_model=None)
