@@ -8,7 +8,7 @@ known; an export made without one (no public URL set) leaves it out rather than 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from fhir.resources.R4B.bundle import (
     Bundle,
@@ -67,7 +67,7 @@ def collection(resources: Sequence[Resource], base: str | None, timestamp: datet
     """Resources to keep or hand over as one file."""
     return Bundle(
         type="collection",
-        timestamp=timestamp.replace(microsecond=0),
+        timestamp=timestamp.astimezone(UTC).replace(microsecond=0),
         entry=[BundleEntry(fullUrl=_full_url(base, r), resource=r) for r in resources] or None,
     )
 
@@ -77,7 +77,7 @@ def transaction(resources: Sequence[Resource], base: str | None, timestamp: date
     the same export twice updates what the server has instead of adding copies."""
     return Bundle(
         type="transaction",
-        timestamp=timestamp.replace(microsecond=0),
+        timestamp=timestamp.astimezone(UTC).replace(microsecond=0),
         entry=[
             BundleEntry(
                 fullUrl=_full_url(base, resource),

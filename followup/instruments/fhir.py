@@ -16,7 +16,7 @@ updates what it has instead of filing a copy.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from fhir.resources.R4B.annotation import Annotation
 from fhir.resources.R4B.codeableconcept import CodeableConcept
@@ -75,7 +75,7 @@ def patient_reference(subject: Subject) -> Reference:
 
 def _utc(value: datetime) -> datetime:
     # Whole seconds: an EHR shows no finer, and every export writes the same text.
-    return value.replace(microsecond=0)
+    return value.astimezone(UTC).replace(microsecond=0)
 
 
 def _total_text(instrument: Instrument) -> str:
