@@ -37,13 +37,15 @@ def subjects(session: Session, external_id: str | None = None) -> list[Subject]:
 def patient_resources(
     session: Session, protocol: Protocol, now: datetime, patients: Sequence[Subject]
 ) -> list[FhirResource]:
-    """The patients' exported administrations, oldest first: each QuestionnaireResponse
-    followed by its total's Observation."""
+    """The patients' exported administrations, patient by patient in the order given and
+    each one's oldest first: a QuestionnaireResponse, then its total's Observation."""
     by_id = {subject.id: subject for subject in patients}
+    order = {subject.id: place for place, subject in enumerate(patients)}
     found: list[FhirResource] = []
     for start in range(0, len(patients), BATCH):
         ids = [subject.id for subject in patients[start : start + BATCH]]
-        for administration in administrations(session, protocol, ids, now):
+        taken = administrations(session, protocol, ids, now)
+        for administration in sorted(taken, key=lambda a: order[a.patient_id]):  # stable
             instrument = protocol.instruments[administration.instrument]
             found += resources_of(administration, instrument, by_id[administration.patient_id])
     return found

@@ -349,3 +349,19 @@ def test_the_patients_api_gives_the_id_fhir_searches_take(fhir_site: FhirSite) -
     assert status == 200 and body["id"] == fhir_site.scales.luis
     bundle = fhir_site.api.bundle(f"/api/fhir/Observation?patient={body['id']}")
     assert bundle["total"] == 1
+
+
+def test_the_openapi_document_describes_the_fhir_searches_and_reads(fhir_site: FhirSite) -> None:
+    with urllib.request.urlopen(fhir_site.base + "/openapi.json", timeout=15) as response:
+        paths = json.loads(response.read())["paths"]
+    for kind in ("QuestionnaireResponse", "Observation"):
+        search = paths[f"/api/fhir/{kind}"]["get"]
+        patient = next(p for p in search["parameters"] if p["name"] == "patient")
+        assert patient["required"] and patient["schema"]["pattern"] == "^(Patient/)?[0-9]{1,9}$"
+        for code in ("200", "400"):
+            assert set(search["responses"][code]["content"]) == {"application/fhir+json"}
+        assert "401" in search["responses"]
+        read = paths[f"/api/fhir/{kind}/{{resource_id}}"]["get"]
+        assert set(read["responses"]["404"]["content"]) == {"application/fhir+json"}
+    observation = paths["/api/fhir/Observation"]["get"]
+    assert {p["name"] for p in observation["parameters"]} == {"patient", "code"}
