@@ -273,6 +273,9 @@ def test_each_resource_is_read_at_its_full_url(fhir_site: FhirSite) -> None:
         "/api/fhir/QuestionnaireResponse/phq9-{phq9}-total",  # an Observation's id
         "/api/fhir/QuestionnaireResponse/phq9-99999999999999999999",
         "/api/fhir/Observation/nothing",
+        "/api/fhir/Observation/phq9-{phq9}-total/more",
+        "/api/fhir/Observation/%2F",
+        "/api/fhir/Observation/",
     ],
 )
 def test_an_id_that_names_no_exported_resource_is_a_404_outcome(

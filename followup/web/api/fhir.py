@@ -123,9 +123,9 @@ def _matches(resource: FhirResource, resource_type: str, codes: set[str] | None)
 def _search(request: Request, resource_type: str) -> FhirJson:
     try:
         patient_id = _patient_id(request)
-        codes = _codes(request) if resource_type == "Observation" else None
     except _BadSearch as exc:
         return _answer(outcome(str(exc)), 400)
+    codes = _codes(request) if resource_type == "Observation" else None
     base = str(request.base_url).rstrip("/") + "/api/fhir"
     with Session(engine_of(request)) as session:
         patient = session.get(Patient, patient_id)
@@ -191,7 +191,7 @@ def routes() -> APIRouter:
         return _search(request, "Observation")
 
     @router.get(
-        "/QuestionnaireResponse/{resource_id}",
+        "/QuestionnaireResponse/{resource_id:path}",
         response_class=FhirJson,
         responses={200: _fhir(_resource_schema("QuestionnaireResponse"), "It."), **found},
     )
@@ -200,7 +200,7 @@ def routes() -> APIRouter:
         return _read(request, "QuestionnaireResponse", resource_id)
 
     @router.get(
-        "/Observation/{resource_id}",
+        "/Observation/{resource_id:path}",
         response_class=FhirJson,
         responses={200: _fhir(_resource_schema("Observation"), "It."), **found},
     )
