@@ -163,6 +163,8 @@ def reports_export(
         raise ConfigError(f"--format {format!r}: use csv, json or fhir")
     if bundle not in ("collection", "transaction"):
         raise ConfigError(f"--bundle {bundle!r}: use collection or transaction")
+    if bundle != "collection" and format != "fhir":
+        raise ConfigError("--bundle goes with --format fhir")
     if format == "fhir":
         sys.stdout.write(_fhir_bundle(patient, bundle) + "\n")
         return

@@ -25,7 +25,8 @@ __all__ = ["server"]  # the fixture: a web app with Twilio's webhooks and a pati
 
 
 def export(engine: Engine, *args: str, public_url: str | None = None) -> tuple[int, str, str]:
-    """`followup reports export --format fhir ARGS`: exit status, stdout, stderr."""
+    """`followup reports export --format fhir ARGS` (a later --format wins): exit status,
+    stdout, stderr."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("FOLLOWUP_")}
     env.update(
         FOLLOWUP_DATABASE_URL=url_of(engine),
@@ -135,3 +136,5 @@ def test_an_unknown_patient_or_option_is_refused_in_one_line(engine: Engine) -> 
     assert stderr.strip() == "error: no patient has id 'P999'"
     status, _, stderr = export(engine, "--bundle", "batch")
     assert status == 2 and "use collection or transaction" in stderr
+    status, _, stderr = export(engine, "--format", "csv", "--bundle", "transaction")
+    assert status == 2 and "--bundle goes with --format fhir" in stderr
