@@ -2,5 +2,6 @@
 
 Pure parts: `reading` (what a reply says), `asking` (the next SMS of a conversation),
 `scoring` (totals and bands), `series` (baseline, response, remission). `records` keeps
-the answers in the database; `fhir` writes them out as FHIR R4 resources.
+the answers in the database; `fhir` writes them out as FHIR R4 resources, which
+`fhir_export` reads for the API and the export command.
 """

@@ -19,6 +19,7 @@ from followup.web.visibility import patients_seen
 def patient_out(patient: Patient, next_at: datetime | None) -> PatientOut:
     return PatientOut(
         external_id=patient.external_id,
+        id=patient.id or 0,
         first_name=patient.first_name,
         last_name=patient.last_name,
         phone=patient.phone,
