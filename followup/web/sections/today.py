@@ -30,6 +30,7 @@ from followup.web.auth import Staff, check_csrf, require_staff
 from followup.web.forms import form_fields
 from followup.web.params import RowId
 from followup.web.patients import patient_href
+from followup.web.scales import latest_lines
 from followup.web.sections.common import (
     ClinicClock,
     checked_form,
@@ -165,12 +166,16 @@ def today_router() -> APIRouter:
         protocol: Protocol = request.app.state.protocol
         now = clock.now()
         seen = patients_seen(request, staff)
+        infusions = todays_infusions(engine, ClinicClock(protocol.clinic.tz), now, seen)
+        work = tasks(engine, protocol, now, seen)
+        listed = {i.patient_id for i in infusions} | {t.item.patient_id for t in work}
         return section_page(
             request,
             "today.html",
             staff,
-            infusions=todays_infusions(engine, ClinicClock(protocol.clinic.tz), now, seen),
-            tasks=tasks(engine, protocol, now, seen),
+            infusions=infusions,
+            tasks=work,
+            scales=latest_lines(engine, protocol, listed, now, seen),
             day_label=f"{ClinicClock(protocol.clinic.tz).day(now)[0]:%A %d %B %Y}",
             undo_seconds=int(UNDO_WINDOW.total_seconds()),
         )
