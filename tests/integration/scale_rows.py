@@ -8,7 +8,7 @@ import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from followup.db.models import (
     Appointment,
@@ -108,3 +108,23 @@ def series(
         found.append(appointment)
     session.flush()
     return found
+
+
+def course(session: Session, external_id: str, now: datetime) -> None:
+    """A course as the browser tests and screenshots show it: PHQ-9 from 19 down to 8
+    (one prorated, one stopped) and GAD-7 from 11 to 4 over the last week, tied to the
+    patient's first infusion on file so they form one series."""
+    who = session.exec(select(Patient).where(Patient.external_id == external_id)).one()
+    first = session.exec(
+        select(Appointment)
+        .where(Appointment.patient_id == who.id)
+        .order_by(col(Appointment.start_at))
+    ).first()
+    day = timedelta(days=1)
+    administration(session, who, first, "phq9", NINETEEN, now - 7 * day)
+    administration(session, who, first, "gad7", GAD_11, now - 7 * day)
+    administration(session, who, first, "phq9", PRORATED_11, now - 5 * day, unreadable=[0])
+    stopped = (1, 2, 0, 1, None, None, None, None, None)
+    administration(session, who, first, "phq9", stopped, now - 3 * day, how=STOP)
+    administration(session, who, first, "phq9", EIGHT, now - day)
+    administration(session, who, first, "gad7", GAD_4, now - day)
