@@ -37,7 +37,13 @@ from followup.web.auth import Staff, require_staff
 from followup.web.charts import symptom_chart
 from followup.web.patient_record import MessageFilter, chart_thresholds, patient_record
 from followup.web.scale_chart import scale_chart
-from followup.web.scale_series import item_answers, result_text, short_day, signed
+from followup.web.scale_series import (
+    crisis_answers,
+    item_answers,
+    result_text,
+    short_day,
+    signed,
+)
 from followup.web.scales import patient_scales
 from followup.web.staff_pages import render_page
 
@@ -296,6 +302,7 @@ def patients_router() -> APIRouter:
             scales=scales,
             scale_result=result_text,
             scale_answers=item_answers,
+            scale_crisis=crisis_answers,
             scale_day=partial(short_day, tz=tz, with_year=True),
             signed=signed,
             detail=delivery_detail,

@@ -56,7 +56,7 @@ def _when(moment: datetime, tz: tzinfo) -> str:
     return f"{local:%a} {local.day} {local:%b %Y %H:%M} {local.tzname() or ''}".strip()
 
 
-def band_fill(index: int, count: int) -> str:
+def _band_fill(index: int, count: int) -> str:
     """The stripe colour of band `index` of `count`: the most severe always the darkest."""
     if count <= 1:
         return _BAND_FILLS[0]
@@ -79,7 +79,8 @@ def scale_chart(scores: InstrumentScores, infusions: Sequence[datetime], tz: tzi
         return _empty(scores.key, title, describe(scores, marks, tz))
     times = [a.taken_at for a in scored] + marks
     first, last = min(times), max(times)
-    # Pad the time axis so points at either end are not drawn on the y axis.
+    # Pad the time axis so points at either end are not drawn on the y axis; at least 12 h
+    # each side, so the axis always holds a midnight to label.
     pad = max((last - first) / 20, timedelta(hours=12))
     lo, hi = first - pad, last + pad
     span = (hi - lo).total_seconds()
@@ -180,9 +181,9 @@ def _bands(instrument: Instrument, y_of: _YScale) -> list[str]:
         parts.append(
             f'<g class="band" data-min="{band.min}" data-max="{band.max}">'
             f'<rect x="{PLOT_LEFT}" y="{_num(top)}" width="{PLOT_RIGHT - PLOT_LEFT}" '
-            f'height="{_num(bottom - top)}" fill="{band_fill(index, count)}"/>'
+            f'height="{_num(bottom - top)}" fill="{_band_fill(index, count)}"/>'
             f'<rect x="{PLOT_RIGHT}" y="{_num(top)}" width="6" height="{_num(bottom - top)}" '
-            f'fill="{band_fill(index, count)}" stroke="{_GRID}" stroke-width="0.5"/>'
+            f'fill="{_band_fill(index, count)}" stroke="{_GRID}" stroke-width="0.5"/>'
             f'<text x="{GUTTER}" y="{_num(middle)}" dy="-0.2em" fill="{_INK}">{_e(label)}</text>'
             f'<text x="{GUTTER}" y="{_num(middle)}" dy="1em" fill="{_MUTED}" font-size="11">'
             f"{band.min}\u2013{band.max}</text></g>"

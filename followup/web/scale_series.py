@@ -19,6 +19,7 @@ __all__ = [
     "InstrumentScores",
     "SeriesScores",
     "by_instrument",
+    "crisis_answers",
     "item_answers",
     "latest_line",
     "result_text",
@@ -161,8 +162,18 @@ def item_answers(instrument: Instrument, administration: Administration) -> list
     return found
 
 
+def crisis_answers(instrument: Instrument, administration: Administration) -> list[str]:
+    """The answers that opened the crisis path, e.g. "item 9: 1 (several days)": shown
+    beside the result, so nobody has to open the answers to see one."""
+    return [
+        f"item {index + 1}: {value} ({instrument.options[value].label_in('en')})"
+        for index, value in enumerate(administration.answers)
+        if value is not None and instrument.is_crisis(index, value)
+    ]
+
+
 def latest_line(scores: InstrumentScores) -> str | None:
-    """The Today page's line: "PHQ-9 12, moderate, \u22127 from baseline"; None with no total."""
+    """The Today page's line, e.g. "GAD-7 9, mild, +2 from baseline"; None with no total."""
     found = scores.latest_scored()
     if found is None:
         return None

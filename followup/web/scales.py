@@ -37,8 +37,8 @@ def latest_lines(
     now: datetime,
     visible: ColumnElement[bool] | None = None,
 ) -> dict[str, list[str]]:
-    """Per patient id (the clinic's), a line per instrument with a total: "PHQ-9 12,
-    moderate, \u22127 from baseline". Patients with no total are left out."""
+    """Per patient id (the clinic's), a line per instrument with a total (`latest_line`).
+    Patients with no total are left out."""
     if not external_ids:
         return {}
     with Session(engine) as session:

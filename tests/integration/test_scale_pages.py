@@ -206,6 +206,10 @@ def test_every_administration_is_listed_with_its_answers_on_demand(clinic: Clini
         "19, moderately severe",
     ):
         assert result in readable
+    # The baseline's item 9 was "several days": named beside its result, not only inside.
+    baseline_row = table[table.rindex("<tr ") :]
+    assert '<span class="badge bad">crisis answer, item 9: 1 (several days)</span>' in baseline_row
+    assert table.count("crisis answer") == 1
     # Item wording and answers sit in a closed <details>, one per administration.
     assert table.count("<details>") == 5 and "<details open" not in table
     first_item = clinic.protocol.instruments["phq9"].items[0].text["en"]

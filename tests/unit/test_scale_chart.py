@@ -9,7 +9,7 @@ from itertools import pairwise
 
 import pytest
 
-from followup.instruments.records import IN_PROGRESS, STOPPED
+from followup.instruments.records import IN_PROGRESS, STOPPED, Administration
 from followup.protocol.instruments import Band
 from followup.web.scale_chart import PLOT_BOTTOM, PLOT_LEFT, PLOT_RIGHT, PLOT_TOP, scale_chart
 from followup.web.scale_series import by_instrument
@@ -28,9 +28,11 @@ NS = {"svg": "http://www.w3.org/2000/svg"}
 HTML = "<script>alert(1)</script>&\"'"
 
 
-def chart(*given: object, infusions: tuple[datetime, ...] = (), key: str = "phq9") -> ET.Element:
+def chart(
+    *given: Administration, infusions: tuple[datetime, ...] = (), key: str = "phq9"
+) -> ET.Element:
     """The chart of one instrument, parsed: well-formed XML proves nothing got in unescaped."""
-    [scores] = [s for s in by_instrument(PROTOCOL.instruments, given) if s.key == key]  # type: ignore[arg-type]
+    [scores] = [s for s in by_instrument(PROTOCOL.instruments, given) if s.key == key]
     return ET.fromstring(scale_chart(scores, infusions, CHICAGO))
 
 

@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
-from followup.instruments.records import COMPLETED, IN_PROGRESS, STOPPED
-from followup.web.scale_series import by_instrument, item_answers, latest_line, result_text, signed
-from tests.unit.scale_data import EIGHT, NINETEEN, PHQ9, PROTOCOL, SERIES_START, TWELVE, day, taken
+from followup.instruments.records import COMPLETED, IN_PROGRESS, STOPPED, Administration
+from followup.web.scale_series import (
+    by_instrument,
+    crisis_answers,
+    item_answers,
+    latest_line,
+    result_text,
+    signed,
+)
+from tests.unit.scale_data import (
+    EIGHT,
+    GAD7,
+    NINETEEN,
+    PHQ9,
+    PROTOCOL,
+    SERIES_START,
+    TWELVE,
+    day,
+    taken,
+)
 
 
 def test_instruments_come_in_the_protocols_order_and_only_those_with_answers() -> None:
@@ -62,9 +79,17 @@ def test_item_answers_give_the_wording_and_the_answer_in_words() -> None:
     assert item_answers(PHQ9, asking)[1][1] == "not answered"
 
 
+def test_an_item_9_answer_above_zero_is_named_beside_the_result() -> None:
+    assert crisis_answers(PHQ9, taken(day(2), NINETEEN)) == ["item 9: 1 (several days)"]
+    assert crisis_answers(PHQ9, taken(day(2), EIGHT)) == []
+    asking = taken(day(2), (None,) * 8 + (3,), status=IN_PROGRESS)
+    assert crisis_answers(PHQ9, asking) == ["item 9: 3 (nearly every day)"]
+    assert crisis_answers(GAD7, taken(day(2), (3,) * 7, instrument="gad7")) == []
+
+
 def test_the_today_line_gives_the_latest_total_band_and_change_from_baseline() -> None:
-    def line(*given: object) -> str | None:
-        [scores] = by_instrument(PROTOCOL.instruments, given)  # type: ignore[arg-type]
+    def line(*given: Administration) -> str | None:
+        [scores] = by_instrument(PROTOCOL.instruments, given)
         return latest_line(scores)
 
     assert line(taken(day(2), NINETEEN), taken(day(9), TWELVE)) == (
