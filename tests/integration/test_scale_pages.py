@@ -13,10 +13,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from followup.db.models import Patient
 from followup.protocol import Protocol
 from followup.staff import add_staff
+from followup.web.scales import latest_lines
 from followup.web.sections.common import ClinicClock
 from tests.integration.scale_rows import (
     ASKING,
@@ -264,3 +266,15 @@ def test_today_reads_the_scales_of_all_listed_patients_at_once(
     page = clinic.page("/staff/today")
     assert page.count('<span class="scale-latest">') == 2 + 12
     assert count_queries(engine, clinic, "/staff/today") == before
+
+
+def test_today_lines_only_for_patients_the_staff_member_sees(
+    clinic: Clinic, engine: Engine
+) -> None:
+    """The page passes its location scope on: a patient of another location has no line,
+    even if their id were asked for."""
+    listed = ["P9", "P7"]
+    everyone = latest_lines(engine, clinic.protocol, listed, clinic.now)
+    assert set(everyone) == {"P9", "P7"}
+    elsewhere = col(Patient.location) == "somewhere-else"
+    assert latest_lines(engine, clinic.protocol, listed, clinic.now, elsewhere) == {}
