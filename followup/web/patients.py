@@ -2,8 +2,9 @@
 
 The roster is searched by name, id or phone number and read a page at a time. The
 patient page puts what needs a person first (open alerts, the latest replies), then the
-chart of mood and pain with the infusions marked, then the infusions and a page of the
-message history (`followup.web.patient_record`). Times are in the clinic's zone.
+chart of mood and pain with the infusions marked, the rating scales
+(`followup.web.scales`), then the infusions and a page of the message history
+(`followup.web.patient_record`). Times are in the clinic's zone.
 """
 
 from __future__ import annotations
@@ -35,6 +36,15 @@ from followup.staff.scope import visible_or_all
 from followup.web.auth import Staff, require_staff
 from followup.web.charts import symptom_chart
 from followup.web.patient_record import MessageFilter, chart_thresholds, patient_record
+from followup.web.scale_chart import scale_chart
+from followup.web.scale_series import (
+    crisis_answers,
+    item_answers,
+    result_text,
+    short_day,
+    signed,
+)
+from followup.web.scales import patient_scales
 from followup.web.staff_pages import render_page
 
 __all__ = [
@@ -263,15 +273,20 @@ def patients_router() -> APIRouter:
                 clinic_tz=protocol.clinic.timezone,
                 when=when,
             )
-        # charts.py escapes every text it draws, so its SVG can go into the page as markup.
+        now = clock.now()
+        infusions = record.chart_infusions(now)
+        # The charts escape every text they draw, so their SVG can go in as markup.
         chart = Markup(
             symptom_chart(
-                record.chart_points(),
-                record.chart_infusions(clock.now()),
-                tz,
-                thresholds=chart_thresholds(protocol),
+                record.chart_points(), infusions, tz, thresholds=chart_thresholds(protocol)
             )
         )
+        scales = [
+            (scores, Markup(scale_chart(scores, infusions, tz)))
+            for scores in patient_scales(
+                request.app.state.engine, protocol, record.patient.id or 0, now
+            )
+        ]
         return render_page(
             request,
             "patient.html",
@@ -284,9 +299,15 @@ def patients_router() -> APIRouter:
             clinic_tz=protocol.clinic.timezone,
             when=when,
             chart=chart,
+            scales=scales,
+            scale_result=result_text,
+            scale_answers=item_answers,
+            scale_crisis=crisis_answers,
+            scale_day=partial(short_day, tz=tz, with_year=True),
+            signed=signed,
             detail=delivery_detail,
             series=series_place,
-            survey_state=partial(survey_state, now=clock.now()),
+            survey_state=partial(survey_state, now=now),
             statuses=[s.value for s in MessageStatus],
         )
 

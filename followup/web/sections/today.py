@@ -30,6 +30,7 @@ from followup.web.auth import Staff, check_csrf, require_staff
 from followup.web.forms import form_fields
 from followup.web.params import RowId
 from followup.web.patients import patient_href
+from followup.web.scales import latest_lines
 from followup.web.sections.common import (
     ClinicClock,
     checked_form,
@@ -175,12 +176,16 @@ def today_router() -> APIRouter:
         seen = patients_seen(request, narrowed)
         # The day is the chosen location's (else the first one this person sees).
         day = ClinicClock(protocol.clinic_at(chosen or (mine[0] if mine else None)).tz)
+        infusions = todays_infusions(engine, day, now, seen)
+        work = tasks(engine, protocol, now, seen)
+        listed = {i.patient_id for i in infusions} | {t.item.patient_id for t in work}
         return section_page(
             request,
             "today.html",
             staff,
-            infusions=todays_infusions(engine, day, now, seen),
-            tasks=tasks(engine, protocol, now, seen),
+            infusions=infusions,
+            tasks=work,
+            scales=latest_lines(engine, protocol, listed, now, seen),
             day_label=f"{day.day(now)[0]:%A %d %B %Y}",
             undo_seconds=int(UNDO_WINDOW.total_seconds()),
             locations=[(k, protocol.clinic_at(k).name) for k in mine],
