@@ -212,6 +212,12 @@ def survey_state(conversation: Conversation, now: datetime) -> str:
     return conversation.ended_reason or "ended"
 
 
+def survey_name(protocol: Protocol, key: str) -> str:
+    """A conversation's survey as staff know it: "PHQ-9, GAD-7" rather than "phq9+gad7"."""
+    scales = protocol.instrument_sequence(key)
+    return ", ".join(instrument.name for _key, instrument in scales) if scales else key
+
+
 def delivery_detail(message: ScheduledMessage) -> str:
     """Why a message is in its state: the provider's error, or the planner's reason."""
     if message.error_code or message.error_text:
@@ -308,6 +314,7 @@ def patients_router() -> APIRouter:
             detail=delivery_detail,
             series=series_place,
             survey_state=partial(survey_state, now=now),
+            survey_name=partial(survey_name, protocol),
             statuses=[s.value for s in MessageStatus],
         )
 
