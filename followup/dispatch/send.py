@@ -66,8 +66,7 @@ REPORTED = frozenset({MessageStatus.DELIVERED, MessageStatus.UNDELIVERED, Messag
 
 # Rows are read and written with Core, not as ORM objects: in a worker whose sending
 # threads hold the GIL most of the time, the ORM's per-object work was most of a batch.
-# What prepare reads: the message, its appointment's state, and what the checks and the
-# templates need of the patient.
+# What prepare reads: the message, its appointment, what checks and templates need.
 _PREPARE = (
     T.c.id,
     T.c.appointment_id,
@@ -423,7 +422,8 @@ class Dispatcher:
             now=now,
         )
         channel: ChannelName = "sms" if row.channel == "sms" else "email"
-        rendered = self.renderer.render(row.template, row.language, channel, context)
+        own = self.protocol.template_at(row.appointment_location, row.template)
+        rendered = self.renderer.render(own, row.language, channel, context)
         to = row.phone if channel == "sms" else row.email
         assert to is not None  # the send-time check refused a patient without one
         return Envelope(

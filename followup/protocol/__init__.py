@@ -197,6 +197,11 @@ class Protocol(Strict):
             return None
         return location.twilio_messaging_service_sid or location.twilio_from_number
 
+    def template_at(self, key: str | None, template: str) -> str:
+        """The template a location sends in place of `template` (its own, or the same)."""
+        location = self.locations.get(self.location_key(key))
+        return location.templates.get(template, template) if location else template
+
     def location_of_source(self, source: str) -> str | None:
         """The location whose `calendars` name this source, if any."""
         label = source_label(source).casefold()

@@ -14,7 +14,7 @@ from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from followup.core.phones import InvalidPhone, to_e164
 from followup.protocol.clinic import OnCallPerson
-from followup.protocol.fields import Strict, check_timezone, reveals_treatment
+from followup.protocol.fields import Slug, Strict, check_timezone, reveals_treatment
 
 # The key of the one location a protocol without [locations] describes.
 MAIN = "main"
@@ -41,6 +41,9 @@ class Location(Strict):
     # What a calendar event's LOCATION or a CSV row's location column says for this site,
     # besides the key itself ("Kansas City", "KC - Plaza"); compared without case.
     match: list[str] = Field(default_factory=list)
+    # Templates of its own, by the name they replace: { reminder = "reminder_london" }
+    # sends templates/<lang>/reminder_london/ to this location's patients.
+    templates: dict[Slug, Slug] = Field(default_factory=dict)
     # This location's calendars: file names ("kansas-city.ics") or feed hosts
     # ("calendar.kc.example.org"), never a feed's full address (it carries a secret).
     calendars: list[str] = Field(default_factory=list)

@@ -42,13 +42,29 @@ def network(tmp_path: Path) -> Protocol:
     return parse_protocol(network_protocol_text())
 
 
+def templates_with_londons_own(folder: Path) -> Path:
+    """The shipped templates, plus the reminder London sends in place of the usual one."""
+    templates = folder / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    for language in ("en", "es"):
+        own = templates / language / "reminder_london"
+        shutil.copytree(templates / language / "reminder", own)
+        (own / "sms.txt.j2").write_text(
+            "{{ clinic_name }}: see you today at {{ appointment_time }}, mind the gap. "
+            "{{ reply_hint }}\n"
+        )
+    return templates
+
+
 def simulate(tmp_path: Path, database_url: str) -> list[dict[str, str]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FOLLOWUP_")}
     env.update(
         FOLLOWUP_DATABASE_URL=database_url,
         FOLLOWUP_PROTOCOL_FILE=str(tmp_path / "protocol.toml"),
-        FOLLOWUP_TEMPLATES_DIR=str(ROOT / "templates"),
+        FOLLOWUP_TEMPLATES_DIR=str(templates_with_londons_own(tmp_path)),
     )
+    check = run_followup(env, tmp_path, "templates", "check")
+    assert check.returncode == 0, check.stdout + check.stderr
     result = run_followup(
         env,
         tmp_path,
@@ -87,6 +103,11 @@ def test_simulate_shows_each_locations_times_names_numbers_and_sender(
     assert reminders["P1"]["due_at"] == "2026-03-02T14:00:00Z"
     assert reminders["P3"]["due_at"] == "2026-03-02T08:00:00Z"
     assert "Lakeside Omaha" in reminders["P1"]["body"]
+    # London sends its own reminder; Omaha the shipped one.
+    assert (
+        "mind the gap" in reminders["P3"]["body"] and "Lakeside London" in reminders["P3"]["body"]
+    )
+    assert "mind the gap" not in reminders["P1"]["body"]
     preparation = next(m for m in by_patient["P1"] if m["step"] == "preparation")
     assert "at 1200 Farnam St, Omaha." in preparation["body"]
     # The event's LOCATION "KC Plaza" puts P2's infusion in Kansas City, from its number.
