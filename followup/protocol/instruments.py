@@ -12,7 +12,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, model_validator
 
-from followup.protocol.fields import LANGUAGE, Slug, Strict
+from followup.protocol.fields import Slug, Strict, check_languages
 
 # An item is one SMS with its number and the answer reminder around it.
 MAX_ITEM_CHARS = 240
@@ -22,18 +22,7 @@ LOINC = r"^(LA)?\d{1,7}-\d$"
 def _check_wording(value: dict[str, str]) -> dict[str, str]:
     """Published wording per language: English required. Unlike survey questions, it is not
     held to the no-diagnosis rule: changing "depressed" would make the score invalid."""
-    if "en" not in value:
-        raise ValueError("needs an English version (en); other languages fall back to it")
-    for language, text in value.items():
-        if not LANGUAGE.match(language):
-            raise ValueError(f"{language!r} is not a language code such as 'en' or 'es'")
-        if not text.strip():
-            raise ValueError(f"the {language!r} text is empty")
-        if len(text) > MAX_ITEM_CHARS:
-            raise ValueError(
-                f"the {language!r} text is {len(text)} characters; keep it to {MAX_ITEM_CHARS}"
-            )
-    return value
+    return check_languages(value, MAX_ITEM_CHARS)
 
 
 # Published wording per language.

@@ -14,7 +14,7 @@ from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from followup.core.phones import InvalidPhone, to_e164
 from followup.protocol.clinic import OnCallPerson
-from followup.protocol.fields import Slug, Strict, check_timezone, reveals_treatment
+from followup.protocol.fields import Slug, Strict, check_timezone, discreet_name
 
 # The key of the one location a protocol without [locations] describes.
 MAIN = "main"
@@ -48,15 +48,7 @@ class Location(Strict):
     # ("calendar.kc.example.org"), never a feed's full address (it carries a secret).
     calendars: list[str] = Field(default_factory=list)
 
-    @field_validator("name")
-    @classmethod
-    def _discreet_name(cls, value: str) -> str:
-        if reveals_treatment(value):
-            raise ValueError(
-                "goes into every message and must not name a drug or a diagnosis "
-                "(somebody else may read the patient's phone); use a neutral name"
-            )
-        return value
+    _discreet_name = field_validator("name")(staticmethod(discreet_name))
 
     @model_validator(mode="after")
     def _one_sender(self) -> Location:

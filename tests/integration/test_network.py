@@ -56,6 +56,13 @@ def templates_with_londons_own(folder: Path) -> Path:
     return templates
 
 
+def import_network(engine: Engine, network: Protocol, folder: Path) -> None:
+    """The roster and both calendars, as a sync on 27 February 2026 reads them."""
+    window = ImportWindow(datetime(2026, 2, 27, tzinfo=UTC), timedelta(days=8), timedelta(days=60))
+    calendars = [folder / "omaha.ics", folder / "london.ics"]
+    import_files(engine, network, window, folder / "roster.csv", calendars)
+
+
 def simulate(tmp_path: Path, database_url: str) -> list[dict[str, str]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FOLLOWUP_")}
     env.update(
@@ -126,14 +133,7 @@ def test_simulate_shows_each_locations_times_names_numbers_and_sender(
 def test_importing_assigns_each_patient_and_appointment_its_location(
     network: Protocol, tmp_path: Path, engine: Engine
 ) -> None:
-    window = ImportWindow(datetime(2026, 2, 27, tzinfo=UTC), timedelta(days=8), timedelta(days=60))
-    import_files(
-        engine,
-        network,
-        window,
-        tmp_path / "roster.csv",
-        [tmp_path / "omaha.ics", tmp_path / "london.ics"],
-    )
+    import_network(engine, network, tmp_path)
     with Session(engine) as session:
         patients = {p.external_id: p.location for p in session.exec(select(Patient))}
         appointments = {a.source_uid: a.location for a in session.exec(select(Appointment))}
@@ -219,14 +219,7 @@ def test_a_stranger_texting_kansas_citys_number_in_crisis_pages_kansas_city(
 def test_the_export_of_one_location_holds_only_its_patients(
     network: Protocol, tmp_path: Path, engine: Engine
 ) -> None:
-    window = ImportWindow(datetime(2026, 2, 27, tzinfo=UTC), timedelta(days=8), timedelta(days=60))
-    import_files(
-        engine,
-        network,
-        window,
-        tmp_path / "roster.csv",
-        [tmp_path / "omaha.ics", tmp_path / "london.ics"],
-    )
+    import_network(engine, network, tmp_path)
     with Session(engine) as session:
         for patient in session.exec(select(Patient)):
             session.add(
