@@ -68,19 +68,19 @@ class Callee:
     fallback: bool = False  # the clinic's on-call phone, after the rounds
 
 
-def callers(protocol: Protocol) -> list[OnCallPerson]:
-    """The on-call people who take calls, in `[[on_call]]` order."""
-    return [p for p in protocol.on_call if p.voice and p.phone]
+def callers(protocol: Protocol, location: str | None = None) -> list[OnCallPerson]:
+    """The on-call people of a location (else the network's) who take calls, in order."""
+    return [p for p in protocol.on_call_at(location) if p.voice and p.phone]
 
 
-def calls_for(protocol: Protocol, severity: str) -> bool:
+def calls_for(protocol: Protocol, severity: str, location: str | None = None) -> bool:
     """Whether an alert of `severity` phones on-call (and anyone takes calls)."""
-    return severity in protocol.paging.call_for and bool(callers(protocol))
+    return severity in protocol.paging.call_for and bool(callers(protocol, location))
 
 
-def callee(protocol: Protocol, attempt: int) -> Callee | None:
+def callee(protocol: Protocol, attempt: int, location: str | None = None) -> Callee | None:
     """Who attempt number `attempt` (0 first) calls; None once the calling is over."""
-    people = callers(protocol)
+    people = callers(protocol, location)
     if not people or attempt < 0:
         return None
     last_round = protocol.paging.call_rounds * len(people)
@@ -88,14 +88,21 @@ def callee(protocol: Protocol, attempt: int) -> Callee | None:
         person = people[attempt % len(people)]
         return Callee(person.name, person.phone or "", person.language)
     if attempt == last_round:
-        return Callee("the clinic's on-call phone", protocol.clinic.on_call_phone, "en", True)
+        phone = protocol.clinic_at(location).on_call_phone
+        return Callee("the clinic's on-call phone", phone, "en", True)
     return None
 
 
-def due_at(protocol: Protocol, attempt: int, now: datetime, at_once: bool = False) -> datetime:
+def due_at(
+    protocol: Protocol,
+    attempt: int,
+    now: datetime,
+    at_once: bool = False,
+    location: str | None = None,
+) -> datetime:
     """When attempt `attempt` is placed: at once, except that a new round (the fallback
     included) waits `round_pause`, unless someone pressed 2 (`at_once`)."""
-    people = len(callers(protocol))
+    people = len(callers(protocol, location))
     new_round = attempt > 0 and people > 0 and attempt % people == 0
     return now + protocol.paging.round_pause if new_round and not at_once else now
 

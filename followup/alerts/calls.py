@@ -36,6 +36,7 @@ from followup.alerts.call_plan import (
     outcome_of,
 )
 from followup.alerts.call_tokens import Signer
+from followup.alerts.raising import alert_location
 from followup.alerts.views import acknowledge_in
 from followup.core.phones import mask
 from followup.db.models import Alert, AlertCall
@@ -122,7 +123,8 @@ def queue_next(session: Session, protocol: Protocol, call: AlertCall, now: datet
     if alert is None or alert.acknowledged_at is not None:
         return False
     attempt = call.attempt + 1
-    person = callee(protocol, attempt)
+    where = alert_location(session, protocol, alert)
+    person = callee(protocol, attempt, where)
     if person is None:
         log.warning("alert %d: every call went unanswered; no more calls", call.alert_id)
         return False
@@ -134,7 +136,7 @@ def queue_next(session: Session, protocol: Protocol, call: AlertCall, now: datet
             to=person.phone,
             language=person.language,
             fallback=person.fallback,
-            due_at=due_at(protocol, attempt, now, at_once=call.outcome == PASSED),
+            due_at=due_at(protocol, attempt, now, call.outcome == PASSED, where),
             created_at=now,
         )
     )
@@ -263,7 +265,7 @@ def answered(
             if (answered_by or "").startswith("fax"):
                 return Heard(script.hang_up(), place)
             message = "test_voicemail" if test else "voicemail"
-            if not test and is_last(protocol, call):
+            if not test and is_last(session, protocol, call):
                 message = "voicemail_last"
             return Heard(script.say(call.language, message, clinic=clinic), place)
         alert = session.get(Alert, call.alert_id) if call.alert_id else None
@@ -274,7 +276,7 @@ def answered(
         session.execute(update(C).where(C.c.id == call.id).values(**details))
         session.commit()
         key_url = signer.urls(call.id or 0, call.alert_id, call.attempt).key
-        last = is_last(protocol, call)
+        last = is_last(session, protocol, call)
         return Heard(script.ask(call.language, clinic, key_url, test=test, last=last))
 
 
@@ -310,16 +312,19 @@ def pressed(
             if end_call(session, call, PASSED, now, call_sid=call_sid):
                 place = call.alert_id if queue_next(session, protocol, call, now) else None
             session.commit()
-            said = "passed_last" if is_last(protocol, call) else "passed"
+            said = "passed_last" if is_last(session, protocol, call) else "passed"
             return Heard(script.say(language, said), place)
         key_url = signer.urls(call.id or 0, call.alert_id, call.attempt).key
-        test, last = call.alert_id is None, is_last(protocol, call)
+        test, last = call.alert_id is None, is_last(session, protocol, call)
         return Heard(script.ask(language, clinic, key_url, test=test, sorry=True, last=last))
 
 
-def is_last(protocol: Protocol, call: AlertCall) -> bool:
-    """Whether nobody is called after this call of an alert."""
-    return call.alert_id is not None and callee(protocol, call.attempt + 1) is None
+def is_last(session: Session, protocol: Protocol, call: AlertCall) -> bool:
+    """Whether nobody is called after this call of an alert (from its location's list)."""
+    alert = session.get(Alert, call.alert_id) if call.alert_id is not None else None
+    if alert is None:
+        return False
+    return callee(protocol, call.attempt + 1, alert_location(session, protocol, alert)) is None
 
 
 def _acknowledged(session: Session, call: AlertCall, call_sid: str, now: datetime) -> Heard:

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from followup.alerts.call_plan import callee, calls_for
 from followup.core.errors import FollowupError
-from followup.db.models import Alert, AlertCall, AlertNotification, Patient
+from followup.db.models import Alert, AlertCall, AlertNotification, InboundMessage, Patient
 from followup.protocol import OnCallPerson, Protocol
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,8 @@ def raise_alert(
     session.add(alert)
     session.flush()
     queue_page(session, alert, 0, protocol, now, paged)
-    first = callee(protocol, 0) if calls_for(protocol, severity) else None
+    where = alert_location(session, protocol, alert)
+    first = callee(protocol, 0, where) if calls_for(protocol, severity, where) else None
     if first is not None:
         session.add(
             AlertCall(
@@ -91,8 +92,9 @@ def queue_page(
     now: datetime,
     paged: Sequence[str] = (),
 ) -> None:
-    """Queue the notifications to the on-call person at `level`; `paged` channels as sent."""
-    contact = on_call_at(protocol, level)
+    """Queue the notifications to the on-call person at `level` of the alert's location;
+    `paged` channels as sent."""
+    contact = on_call_at(protocol, level, alert_location(session, protocol, alert))
     for channel, to in (("sms", contact.phone), ("email", contact.email)):
         if to:
             done = channel in paged
@@ -111,10 +113,24 @@ def queue_page(
             )
 
 
-def on_call_at(protocol: Protocol, level: int) -> OnCallPerson:
-    """Who is paged at an escalation level: past the end of the list, paging starts again
-    at the top (somebody must answer)."""
-    return protocol.on_call[level % len(protocol.on_call)]
+def on_call_at(protocol: Protocol, level: int, location: str | None = None) -> OnCallPerson:
+    """Who is paged at an escalation level of a location's list (else the network's): past
+    the end of the list, paging starts again at the top (somebody must answer)."""
+    people = protocol.on_call_at(location)
+    return people[level % len(people)]
+
+
+def alert_location(session: Session, protocol: Protocol, alert: Alert) -> str | None:
+    """The location an alert belongs to: its patient's; for a number on no patient's file,
+    the location whose number was texted; None for the clinic's own alerts."""
+    if alert.patient_id is not None:
+        patient = session.get(Patient, alert.patient_id)
+        return patient.location if patient is not None else None
+    if alert.inbound_message_id is not None:
+        message = session.get(InboundMessage, alert.inbound_message_id)
+        if message is not None:
+            return message.location or protocol.location_by_number(message.to_number)
+    return None
 
 
 def alert_failing_templates(

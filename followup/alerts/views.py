@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, update
+from sqlalchemy import ColumnElement, Engine, update
 from sqlmodel import Session, col, select
 
 from followup.alerts.items import alerts_of, settle
 from followup.alerts.raising import SEVERITIES, AlertNotFound
 from followup.db.models import Alert, InboundMessage, Patient
+from followup.staff.scope import visible_or_all
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,9 +32,19 @@ class AlertView:
     acknowledged_via: str | None = None
 
 
-def list_alerts(engine: Engine, include_acknowledged: bool = False) -> list[AlertView]:
-    """Open alerts first, the most urgent severity on top, newest first within each."""
-    query = select(Alert, Patient).join(Patient, col(Alert.patient_id) == Patient.id, isouter=True)
+def list_alerts(
+    engine: Engine,
+    include_acknowledged: bool = False,
+    visible: ColumnElement[bool] | None = None,
+) -> list[AlertView]:
+    """Open alerts first, the most urgent severity on top, newest first within each; of
+    those `visible` (an expression over Alert, Patient and InboundMessage) lets staff see."""
+    query = (
+        select(Alert, Patient)
+        .join(Patient, col(Alert.patient_id) == Patient.id, isouter=True)
+        .join(InboundMessage, col(Alert.inbound_message_id) == InboundMessage.id, isouter=True)
+        .where(visible_or_all(visible))
+    )
     if not include_acknowledged:
         query = query.where(col(Alert.acknowledged_at).is_(None))
     with Session(engine) as session:

@@ -38,6 +38,8 @@ class AppointmentEvent:
     patient: PatientRef
     status: EventStatus = EventStatus.BOOKED
     treatment: str | None = None
+    # Where the source says it is (an ICS LOCATION, a CSV location column), as written.
+    location: str | None = None
     sequence: int = 0
     last_modified: datetime | None = None
     # How messages name it where the source has lines, e.g. "a4 (line 5)"; else the uid.

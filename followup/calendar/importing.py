@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import requests
 from sqlalchemy import Engine
@@ -21,7 +22,7 @@ from sqlmodel import Session, col, select
 
 from followup.calendar import problems
 from followup.calendar.appointments_csv import read_appointments_csv
-from followup.calendar.events import Rejected, SourceRead
+from followup.calendar.events import AppointmentEvent, Rejected, SourceRead
 from followup.calendar.feeds import Feed, FeedError, FeedOptions, backoff, fetch
 from followup.calendar.ics import read_ics
 from followup.calendar.roster import read_roster
@@ -125,8 +126,12 @@ def file_kind(path: Path) -> str:
     raise SourceError(f"unknown calendar format {suffix or '(none)'!r}: use .ics or .csv")
 
 
-def read_calendar(path: Path, protocol: Protocol, window: ImportWindow) -> SourceRead:
-    """Read one calendar file with the reader its suffix names."""
+def read_calendar(
+    path: Path, protocol: Protocol, window: ImportWindow, zone: ZoneInfo | None = None
+) -> SourceRead:
+    """Read one calendar file with the reader its suffix names; floating times in `zone`
+    (its location's), else the clinic's."""
+    zone = zone or protocol.clinic.tz
     kind = file_kind(path)
     start, end = window.bounds
     if kind == "ics":
@@ -134,21 +139,23 @@ def read_calendar(path: Path, protocol: Protocol, window: ImportWindow) -> Sourc
             data = path.read_bytes()
         except OSError as exc:
             raise SourceError(f"cannot read the file ({exc.strerror})") from None
-        return _read_ics_bytes(data, protocol, window)
+        return _read_ics_bytes(data, protocol, window, zone)
     return read_appointments_csv(
         _read_text(path),
-        clinic_tz=protocol.clinic.tz,
+        clinic_tz=zone,
         window_start=start,
         window_end=end,
         default_duration=protocol.default_duration,
     )
 
 
-def _read_ics_bytes(data: bytes, protocol: Protocol, window: ImportWindow) -> SourceRead:
+def _read_ics_bytes(
+    data: bytes, protocol: Protocol, window: ImportWindow, zone: ZoneInfo
+) -> SourceRead:
     start, end = window.bounds
     return read_ics(
         data,
-        clinic_tz=protocol.clinic.tz,
+        clinic_tz=zone,
         window_start=start,
         window_end=end,
         default_duration=protocol.default_duration,
@@ -241,7 +248,7 @@ def _import_one(
             rows, rejected = read_roster(_read_text(path), protocol.clinic.country)
         else:
             report.kind = file_kind(path)
-            read = read_calendar(path, protocol, window)
+            read = read_calendar(path, protocol, window, source_zone(protocol, report.source))
     except SourceError as exc:
         report.error, report.status = str(exc), SyncStatus.FAILED
         record_run(session, report.source, started, SyncStatus.FAILED, error=report.error)
@@ -360,7 +367,12 @@ def _poll(
                 else fetch(http, feed, options)
             )
             report.http_status = fetched.http_status
-            read = None if fetched.body is None else _read_ics_bytes(fetched.body, protocol, window)
+            zone = source_zone(protocol, feed.source)
+            read = (
+                None
+                if fetched.body is None
+                else _read_ics_bytes(fetched.body, protocol, window, zone)
+            )
         except SourceError as exc:
             report.status, report.error = SyncStatus.FAILED, str(exc)
             if isinstance(exc, FeedError) and exc.http_status is not None:
@@ -445,6 +457,14 @@ def _sync_read(
     absent_reads: int,
 ) -> SyncCounts:
     """Write one good read of a calendar, file or feed alike."""
+    home = protocol.location_key(protocol.location_of_source(source))
+
+    def locate(event: AppointmentEvent) -> str:
+        # An event's own LOCATION wins when it names a location; else ("Chair 3") the
+        # location of its calendar.
+        named = protocol.location_named(event.location) if event.location else None
+        return named or home
+
     return sync_events(
         session,
         source,
@@ -454,4 +474,10 @@ def _sync_read(
         window.now,
         protocol.default_treatment,
         absent_reads,
+        locate,
     )
+
+
+def source_zone(protocol: Protocol, source: str) -> ZoneInfo:
+    """The zone a source's floating times are read in: its location's."""
+    return protocol.clinic_at(protocol.location_of_source(source)).tz

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,6 +26,7 @@ from followup.calendar.events import AppointmentEvent, EventStatus, PatientRef, 
 from followup.calendar.roster import RosterRow
 from followup.core.phones import InvalidPhone, to_e164
 from followup.db.models import Appointment, Patient
+from followup.protocol.locations import MAIN
 
 log = logging.getLogger(__name__)
 
@@ -193,9 +194,11 @@ def sync_events(
     now: datetime,
     default_treatment: str,
     absent_reads: int = DEFAULT_ABSENT_READS,
+    locate: Callable[[AppointmentEvent], str] = lambda _event: MAIN,
 ) -> SyncCounts:
     """Upsert one source's events; cancel booked future appointments missing from it for
-    `absent_reads` consecutive good reads (an empty read counts for nothing)."""
+    `absent_reads` consecutive good reads (an empty read counts for nothing). `locate`
+    says which location each event belongs to."""
     counts = SyncCounts(
         rejected=[*read.rejected, *read.skipped], outside_window=read.outside_window
     )
@@ -215,13 +218,17 @@ def sync_events(
             )
             continue
         appt = stored.get(event.uid)
-        _apply_event(session, source, event, patient_id, appt, now, default_treatment, counts)
+        _apply_event(
+            session, source, event, patient_id, appt, now, default_treatment, counts, locate
+        )
     for event in read.beyond_window:
         present.add(event.uid)
         patient_id, _ = index.match(event.patient)
         if event.uid in stored and patient_id is not None:
             appt = stored[event.uid]
-            _apply_event(session, source, event, patient_id, appt, now, default_treatment, counts)
+            _apply_event(
+                session, source, event, patient_id, appt, now, default_treatment, counts, locate
+            )
     at_risk = {
         uid: appt
         for uid, appt in stored.items()
@@ -240,7 +247,31 @@ def sync_events(
         elif uid in at_risk:
             _count_absence(appt, uid, now, absent_reads, counts)
     session.flush()
+    locate_patients(session, counts.patients)
     return counts
+
+
+def locate_patients(session: Session, patient_ids: set[int]) -> None:
+    """Each patient belongs to the location of their latest active appointment: the one
+    whose staff see them, whose name and numbers their messages carry outside a visit."""
+    if not patient_ids:
+        return
+    latest = (
+        select(Appointment.patient_id, Appointment.location)
+        .where(
+            col(Appointment.patient_id).in_(sorted(patient_ids)),
+            Appointment.status != EventStatus.CANCELLED,
+        )
+        .order_by(col(Appointment.patient_id), col(Appointment.start_at).desc())
+    )
+    found: dict[int, str] = {}
+    for patient_id, location in session.exec(latest):
+        found.setdefault(patient_id, location)
+    for patient_id, location in found.items():
+        patient = session.get(Patient, patient_id)
+        if patient is not None and patient.location != location:
+            patient.location = location
+            session.add(patient)
 
 
 def is_empty(read: SourceRead) -> bool:
@@ -270,8 +301,10 @@ def _apply_event(
     now: datetime,
     default_treatment: str,
     counts: SyncCounts,
+    locate: Callable[[AppointmentEvent], str],
 ) -> None:
     values: dict[str, Any] = {
+        "location": locate(event),
         "patient_id": patient_id,
         "start_at": event.start,
         "end_at": event.end,

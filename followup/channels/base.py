@@ -25,6 +25,8 @@ class Envelope:
     # "message": a ScheduledMessage; "page": an AlertNotification; "direct": no row (a
     # staff reply, or on-call paged while the database is down).
     stream: Literal["message", "page", "direct"] = "message"
+    # Another sender than the channel's own (a location's number or Messaging Service).
+    sender: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -282,14 +282,23 @@ def _print_table(outgoing: Sequence[Outgoing], protocol: Protocol) -> None:
     if sent != len(outgoing):
         title += f", {len(outgoing) - sent} not sent"
     table = Table(title=title, show_lines=False)
-    columns = ("due (clinic time)", "patient", "infusion", "step", "channel", "to", "message")
+    # A network's locations each read their own clock; a single clinic keeps its columns.
+    network = len(protocol.location_keys) > 1
+    columns = ["due (clinic time)", "patient", "infusion", "step", "channel", "to", "message"]
+    if network:
+        columns[0:1] = ["due (location time)", "location"]
     for column in columns:
         table.add_column(column, overflow="fold")
     for item in outgoing:
-        due = local(item.due_at, protocol)
+        zone = protocol.clinic_at(item.location).tz
+        due = item.due_at.astimezone(zone).strftime("%a %Y-%m-%d %H:%M %Z")
         if item.status == "sent":
             preview = (item.subject or item.body or "").splitlines()[0][:60]
         else:
             preview = f"{item.status}: {item.reason or ''}"
-        table.add_row(due, item.patient_id, item.series, item.step, item.channel, item.to, preview)
+        cells = [item.patient_id, item.series, item.step, item.channel, item.to, preview]
+        if network:
+            table.add_row(due, protocol.location_key(item.location), *cells)
+        else:
+            table.add_row(local(item.due_at, protocol), *cells)
     out.print(table)

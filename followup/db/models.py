@@ -1,4 +1,5 @@
-"""All tables in one module, so Alembic sees every one of them."""
+"""Every table, so Alembic sees every one of them (the conversation tables live in
+`conversation_tables` and are re-exported here)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy import Column, Index, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from followup.calendar.events import EventStatus as AppointmentStatus
+from followup.db.conversation_tables import Conversation, InstrumentResponse, SymptomReport
 from followup.db.types import UTCDateTime
 
 __all__ = [
@@ -22,6 +24,7 @@ __all__ = [
     "Conversation",
     "FeedState",
     "InboundMessage",
+    "InstrumentResponse",
     "MessageStatus",
     "OptedOutNumber",
     "Patient",
@@ -76,6 +79,9 @@ class Patient(SQLModel, table=True):
     sms_unreachable_reason: str | None = Field(default=None, max_length=200)
     # Automated messages wait while a crisis alert about this patient is open.
     paused_at: datetime | None = Field(default=None, sa_column=_utc())
+    # The location the patient is seen at (the latest appointment's): staff see a patient
+    # by it. A key the protocol does not have reads as its first location.
+    location: str = Field(default="main", max_length=40, index=True)
     created_at: datetime = Field(sa_column=_utc(nullable=False))
     updated_at: datetime = Field(sa_column=_utc(nullable=False))
 
@@ -91,6 +97,7 @@ class Appointment(SQLModel, table=True):
     end_at: datetime = Field(sa_column=_utc(nullable=False))
     status: AppointmentStatus = Field(default=AppointmentStatus.BOOKED, sa_type=String(16))
     treatment: str = Field(max_length=40)
+    location: str = Field(default="main", max_length=40)
     source_sequence: int = 0
     source_modified_at: datetime | None = Field(default=None, sa_column=_utc())
     # When staff pressed "discharged": after-end steps follow it instead of the booked end.
@@ -178,6 +185,8 @@ class InboundMessage(SQLModel, table=True):
     received_at: datetime = Field(sa_column=_utc(nullable=False, index=True))
     patient_id: int | None = Field(default=None, foreign_key="patient.id", index=True)
     kind: str = Field(default="received", max_length=32)  # what the pipeline made of it
+    # The sender's location (their patient's, else the one whose number they texted).
+    location: str | None = Field(default=None, max_length=40)
     summary: str | None = Field(default=None, max_length=300)
     needs_attention: bool = False  # processing failed, or a person should read it
     # How soon a person must read it (followup.replies.triage.Level), and why: each
@@ -211,49 +220,6 @@ class ReplyMessage(SQLModel, table=True):
     error_code: str | None = Field(default=None, max_length=40)
     created_at: datetime = Field(sa_column=_utc(nullable=False))
     updated_at: datetime = Field(sa_column=_utc(nullable=False))
-
-
-class Conversation(SQLModel, table=True):
-    """A check-in survey in progress: which question the patient's next reply answers."""
-
-    __table_args__ = (
-        # At most one open conversation per patient.
-        Index(
-            "uq_conversation_open_per_patient",
-            "patient_id",
-            unique=True,
-            sqlite_where=text("ended_at IS NULL"),
-            postgresql_where=text("ended_at IS NULL"),
-        ),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    patient_id: int = Field(foreign_key="patient.id", index=True)
-    appointment_id: int | None = Field(default=None, foreign_key="appointment.id")
-    scheduled_message_id: int | None = Field(default=None, foreign_key="scheduled_message.id")
-    survey: str = Field(max_length=64)
-    question_index: int = 0
-    reasked: bool = False
-    started_at: datetime = Field(sa_column=_utc(nullable=False))
-    expires_at: datetime = Field(sa_column=_utc(nullable=False))
-    ended_at: datetime | None = Field(default=None, sa_column=_utc())
-    # Why it ended when that is not the last answer: e.g. unanswered, a newer check-in
-    # replaced it. The survey is recorded as unanswered, not lost.
-    ended_reason: str | None = Field(default=None, max_length=120)
-
-
-class SymptomReport(SQLModel, table=True):
-    __tablename__ = "symptom_report"
-
-    id: int | None = Field(default=None, primary_key=True)
-    patient_id: int = Field(foreign_key="patient.id", index=True)
-    appointment_id: int | None = Field(default=None, foreign_key="appointment.id", index=True)
-    inbound_message_id: int | None = Field(default=None, foreign_key="inbound_message.id")
-    survey: str = Field(max_length=64)
-    question: str = Field(max_length=64)
-    value: float | None = None
-    text: str | None = None
-    reported_at: datetime = Field(sa_column=_utc(nullable=False, index=True))
 
 
 class Alert(SQLModel, table=True):
@@ -341,6 +307,8 @@ class StaffUser(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(unique=True, max_length=254)  # stored lower-cased
     role: str = Field(max_length=16)  # admin | clinician
+    # The location keys this person sees, comma-separated; "*": every location.
+    locations: str = Field(default="*", max_length=400)
     password_hash: str = Field(max_length=200)
     failed_sign_ins: int = 0
     locked_until: datetime | None = Field(default=None, sa_column=_utc())

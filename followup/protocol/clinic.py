@@ -20,7 +20,7 @@ from followup.protocol.fields import (
     Duration,
     Strict,
     check_timezone,
-    reveals_treatment,
+    discreet_name,
 )
 
 
@@ -32,16 +32,10 @@ class Clinic(Strict):
     on_call_phone: str
     crisis_line: str = "988"
     emergency_number: str = "911"
+    # Where to come, one line for the preparation message; a location may give its own.
+    address: str = Field(default="", max_length=200)
 
-    @field_validator("name")
-    @classmethod
-    def _discreet_name(cls, value: str) -> str:
-        if reveals_treatment(value):
-            raise ValueError(
-                "goes into every message and must not name a drug or a diagnosis "
-                "(somebody else may read the patient's phone); use a neutral name"
-            )
-        return value
+    _discreet_name = field_validator("name")(staticmethod(discreet_name))
 
     @model_validator(mode="after")
     def _phones(self) -> Clinic:

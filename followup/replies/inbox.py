@@ -273,7 +273,8 @@ class Inbox:
                 threading.Thread(
                     target=self._send_page, args=(inbound,), name="inbox-page", daemon=True
                 ).start()
-            return Handled(reply=alarm_fallback(self.protocol, raised.template))
+            where = self.protocol.location_by_number(inbound.to_number)
+            return Handled(reply=alarm_fallback(self.protocol, raised.template, where))
         if not journaled:
             return error
         return Handled(reply=self._keyword_answer(inbound.body))
@@ -306,6 +307,9 @@ class Inbox:
                 severity=raised.severity,
                 reason=alarm_reason(found, raised),
                 sender=inbound.from_number,
+                # The patient is unknown without the database: the number they texted
+                # names their location.
+                location=self.protocol.location_by_number(inbound.to_number),
             )
             if not took:
                 with self._lock:

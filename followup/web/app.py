@@ -125,7 +125,7 @@ def create_app(
         report = readiness.report()
         return JSONResponse(report.as_json(), status_code=200 if report.ready else 503)
 
-    registry = build_registry(engine)
+    registry = build_registry(engine, protocol)
 
     # Not in the OpenAPI schema: it is for Prometheus, neither a staff page nor the API.
     @app.get("/metrics", include_in_schema=False)

@@ -16,21 +16,24 @@ from datetime import datetime
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import Engine, func
+from sqlalchemy import ColumnElement, Engine, func
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
 from followup.alerts import AlertNotFound, AlertView, acknowledge, list_alerts
 from followup.alerts.call_history import Attempt, attempts_of
-from followup.alerts.status import CRISES, watch
+from followup.alerts.raising import alert_location, on_call_at
+from followup.alerts.status import CRISES
 from followup.core import clock
-from followup.db.models import Alert, AlertCall, InboundMessage, SymptomReport
+from followup.db.models import Alert, AlertCall, InboundMessage, Patient, SymptomReport
 from followup.protocol import Protocol
+from followup.staff.scope import visible_or_all
 from followup.web.auth import Staff, require_staff
 from followup.web.params import RowId
 from followup.web.sections.answer_labels import Labels
 from followup.web.sections.common import checked_form, flash, go_back, section_page
 from followup.web.sections.inbox import readable_phone
+from followup.web.visibility import alerts_seen, require_seen, watch_for
 
 log = logging.getLogger(__name__)
 
@@ -122,9 +125,12 @@ def patient_cards(cards: list[AlertCard]) -> list[PatientCard]:
     return [PatientCard(alerts) for alerts in groups.values()]
 
 
-def alert_cards(engine: Engine, protocol: Protocol) -> list[AlertCard]:
-    """Every open alert and the latest acknowledged ones, in `list_alerts` order."""
-    views = list_alerts(engine, include_acknowledged=True)
+def alert_cards(
+    engine: Engine, protocol: Protocol, visible: ColumnElement[bool] | None = None
+) -> list[AlertCard]:
+    """Every open alert and the latest acknowledged ones, in `list_alerts` order, of those
+    `visible` lets staff see."""
+    views = list_alerts(engine, include_acknowledged=True, visible=visible)
     open_views = [v for v in views if v.acknowledged_at is None]
     views = open_views + [v for v in views if v.acknowledged_at is not None][:SHOWN_ACKNOWLEDGED]
     if not views:
@@ -136,6 +142,7 @@ def alert_cards(engine: Engine, protocol: Protocol) -> list[AlertCard]:
             .where(col(Alert.id).in_([v.id for v in views]))
         ).all()
         by_id = {alert.id: (alert, message) for alert, message in rows}
+        located = {alert.id: alert_location(session, protocol, alert) for alert, _ in rows}
         answers = latest_answers(
             session, {a.patient_id for a, _ in rows if a.patient_id is not None}, Labels(protocol)
         )
@@ -145,7 +152,7 @@ def alert_cards(engine: Engine, protocol: Protocol) -> list[AlertCard]:
     for view in views:
         alert, message = by_id[view.id]
         number = view.patient_phone or (message.from_number if message else None)
-        contact = protocol.on_call[view.escalation_level % len(protocol.on_call)]
+        contact = on_call_at(protocol, view.escalation_level, located[view.id])
         cards.append(
             AlertCard(
                 view=view,
@@ -199,9 +206,9 @@ def latest_answers(
     return found
 
 
-def fingerprint(engine: Engine) -> str:
-    """Changes whenever an alert is raised, escalates or is acknowledged, or a call to
-    on-call is placed or ends."""
+def fingerprint(engine: Engine, visible: ColumnElement[bool] | None = None) -> str:
+    """Changes whenever an alert (of those `visible`) is raised, escalates or is
+    acknowledged, or a call to on-call about one is placed or ends."""
     with Session(engine) as session:
         total, acknowledged, newest, levels = session.exec(
             select(
@@ -210,13 +217,22 @@ def fingerprint(engine: Engine) -> str:
                 func.max(Alert.id),
                 func.sum(Alert.escalation_level),
             )
+            .select_from(Alert)
+            .join(Patient, col(Alert.patient_id) == Patient.id, isouter=True)
+            .join(InboundMessage, col(Alert.inbound_message_id) == InboundMessage.id, isouter=True)
+            .where(visible_or_all(visible))
         ).one()
         calls, placed, ended = session.exec(
             select(
                 func.count(col(AlertCall.id)),
                 func.count(col(AlertCall.placed_at)),
                 func.count(col(AlertCall.ended_at)),
-            ).where(col(AlertCall.alert_id).is_not(None))
+            )
+            .select_from(AlertCall)
+            .join(Alert, col(Alert.id) == AlertCall.alert_id)
+            .join(Patient, col(Alert.patient_id) == Patient.id, isouter=True)
+            .join(InboundMessage, col(Alert.inbound_message_id) == InboundMessage.id, isouter=True)
+            .where(visible_or_all(visible))
         ).one()
     return f"{total}-{acknowledged}-{newest or 0}-{levels or 0}-{calls}-{placed}-{ended}"
 
@@ -241,7 +257,7 @@ def alerts_router() -> APIRouter:
     @router.get("", response_class=HTMLResponse)
     def alerts_page(request: Request, staff: Staff = Depends(require_staff)) -> HTMLResponse:
         engine: Engine = request.app.state.engine
-        cards = alert_cards(engine, request.app.state.protocol)
+        cards = alert_cards(engine, request.app.state.protocol, alerts_seen(request, staff))
         return section_page(
             request,
             "alerts.html",
@@ -250,22 +266,20 @@ def alerts_router() -> APIRouter:
             patients=patient_cards([c for c in cards if c.open])
             + patient_cards([c for c in cards if not c.open]),
             open_count=sum(1 for c in cards if c.open),
-            stamp=fingerprint(engine),
+            stamp=fingerprint(engine, alerts_seen(request, staff)),
             poll_seconds=POLL_SECONDS,
             now=clock.now(),
         )
 
     @router.get("/poll")
-    def alerts_poll(request: Request, _staff: Staff = Depends(require_staff)) -> dict[str, str]:
+    def alerts_poll(request: Request, staff: Staff = Depends(require_staff)) -> dict[str, str]:
         """The fingerprint the page compares with its own, to know when to reload."""
-        return {"stamp": fingerprint(request.app.state.engine)}
+        return {"stamp": fingerprint(request.app.state.engine, alerts_seen(request, staff))}
 
     @router.get("/status")
-    def alerts_status(
-        request: Request, _staff: Staff = Depends(require_staff)
-    ) -> dict[str, object]:
+    def alerts_status(request: Request, staff: Staff = Depends(require_staff)) -> dict[str, object]:
         """Open crises and counts for every page's banner, navigation and title."""
-        return watch(request.app.state.engine).as_json(clock.now())
+        return watch_for(request, staff).as_json(clock.now())
 
     @router.get("/{alert_id}")
     def one_alert(alert_id: RowId, _staff: Staff = Depends(require_staff)) -> RedirectResponse:
@@ -277,6 +291,7 @@ def alerts_router() -> APIRouter:
         request: Request, alert_id: RowId, staff: Staff = Depends(require_staff)
     ) -> Response:
         form = await checked_form(request)
+        await run_in_threadpool(require_seen, request, staff, "alert", alert_id)
         note = form.get("note", "").strip()[:MAX_NOTE] or None
         earlier = await run_in_threadpool(
             take_alert, request.app.state.engine, alert_id, staff.email, note, clock.now()

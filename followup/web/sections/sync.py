@@ -18,6 +18,7 @@ from followup.calendar.problems import KEPT, Problem, decode
 from followup.db.models import FeedState, SyncRun
 from followup.web.auth import Staff, require_staff
 from followup.web.sections.common import section_page
+from followup.web.visibility import source_seen
 
 SYNCS = "/staff/syncs"
 HISTORY = 100  # recent runs listed under the sources; older ones stay in the database
@@ -78,7 +79,11 @@ def sync_router() -> APIRouter:
     @router.get("", response_class=HTMLResponse)
     def syncs_page(request: Request, staff: Staff = Depends(require_staff)) -> HTMLResponse:
         engine: Engine = request.app.state.engine
-        sources = source_health(engine)
+
+        def seen(source: str) -> bool:
+            return source_seen(request, staff, source)
+
+        sources = [s for s in source_health(engine) if seen(s.latest.source)]
         # Only each source's latest run: what is wrong in the calendar now.
         problems: dict[int | None, list[Problem]] = {
             s.latest.id: decode(s.latest.problems) for s in sources if s.latest.rejected
@@ -89,7 +94,7 @@ def sync_router() -> APIRouter:
             staff,
             sources=sources,
             failing=[s for s in sources if s.failing],
-            runs=recent_runs(engine),
+            runs=[run for run in recent_runs(engine) if seen(run.source)],
             history=HISTORY,
             problems=problems,
             kept=KEPT,

@@ -1,14 +1,13 @@
 """on-call phoned about alerts: one row per call, and how an alert was acknowledged
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-12 09:00:00.000000
 
 Issue 26: a call that only a keypress acknowledges. `alert_call` keeps every attempt
 (who, when, what became of it) for the alert card and for claiming across workers;
 `alert.acknowledged_via` says by which channel it was taken (a phone call, the alerts
-page, the API, the command line). Numbered 0017 with down_revision 0015 because 0016 is
-taken on another branch: the merge re-chains it after whichever comes last. It only adds.
+page, the API, the command line). It only adds.
 """
 
 import sqlalchemy as sa
@@ -17,7 +16,7 @@ from alembic import op
 import followup.db.types
 
 revision = "0017"
-down_revision = "0015"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
