@@ -149,7 +149,7 @@ def exchange(
                         "https: refused",
                         response.status_code,
                     )
-                if _origin(target) != _origin(url):
+                if origin(target) != origin(url):
                     # requests would drop it too; we follow redirects ourselves.
                     headers.pop("Authorization", None)
                 url = target
@@ -164,7 +164,8 @@ def exchange(
     raise FeedError(f"more than {MAX_REDIRECTS} redirects")
 
 
-def _origin(url: str) -> tuple[str, str | None, int | None]:
+def origin(url: str) -> tuple[str, str | None, int | None]:
+    """Scheme, host and port: where a request goes, and so who sees its credentials."""
     parts = urlsplit(url)
     return parts.scheme.lower(), parts.hostname, parts.port
 
