@@ -106,7 +106,7 @@ def search(
     options: FeedOptions,
     token: str | None,
     resource_type: str,
-    params: dict[str, str],
+    params: list[tuple[str, str]],
 ) -> Found:
     """Search one resource type and follow its `next` links to the end."""
     headers = {"Accept": ACCEPT}

@@ -84,6 +84,7 @@ class FhirSync:
     absent_reads: int = DEFAULT_ABSENT_READS
     full_every: timedelta = DEFAULT_FULL_EVERY
     consent_extension: str | None = None
+    overlap: timedelta = OVERLAP
 
 
 def sync_fhir(
@@ -144,7 +145,7 @@ def _sync(
         else:
             if not report.complete and not (resources.appointments or report.patients.patients):
                 report.status = SyncStatus.NOT_MODIFIED
-            state.changes_since = (server_time or started) - OVERLAP
+            state.changes_since = (server_time or started) - how.overlap
             if report.complete:
                 state.full_read_at = started
         session.add(state)
@@ -179,22 +180,18 @@ def _read(
 ) -> tuple[Resources, datetime | None]:
     """Every resource the sync needs, or `SourceError` before anything is written."""
     token = access_token(http, server, options)
-    paging = {"_count": str(server.page_size)}
-    wanted = {
-        **dict(parse_qsl(server.appointment_search)),
-        "_include": "Appointment:patient",
-        **paging,
-    }
-    changed = None if report.complete or since is None else {"_lastUpdated": f"ge{_instant(since)}"}
-    if changed is None:
-        wanted["date"] = f"ge{_instant(window.bounds[0])}"
+    paging = [("_count", str(server.page_size))]
+    if report.complete or since is None:
+        which = [("date", f"ge{_instant(window.bounds[0])}")]
     else:
-        wanted.update(changed)
-    found = search(http, server, options, token, "Appointment", wanted)
+        which = [("_lastUpdated", f"ge{_instant(since)}")]
+    # The clinic's own parameters are added, not replaced: FHIR ANDs a repeated one.
+    wanted = [*parse_qsl(server.appointment_search), *which, ("_include", "Appointment:patient")]
+    found = search(http, server, options, token, "Appointment", wanted + paging)
     raw = found.resources
-    if changed is not None:
+    if not report.complete:
         # A patient's new number or consent must not wait for their next appointment change.
-        raw = raw + search(http, server, options, token, "Patient", changed | paging).resources
+        raw = raw + search(http, server, options, token, "Patient", which + paging).resources
     report.http_status = 200
     return parse_resources(raw), found.server_time
 
