@@ -219,15 +219,20 @@ def treatment(concepts: Sequence[CodeableConcept | None], known: frozenset[str])
     return None
 
 
-def _patient_ref(appointment: Appointment) -> PatientRef:
-    ids = {
-        reference.rsplit("/", 2)[-1]
+def patient_ids(appointment: Appointment) -> set[str]:
+    """The ids of the Patients taking part (a declined participant does not)."""
+    return {
+        reference.rsplit("/", 1)[-1]
         for participant in appointment.participant or []
         if participant.status != "declined"
         and participant.actor is not None
         and (reference := str(participant.actor.reference or ""))
         and _kind(reference) == "Patient"
     }
+
+
+def _patient_ref(appointment: Appointment) -> PatientRef:
+    ids = patient_ids(appointment)
     if len(ids) != 1:
         raise ValueError(f"names {len(ids)} patients, not one" if ids else "names no patient")
     return PatientRef(patient_id=ids.pop())

@@ -29,6 +29,7 @@ from followup.calendar.fhir_mapping import (
     MappingOptions,
     Resources,
     parse_resources,
+    patient_ids,
     patient_problems,
     patient_row,
     read_appointments,
@@ -207,12 +208,7 @@ def _apply(
     region = protocol.clinic.country
     # Only the patients of the clinic's appointments, and ones it already holds: an EHR's
     # other patients are none of followup's business.
-    booked = {
-        ref.reference.rsplit("/", 1)[-1]
-        for appointment in resources.appointments.values()
-        for participant in appointment.participant or []
-        if (ref := participant.actor) is not None and ref.reference
-    }
+    booked = {pid for a in resources.appointments.values() for pid in patient_ids(a)}
     held = set(
         session.exec(
             select(Patient.external_id).where(col(Patient.external_id).in_(resources.patients))

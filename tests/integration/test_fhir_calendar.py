@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 import urllib.parse
 import urllib.request
@@ -30,7 +31,9 @@ from followup.protocol import Protocol
 from followup.settings import Settings
 from followup.web.sections.sync import source_health
 from followup.worker import sync_sources
+from tests.conftest import ROOT
 from tests.integration.conftest import StartFhirServer
+from tests.integration.test_cli import run_followup, scalar
 from tests.integration.test_fhir_server import call
 from tests.integration.test_import import write
 
@@ -404,3 +407,27 @@ def plan_of(engine: Engine) -> list[tuple[Any, ...]]:
             .join(Patient, col(Patient.id) == ScheduledMessage.patient_id)
         ).all()
     return sorted((tuple(row) for row in rows), key=repr)
+
+
+def test_followup_import_fhir_syncs_once_and_a_dry_run_saves_nothing(
+    start_fhir_server: StartFhirServer, database_url: str, tmp_path: Path
+) -> None:
+    base = start_fhir_server(FHIR_BEARER_TOKEN=TOKEN)
+    seed(base, TOKEN)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FOLLOWUP_")}
+    env.update(
+        FOLLOWUP_DATABASE_URL=database_url,
+        FOLLOWUP_PROTOCOL_FILE=str(ROOT / "config" / "protocol.toml"),
+        FOLLOWUP_TEMPLATES_DIR=str(ROOT / "templates"),
+        FOLLOWUP_FHIR_BASE_URL=base,
+        FOLLOWUP_FHIR_TOKEN=TOKEN,
+    )
+    run_followup(env, tmp_path, "db", "upgrade", check=True)
+    dry = run_followup(env, tmp_path, "import", "--fhir", "--dry-run", check=True)
+    assert "(FHIR, complete read): ok; patients 2 created" in dry.stdout
+    assert "appointments 2 created" in dry.stdout and "dry run: nothing was saved" in dry.stdout
+    assert scalar(env, "SELECT count(*) FROM appointment") == 0
+    done = run_followup(env, tmp_path, "import", "--fhir", check=True)
+    assert "appointments 2 created" in done.stdout
+    assert scalar(env, "SELECT count(*) FROM appointment") == 2
+    assert TOKEN not in dry.stdout + dry.stderr + done.stdout + done.stderr
