@@ -23,6 +23,8 @@ from sqlalchemy import Engine
 from followup.alerts import deliver_pending, escalate_due
 from followup.calendar.addresses import is_feed
 from followup.calendar.feeds import Feed, FeedOptions
+from followup.calendar.fhir_client import FhirServer
+from followup.calendar.fhir_sync import FhirReport, FhirSync, sync_fhir
 from followup.calendar.importing import (
     FeedReport,
     FileReport,
@@ -55,8 +57,9 @@ SWEEP_INTERVAL_SECONDS = 15
 
 def sync_sources(
     engine: Engine, settings: Settings, protocol: Protocol
-) -> list[FileReport | FeedReport]:
-    """Read the configured roster, calendar files and due feeds once; re-plan what changed.
+) -> list[FileReport | FeedReport | FhirReport]:
+    """Read the configured roster, calendar files, due feeds and FHIR server once; re-plan
+    what changed.
 
     Each source is synced under its advisory lock: a source another worker is syncing is
     skipped this round. Every sync is recorded in `sync_run`.
@@ -69,13 +72,16 @@ def sync_sources(
     files = [Path(entry) for entry in settings.calendar_sources if not is_feed(entry)]
     feeds = [Feed.parse(entry) for entry in settings.calendar_sources if is_feed(entry)]
     absent_reads = settings.calendar_absent_reads
-    reports: list[FileReport | FeedReport] = []
+    reports: list[FileReport | FeedReport | FhirReport] = []
     if files or settings.roster_file:
         reports += import_files(
             engine, protocol, window, settings.roster_file, files, absent_reads=absent_reads
         )
     if feeds:
         reports += sync_feeds(engine, protocol, window, feeds, feed_options(settings), absent_reads)
+    server = fhir_server(settings)
+    if server is not None:
+        reports.append(sync_fhir(engine, protocol, window, server, fhir_sync(settings)))
     for report in reports:
         if isinstance(report, FileReport) and report.error:
             log.warning("sync of %s failed: %s", report.path.name, report.error)
@@ -91,6 +97,34 @@ def feed_options(settings: Settings) -> FeedOptions:
         backoff_base=timedelta(seconds=settings.sync_interval_seconds),
         backoff_cap=timedelta(seconds=settings.calendar_feed_backoff_max_seconds),
         ca_bundle=settings.calendar_feed_ca_bundle,
+    )
+
+
+def fhir_server(settings: Settings) -> FhirServer | None:
+    """The configured FHIR server with its credentials, if any."""
+    if settings.fhir_base_url is None:
+        return None
+    return FhirServer(
+        feed=Feed.parse(settings.fhir_base_url),
+        token=settings.fhir_token.get_secret_value() if settings.fhir_token else None,
+        token_url=settings.fhir_token_url,
+        client_id=settings.fhir_client_id,
+        client_secret=(
+            settings.fhir_client_secret.get_secret_value() if settings.fhir_client_secret else None
+        ),
+        scope=settings.fhir_scope,
+        appointment_search=settings.fhir_appointment_search,
+        page_size=settings.fhir_page_size,
+    )
+
+
+def fhir_sync(settings: Settings) -> FhirSync:
+    """How the FHIR server is synced: fetched as feeds are, read whole as often as asked."""
+    return FhirSync(
+        options=feed_options(settings),
+        absent_reads=settings.calendar_absent_reads,
+        full_every=timedelta(minutes=settings.fhir_full_read_minutes),
+        consent_extension=settings.fhir_consent_extension,
     )
 
 
@@ -189,7 +223,7 @@ def build_scheduler(
     scheduler = BackgroundScheduler(timezone="UTC")
     guard = OutageGuard()
     jobs = {"max_instances": 1, "coalesce": True, "next_run_time": clock.now()}
-    if settings.calendar_sources or settings.roster_file:
+    if settings.calendar_sources or settings.roster_file or settings.fhir_base_url:
         scheduler.add_job(
             guard.wrap(sync_sources, "calendar-sync"),
             "interval",
@@ -200,7 +234,10 @@ def build_scheduler(
             **jobs,
         )
     else:
-        log.warning("no calendar sources configured (FOLLOWUP_CALENDAR_SOURCES): nothing to sync")
+        log.warning(
+            "no calendar sources configured (FOLLOWUP_CALENDAR_SOURCES, FOLLOWUP_FHIR_BASE_URL): "
+            "nothing to sync"
+        )
     scheduler.add_job(
         guard.wrap(alert_job, "alerts"),
         "interval",

@@ -51,7 +51,7 @@ log = logging.getLogger(__name__)
 
 # The scheduler's next round may come a moment before a feed's stored next attempt time;
 # polling then is right, not waiting one more whole interval.
-_BACKOFF_SLACK = timedelta(seconds=5)
+BACKOFF_SLACK = timedelta(seconds=5)
 _ERROR_LIMIT = 500
 
 
@@ -259,7 +259,7 @@ def _import_one(
         report.counts = upsert_patients(session, rows, window.now)
         report.counts.rejected = rejected
     else:
-        report.counts = _sync_read(session, report.source, read, protocol, window, absent_reads)
+        report.counts = sync_read(session, report.source, read, protocol, window, absent_reads)
         report.status = SyncStatus.EMPTY if report.counts.empty else SyncStatus.OK
     step(Step.PLANNING)
     report.plan = replan_patients(session, report.counts.patients, protocol, window.now)
@@ -352,12 +352,12 @@ def _poll(
     feed, now = report.feed, window.now
     with Session(engine, expire_on_commit=False) as session:
         state = session.get(FeedState, feed.source) or FeedState(source=feed.source, updated_at=now)
-        if state.next_attempt_at is not None and now < state.next_attempt_at - _BACKOFF_SLACK:
+        if state.next_attempt_at is not None and now < state.next_attempt_at - BACKOFF_SLACK:
             report.skipped = f"backing off after {state.failures} failure(s)"
             return
         # While an appointment is counted absent, ask for the whole feed: a 304 counts for
         # nothing, so an unchanged feed would otherwise never confirm the absence.
-        conditional = not _absence_pending(session, feed.source)
+        conditional = not absence_pending(session, feed.source)
         session.commit()  # no transaction left open while the server takes its time
         started = clock.now()
         try:
@@ -397,7 +397,7 @@ def _poll(
         if read is None:
             report.status = SyncStatus.NOT_MODIFIED  # nothing read: nothing counted
         else:
-            report.counts = _sync_read(session, feed.source, read, protocol, window, absent_reads)
+            report.counts = sync_read(session, feed.source, read, protocol, window, absent_reads)
             report.plan = replan_patients(session, report.counts.patients, protocol, now)
             if report.counts.empty:
                 # Not kept: the next poll downloads the feed again instead of a 304
@@ -421,7 +421,8 @@ def _poll(
     )
 
 
-def _absence_pending(session: Session, source: str) -> bool:
+def absence_pending(session: Session, source: str) -> bool:
+    """True while a booked appointment of the source is counted absent, not yet cancelled."""
     return (
         session.exec(
             select(Appointment.id)
@@ -448,7 +449,7 @@ def unmatched(reports: Sequence[FileReport]) -> list[tuple[Path, Rejected]]:
     return [(r.path, rej) for r in reports for rej in r.counts.rejected]
 
 
-def _sync_read(
+def sync_read(
     session: Session,
     source: str,
     read: SourceRead,

@@ -1,8 +1,8 @@
 """Write what sources read into the database: patients by id, appointments by source+uid.
 
-One rule for every source (file, feed, `followup import`): an appointment is cancelled by
-an explicit STATUS:CANCELLED, or when it is missing from `absent_reads` consecutive good
-reads of its source. A read that fails never gets here, and an empty read (no events at
+One rule for every source (file, feed, FHIR server, `followup import`): an appointment is
+cancelled by an explicit STATUS:CANCELLED, or when it is missing from `absent_reads`
+consecutive good complete reads of its source (a read of changes only never counts). A read that fails never gets here, and an empty read (no events at
 all while booked future appointments are held) counts for nothing: a calendar export that
 broke must not cancel a clinic's week.
 """
@@ -126,6 +126,8 @@ def upsert_patients(session: Session, rows: list[RosterRow], now: datetime) -> S
             "email_consent": row.email_consent,
         }
         patient = existing.get(row.patient_id)
+        if patient is not None:
+            values = {k: v for k, v in values.items() if k not in row.unstated}
         if patient is None:
             patient = Patient(external_id=row.patient_id, created_at=now, updated_at=now, **values)
             session.add(patient)
@@ -229,10 +231,13 @@ def sync_events(
             _apply_event(
                 session, source, event, patient_id, appt, now, default_treatment, counts, locate
             )
+    # A read of changes only (FHIR's `_lastUpdated`) says nothing of what it does not name:
+    # nothing is at risk of being taken for deleted.
     at_risk = {
         uid: appt
         for uid, appt in stored.items()
-        if appt.status == EventStatus.BOOKED
+        if read.complete
+        and appt.status == EventStatus.BOOKED
         and window[0] <= appt.start_at < window[1]
         and appt.start_at > now
     }

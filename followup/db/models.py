@@ -417,7 +417,8 @@ class SyncRun(SQLModel, table=True):
 
 
 class FeedState(SQLModel, table=True):
-    """What every worker shares about one calendar feed: validators and backoff."""
+    """What every worker shares about one calendar feed or FHIR server: validators, backoff
+    and, for FHIR, where the next read of changes starts and when it last read whole."""
 
     __tablename__ = "feed_state"
 
@@ -427,6 +428,10 @@ class FeedState(SQLModel, table=True):
     failures: int = 0  # consecutive failed polls
     next_attempt_at: datetime | None = Field(default=None, sa_column=_utc())
     updated_at: datetime = Field(sa_column=_utc(nullable=False))
+    # FHIR: the `_lastUpdated` the next read of changes asks from (the server's clock, a
+    # little early), and when the last complete read was, the only kind that finds absences.
+    changes_since: datetime | None = Field(default=None, sa_column=_utc())
+    full_read_at: datetime | None = Field(default=None, sa_column=_utc())
 
 
 class SenderBucket(SQLModel, table=True):

@@ -87,6 +87,7 @@ def matches(location: Location, key: str, said: str) -> bool:
 
 def source_label(source: str) -> str:
     """What a location's `calendars` entry names of a source: "ics:kc.ics" -> "kc.ics",
-    "feed:calendar.kc.example.org/1a2b3c" -> "calendar.kc.example.org"."""
+    "feed:calendar.kc.example.org/1a2b3c" -> "calendar.kc.example.org", and a FHIR
+    server "fhir:ehr.example.org/4d5e6f" -> "ehr.example.org"."""
     kind, _, rest = source.partition(":")
-    return rest.split("/", 1)[0] if kind == "feed" else rest
+    return rest.split("/", 1)[0] if kind in ("feed", "fhir") else rest

@@ -2,100 +2,38 @@
 transaction` POSTed to it is accepted whole, each resource reads back and is found by the
 server's own searches on our codes, and a second import updates instead of copying.
 
-The server is Medplum's FHIR router on its in-memory repository (npm, Apache-2.0; pinned in
-fhir_server/package-lock.json), which validates every resource against the R4 definitions.
-HAPI FHIR would be the usual choice but comes from Maven Central, which this project's
-machines cannot reach; Medplum installs from npm in seconds and starts in about three.
+The server (`fhir_server`, tests/integration/conftest.py) is Medplum's FHIR router on its
+in-memory repository, which validates every resource against the R4 definitions.
 """
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
 import json
-import os
-import shutil
-import subprocess
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 
-from followup.testing.processes import wait_for
 from tests.integration.test_api_fhir import seed_scales
 from tests.integration.test_fhir_export import bundle_of, export
 
 pytestmark = pytest.mark.slow
-SERVER = Path(__file__).with_name("fhir_server")
 
 
-def _require_node() -> tuple[str, str]:
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        if os.environ.get("CI"):
-            pytest.fail("Node.js and npm are missing in CI: the FHIR server test needs them")
-        pytest.skip("Node.js and npm not found (apt-get install nodejs npm)")
-    return node, npm
-
-
-def _install(npm: str) -> None:
-    """`npm ci` once per lock file, even with several test workers starting together."""
-    lock = (SERVER / "package-lock.json").read_bytes()
-    stamp = SERVER / "node_modules" / ".followup-installed"
-    wanted = hashlib.sha256(lock).hexdigest()
-    with (SERVER / ".install-lock").open("w") as guard:
-        fcntl.flock(guard, fcntl.LOCK_EX)
-        if stamp.exists() and stamp.read_text() == wanted:
-            return
-        subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-            cwd=SERVER,
-            check=True,
-            capture_output=True,
-            timeout=300,
-        )
-        stamp.write_text(wanted)
-
-
-@pytest.fixture
-def fhir_server(tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty FHIR server on a loopback port; its base URL."""
-    node, npm = _require_node()
-    _install(npm)
-    version = subprocess.run([node, "--version"], capture_output=True, text=True, check=True)
-    # Medplum uses the WebSocket class that Node has built in from 22 on, behind a flag in 20.
-    flags = (
-        ["--experimental-websocket"] if int(version.stdout.lstrip("v").split(".")[0]) < 22 else []
-    )
-    log = tmp_path / "fhir-server.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [node, *flags, "server.js", "0"], cwd=SERVER, stdout=out, stderr=subprocess.STDOUT
-        )
-    try:
-        wait_for(
-            lambda: "listening" in log.read_text() or process.poll() is not None,
-            seconds=60,
-            what="the FHIR server to start",
-        )
-        assert process.poll() is None, log.read_text()[-3000:]
-        yield f"http://127.0.0.1:{log.read_text().split('listening ')[1].split()[0]}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-def call(base: str, method: str, path: str, body: str | None = None) -> tuple[int, Any]:
+def call(
+    base: str, method: str, path: str, body: str | None = None, token: str | None = None
+) -> tuple[int, Any]:
+    headers = {"Content-Type": "application/fhir+json", "Accept": "application/fhir+json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
     request = urllib.request.Request(
         base + path,
         data=body.encode() if body is not None else None,
         method=method,
-        headers={"Content-Type": "application/fhir+json", "Accept": "application/fhir+json"},
+        headers=headers,
     )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
