@@ -73,10 +73,12 @@ test-deep: $(STAMP)
 # The main staff pages at a desk's size and a phone's, from the accessibility test's run,
 # into docs/screenshots/ (linked from the README).
 screenshots: $(STAMP)
-	$(BIN)/pytest -p no:xdist -q tests/browser/test_accessibility.py -k sqlite
+	$(BIN)/pytest -p no:xdist -q tests/browser/test_accessibility.py tests/browser/test_scale_chart.py -k sqlite
 	mkdir -p docs/screenshots
 	for page in today inbox alerts; do for size in desk phone; do \
 	  cp test-artifacts/screenshots/a11y-$$size-$$page.png docs/screenshots/$$page-$$size.png; done; done
+	for size in desk phone; do \
+	  cp test-artifacts/screenshots/scales-$$size.png docs/screenshots/rating-scales-$$size.png; done
 
 bench: $(STAMP)
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || echo "wrk missing: apt-get install wrk"

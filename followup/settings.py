@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from followup.calendar.addresses import check_source
+from followup.calendar.addresses import check_feed_url, check_source
 from followup.core.errors import ConfigError
 from followup.core.spool import default_spool_dir
 
@@ -68,6 +68,18 @@ class Settings(BaseSettings):
     calendar_feed_max_bytes: int = Field(default=20_000_000, ge=1024)
     calendar_feed_backoff_max_seconds: int = Field(default=3600, ge=10)
     calendar_feed_ca_bundle: Path | None = None
+    # An EHR's FHIR R4 server: Patients and Appointments read as a calendar is (README,
+    # "EHR calendars over FHIR"). A fixed bearer token, or OAuth 2.0 client credentials.
+    fhir_base_url: str | None = None
+    fhir_token: SecretStr | None = None
+    fhir_token_url: str | None = None
+    fhir_client_id: str | None = None
+    fhir_client_secret: SecretStr | None = None
+    fhir_scope: str | None = None
+    fhir_appointment_search: str = ""
+    fhir_consent_extension: str | None = None
+    fhir_page_size: int = Field(default=100, ge=1, le=1000)
+    fhir_full_read_minutes: int = Field(default=60, ge=1, le=1440)
 
     dispatch_interval_seconds: float = Field(default=5, gt=0, le=300)
     dispatch_batch_size: int = Field(default=200, ge=1, le=5000)
@@ -88,6 +100,8 @@ class Settings(BaseSettings):
     twilio_from_number: str | None = None
     twilio_messaging_service_sid: str | None = None
     twilio_base_url: str = "https://api.twilio.com"
+    # Calls to on-call per second for the whole Twilio account (Twilio's default CPS is 1).
+    voice_calls_per_second: float = Field(default=1.0, gt=0, le=100)
 
     smtp_host: str | None = None
     smtp_port: int = Field(default=587, ge=1, le=65535)
@@ -112,6 +126,42 @@ class Settings(BaseSettings):
                 # Never echo the entry: a feed address usually embeds a secret token.
                 raise ValueError(f"entry {number}: {problem}")
         return value
+
+    @field_validator("fhir_base_url", "fhir_token_url")
+    @classmethod
+    def _fhir_address(cls, value: str | None) -> str | None:
+        problem = check_feed_url(value.strip()) if value else None
+        if problem:
+            raise ValueError(problem)
+        return value.strip() if value else value
+
+    @field_validator("fhir_appointment_search")
+    @classmethod
+    def _search_parameters(cls, value: str) -> str:
+        value = value.strip().lstrip("?")
+        if any("=" not in part for part in value.split("&") if part):
+            raise ValueError("must be search parameters such as 'actor=Location/infusion-suite'")
+        return value
+
+    @model_validator(mode="after")
+    def _fhir_complete(self) -> Settings:
+        if self.fhir_base_url is None:
+            others = self.fhir_token or self.fhir_token_url or self.fhir_client_id
+            if others:
+                raise ValueError("FOLLOWUP_FHIR_BASE_URL is required with FHIR credentials")
+            return self
+        if self.fhir_token is not None and self.fhir_token_url is not None:
+            raise ValueError(
+                "FOLLOWUP_FHIR_TOKEN and FOLLOWUP_FHIR_TOKEN_URL: set one way to sign in"
+            )
+        if self.fhir_token_url is not None and not (
+            self.fhir_client_id and self.fhir_client_secret
+        ):
+            raise ValueError(
+                "FOLLOWUP_FHIR_CLIENT_ID and FOLLOWUP_FHIR_CLIENT_SECRET are required with "
+                "FOLLOWUP_FHIR_TOKEN_URL"
+            )
+        return self
 
     @field_validator("calendar_feed_ca_bundle")
     @classmethod
@@ -138,7 +188,14 @@ class Settings(BaseSettings):
             raise ValueError("must be an http:// or https:// URL")
         return value.rstrip("/") if value else value
 
-    @field_validator("secret_key", "twilio_auth_token", "smtp_password", "metrics_token")
+    @field_validator(
+        "secret_key",
+        "twilio_auth_token",
+        "smtp_password",
+        "metrics_token",
+        "fhir_token",
+        "fhir_client_secret",
+    )
     @classmethod
     def _no_placeholder(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and value.get_secret_value().strip().lower() in _PLACEHOLDER_SECRETS:
@@ -250,7 +307,9 @@ def describe_validation_error(exc: ValidationError) -> str:
         name = f"{ENV_PREFIX}{field.upper()}" if field else "settings"
         message = str(error["msg"]).removeprefix("Value error, ")
         # Calendar feed addresses usually embed a secret token (Google's "private address").
-        secret = field.endswith(("token", "password", "key")) or field == "calendar_sources"
+        secret = (
+            field.endswith(("token", "password", "key", "secret")) or field == "calendar_sources"
+        )
         value = error.get("input")
         if field == "database_url" and isinstance(value, str):
             value = _URL_PASSWORD.sub(r"\1***@", value)

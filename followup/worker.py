@@ -23,6 +23,8 @@ from sqlalchemy import Engine
 from followup.alerts import deliver_pending, escalate_due
 from followup.calendar.addresses import is_feed
 from followup.calendar.feeds import Feed, FeedOptions
+from followup.calendar.fhir_client import FhirServer
+from followup.calendar.fhir_sync import FhirReport, FhirSync, sync_fhir
 from followup.calendar.importing import (
     FeedReport,
     FileReport,
@@ -36,6 +38,7 @@ from followup.consent.unsubscribe import unsubscribe_links
 from followup.core import clock
 from followup.core.spool import database_identity
 from followup.db.engine import make_engine
+from followup.dispatch.calls import Dialer, build_dialer
 from followup.dispatch.held import SentJournal
 from followup.dispatch.retry import RetryPolicy
 from followup.dispatch.runner import DispatchRunner, Lane
@@ -55,8 +58,9 @@ SWEEP_INTERVAL_SECONDS = 15
 
 def sync_sources(
     engine: Engine, settings: Settings, protocol: Protocol
-) -> list[FileReport | FeedReport]:
-    """Read the configured roster, calendar files and due feeds once; re-plan what changed.
+) -> list[FileReport | FeedReport | FhirReport]:
+    """Read the configured roster, calendar files, due feeds and FHIR server once; re-plan
+    what changed.
 
     Each source is synced under its advisory lock: a source another worker is syncing is
     skipped this round. Every sync is recorded in `sync_run`.
@@ -69,13 +73,16 @@ def sync_sources(
     files = [Path(entry) for entry in settings.calendar_sources if not is_feed(entry)]
     feeds = [Feed.parse(entry) for entry in settings.calendar_sources if is_feed(entry)]
     absent_reads = settings.calendar_absent_reads
-    reports: list[FileReport | FeedReport] = []
+    reports: list[FileReport | FeedReport | FhirReport] = []
     if files or settings.roster_file:
         reports += import_files(
             engine, protocol, window, settings.roster_file, files, absent_reads=absent_reads
         )
     if feeds:
         reports += sync_feeds(engine, protocol, window, feeds, feed_options(settings), absent_reads)
+    server = fhir_server(settings)
+    if server is not None:
+        reports.append(sync_fhir(engine, protocol, window, server, fhir_sync(settings)))
     for report in reports:
         if isinstance(report, FileReport) and report.error:
             log.warning("sync of %s failed: %s", report.path.name, report.error)
@@ -94,20 +101,53 @@ def feed_options(settings: Settings) -> FeedOptions:
     )
 
 
+def fhir_server(settings: Settings) -> FhirServer | None:
+    """The configured FHIR server with its credentials, if any."""
+    if settings.fhir_base_url is None:
+        return None
+    return FhirServer(
+        feed=Feed.parse(settings.fhir_base_url),
+        token=settings.fhir_token.get_secret_value() if settings.fhir_token else None,
+        token_url=settings.fhir_token_url,
+        client_id=settings.fhir_client_id,
+        client_secret=(
+            settings.fhir_client_secret.get_secret_value() if settings.fhir_client_secret else None
+        ),
+        scope=settings.fhir_scope,
+        appointment_search=settings.fhir_appointment_search,
+        page_size=settings.fhir_page_size,
+    )
+
+
+def fhir_sync(settings: Settings) -> FhirSync:
+    """How the FHIR server is synced: fetched as feeds are, read whole as often as asked."""
+    return FhirSync(
+        options=feed_options(settings),
+        absent_reads=settings.calendar_absent_reads,
+        full_every=timedelta(minutes=settings.fhir_full_read_minutes),
+        consent_extension=settings.fhir_consent_extension,
+    )
+
+
 def alert_job(
     engine: Engine,
     channels: Mapping[str, Channel],
     protocol: Protocol,
     public_url: str | None = None,
+    dialer: Dialer | None = None,
 ) -> None:
-    """Escalate alerts nobody acknowledged, and send notifications still waiting.
+    """Place due calls, escalate alerts nobody acknowledged, send notifications waiting.
 
-    The web process notifies at once; this catches what it could not (a provider outage,
-    a process that died) and is the only place escalation happens.
+    The web process notifies and calls at once; this catches what it could not (a provider
+    outage, a process that died, a call Twilio never reported on) and is the only place
+    the SMS and email escalation happens.
     """
     now = clock.now()
     escalate_due(engine, protocol, now)
     deliver_pending(engine, channels, protocol, now, public_url=public_url)
+    # Last: a call may wait for the account's rate, and the SMS escalation must not.
+    if dialer is not None:
+        dialer.tick()
 
 
 def sweep_job(
@@ -183,7 +223,11 @@ def _unsubscribe_links(settings: Settings) -> Callable[[int], str] | None:
 
 
 def build_scheduler(
-    engine: Engine, settings: Settings, protocol: Protocol, runner: DispatchRunner
+    engine: Engine,
+    settings: Settings,
+    protocol: Protocol,
+    runner: DispatchRunner,
+    dialer: Dialer | None = None,
 ) -> BackgroundScheduler:
     """Jobs that never overlap themselves, coalesce missed runs, and start at once.
 
@@ -192,7 +236,7 @@ def build_scheduler(
     scheduler = BackgroundScheduler(timezone="UTC")
     guard = OutageGuard()
     jobs = {"max_instances": 1, "coalesce": True, "next_run_time": clock.now()}
-    if settings.calendar_sources or settings.roster_file:
+    if settings.calendar_sources or settings.roster_file or settings.fhir_base_url:
         scheduler.add_job(
             guard.wrap(sync_sources, "calendar-sync"),
             "interval",
@@ -203,11 +247,14 @@ def build_scheduler(
             **jobs,
         )
     else:
-        log.warning("no calendar sources configured (FOLLOWUP_CALENDAR_SOURCES): nothing to sync")
+        log.warning(
+            "no calendar sources configured (FOLLOWUP_CALENDAR_SOURCES, FOLLOWUP_FHIR_BASE_URL): "
+            "nothing to sync"
+        )
     scheduler.add_job(
         guard.wrap(alert_job, "alerts"),
         "interval",
-        args=(engine, runner.dispatcher.channels, protocol, settings.public_url),
+        args=(engine, runner.dispatcher.channels, protocol, settings.public_url, dialer),
         seconds=ALERT_INTERVAL_SECONDS,
         id="alerts",
         misfire_grace_time=60,
@@ -242,8 +289,10 @@ def run_service(
     another worker, and the process exits 0.
     """
     engine = make_engine(settings.database_url)
+    # First: `voice = true` without the settings to call stops start-up in one line.
+    dialer = build_dialer(settings, protocol, engine)
     runner = build_runner(engine, settings, protocol)
-    scheduler = build_scheduler(engine, settings, protocol, runner)
+    scheduler = build_scheduler(engine, settings, protocol, runner, dialer)
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:

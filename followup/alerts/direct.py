@@ -37,9 +37,11 @@ def page_directly(
     severity: str,
     reason: str,
     sender: str,
+    location: str | None = None,
 ) -> tuple[ChannelName, ...]:
-    """Page the first on-call person by SMS and email; the channels that took the page."""
-    contact = on_call_at(protocol, 0)
+    """Page the location's (else the network's) first on-call person by SMS and email;
+    the channels that took the page."""
+    contact = on_call_at(protocol, 0, location)
     text = direct_page_text(protocol, severity, reason, sender)
     subject = f"[{protocol.clinic.name}] {severity.upper()} alert (database unreachable)"
     took: list[ChannelName] = []

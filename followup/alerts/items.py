@@ -48,6 +48,7 @@ def settle(
         if alert.acknowledged_at is not None:
             continue
         alert.acknowledged_at, alert.acknowledged_by, alert.acknowledgement_note = now, by, note
+        alert.acknowledged_via = via
         alert.next_escalation_at = None
         session.add(alert)
         audit(

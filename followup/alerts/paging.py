@@ -12,7 +12,7 @@ from sqlalchemy import Engine, update
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
-from followup.alerts.raising import queue_page
+from followup.alerts.raising import alert_location, queue_page
 from followup.alerts.views import AlertView, view_of
 from followup.channels.base import Channel, ChannelError, Envelope
 from followup.db.models import Alert, AlertNotification, Patient
@@ -108,7 +108,9 @@ def _deliver_one(
         alert = session.get(Alert, note.alert_id)
         assert alert is not None
         patient = session.get(Patient, alert.patient_id) if alert.patient_id else None
-        subject, text = notification_text(view_of(alert, patient), protocol.clinic.name, public_url)
+        # The location's name: on-call for several sites must know whose patient it is.
+        clinic = protocol.clinic_at(alert_location(session, protocol, alert)).name
+        subject, text = notification_text(view_of(alert, patient), clinic, public_url)
         name, to, contact, attempts = note.channel, note.to, note.contact_name, note.attempts + 1
     with engine.begin() as connection:
         # Compare-and-set: the web process and the worker may both try; one sends.

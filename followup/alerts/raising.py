@@ -11,8 +11,9 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
+from followup.alerts.call_plan import callee, calls_for
 from followup.core.errors import FollowupError
-from followup.db.models import Alert, AlertNotification, Patient
+from followup.db.models import Alert, AlertCall, AlertNotification, InboundMessage, Patient
 from followup.protocol import OnCallPerson, Protocol
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,8 @@ def raise_alert(
     now: datetime,
     paged: Sequence[str] = (),
 ) -> Alert:
-    """Record an alert and queue its notifications to the first on-call person.
+    """Record an alert and queue its notifications to the first on-call person, and its
+    first phone call when its severity calls (`[paging] call_for`).
 
     `paged`: the channels that person was already paged by, without the database (the
     web process does so when it cannot record a crisis); those are recorded as sent.
@@ -61,6 +63,20 @@ def raise_alert(
     session.add(alert)
     session.flush()
     queue_page(session, alert, 0, protocol, now, paged)
+    where = alert_location(session, protocol, alert)
+    first = callee(protocol, 0, where) if calls_for(protocol, severity, where) else None
+    if first is not None:
+        session.add(
+            AlertCall(
+                alert_id=alert.id,
+                attempt=0,
+                contact_name=first.name,
+                to=first.phone,
+                language=first.language,
+                due_at=now,
+                created_at=now,
+            )
+        )
     if severity in PAUSING and patient is not None and patient.paused_at is None:
         patient.paused_at = now
         patient.updated_at = now
@@ -76,8 +92,9 @@ def queue_page(
     now: datetime,
     paged: Sequence[str] = (),
 ) -> None:
-    """Queue the notifications to the on-call person at `level`; `paged` channels as sent."""
-    contact = on_call_at(protocol, level)
+    """Queue the notifications to the on-call person at `level` of the alert's location;
+    `paged` channels as sent."""
+    contact = on_call_at(protocol, level, alert_location(session, protocol, alert))
     for channel, to in (("sms", contact.phone), ("email", contact.email)):
         if to:
             done = channel in paged
@@ -96,10 +113,24 @@ def queue_page(
             )
 
 
-def on_call_at(protocol: Protocol, level: int) -> OnCallPerson:
-    """Who is paged at an escalation level: past the end of the list, paging starts again
-    at the top (somebody must answer)."""
-    return protocol.on_call[level % len(protocol.on_call)]
+def on_call_at(protocol: Protocol, level: int, location: str | None = None) -> OnCallPerson:
+    """Who is paged at an escalation level of a location's list (else the network's): past
+    the end of the list, paging starts again at the top (somebody must answer)."""
+    people = protocol.on_call_at(location)
+    return people[level % len(people)]
+
+
+def alert_location(session: Session, protocol: Protocol, alert: Alert) -> str | None:
+    """The location an alert belongs to: its patient's; for a number on no patient's file,
+    the location whose number was texted; None for the clinic's own alerts."""
+    if alert.patient_id is not None:
+        patient = session.get(Patient, alert.patient_id)
+        return patient.location if patient is not None else None
+    if alert.inbound_message_id is not None:
+        message = session.get(InboundMessage, alert.inbound_message_id)
+        if message is not None:
+            return message.location or protocol.location_by_number(message.to_number)
+    return None
 
 
 def alert_failing_templates(

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, func
+from sqlalchemy import ColumnElement, Engine, func
 from sqlmodel import Session, col, select
 
 from followup.alerts.raising import CRITICAL, EMERGENCY
 from followup.db.models import Alert, InboundMessage, Patient
+from followup.staff.scope import visible_or_all
 
 CRISES = (EMERGENCY, CRITICAL)
 
@@ -61,23 +62,38 @@ class Watch:
         }
 
 
-def watch(engine: Engine) -> Watch:
-    """Three small counting queries and the newest open crisis."""
+def watch(
+    engine: Engine,
+    alerts_visible: ColumnElement[bool] | None = None,
+    messages_visible: ColumnElement[bool] | None = None,
+) -> Watch:
+    """Three small counting queries and the newest open crisis, of the alerts and replies
+    a staff member's locations let them see (expressions over Alert, Patient and
+    InboundMessage)."""
+    alerts = (
+        select(Alert.severity, func.count())
+        .join(Patient, col(Alert.patient_id) == Patient.id, isouter=True)
+        .join(InboundMessage, col(Alert.inbound_message_id) == InboundMessage.id, isouter=True)
+        .where(col(Alert.acknowledged_at).is_(None), visible_or_all(alerts_visible))
+        .group_by(col(Alert.severity))
+    )
     with Session(engine) as session:
-        by_severity = dict(
-            session.exec(
-                select(Alert.severity, func.count())
-                .where(col(Alert.acknowledged_at).is_(None))
-                .group_by(col(Alert.severity))
-            ).all()
-        )
+        by_severity = dict(session.exec(alerts).all())
         queued = session.exec(
-            select(func.count()).select_from(InboundMessage).where(*waiting())
+            select(func.count())
+            .select_from(InboundMessage)
+            .join(Patient, col(InboundMessage.patient_id) == Patient.id, isouter=True)
+            .where(*waiting(), visible_or_all(messages_visible))
         ).one()
         newest = session.exec(
             select(Alert, Patient)
             .join(Patient, col(Alert.patient_id) == Patient.id, isouter=True)
-            .where(col(Alert.acknowledged_at).is_(None), col(Alert.severity).in_(CRISES))
+            .join(InboundMessage, col(Alert.inbound_message_id) == InboundMessage.id, isouter=True)
+            .where(
+                col(Alert.acknowledged_at).is_(None),
+                col(Alert.severity).in_(CRISES),
+                visible_or_all(alerts_visible),
+            )
             .order_by(col(Alert.created_at).desc(), col(Alert.id).desc())
             .limit(1)
         ).first()

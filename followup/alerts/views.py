@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import ColumnElement, Engine, update
 from sqlmodel import Session, col, select
 
 from followup.alerts.items import alerts_of, settle
 from followup.alerts.raising import SEVERITIES, AlertNotFound
 from followup.db.models import Alert, InboundMessage, Patient
+from followup.staff.scope import visible_or_all
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,11 +29,22 @@ class AlertView:
     acknowledged_by: str | None
     escalation_level: int
     reply_error: str | None
+    acknowledged_via: str | None = None
 
 
-def list_alerts(engine: Engine, include_acknowledged: bool = False) -> list[AlertView]:
-    """Open alerts first, the most urgent severity on top, newest first within each."""
-    query = select(Alert, Patient).join(Patient, col(Alert.patient_id) == Patient.id, isouter=True)
+def list_alerts(
+    engine: Engine,
+    include_acknowledged: bool = False,
+    visible: ColumnElement[bool] | None = None,
+) -> list[AlertView]:
+    """Open alerts first, the most urgent severity on top, newest first within each; of
+    those `visible` (an expression over Alert, Patient and InboundMessage) lets staff see."""
+    query = (
+        select(Alert, Patient)
+        .join(Patient, col(Alert.patient_id) == Patient.id, isouter=True)
+        .join(InboundMessage, col(Alert.inbound_message_id) == InboundMessage.id, isouter=True)
+        .where(visible_or_all(visible))
+    )
     if not include_acknowledged:
         query = query.where(col(Alert.acknowledged_at).is_(None))
     with Session(engine) as session:
@@ -70,6 +82,7 @@ def view_of(alert: Alert, patient: Patient | None) -> AlertView:
         acknowledged_by=alert.acknowledged_by,
         escalation_level=alert.escalation_level,
         reply_error=alert.reply_error,
+        acknowledged_via=alert.acknowledged_via,
     )
 
 
@@ -90,15 +103,42 @@ def acknowledge(
         alert = session.get(Alert, alert_id)
         if alert is None:
             raise AlertNotFound(f"no alert has id {alert_id}")
-        if alert.acknowledged_at is None:
-            message_id = alert.inbound_message_id
-            message = session.get(InboundMessage, message_id) if message_id else None
-            siblings = (
-                [a for a in alerts_of(session, message_id) if a.id != alert.id]
-                if message_id
-                else []
-            )
-            settle(session, message, [alert, *siblings], by, note, now, via, action)
+        if alert.acknowledged_at is None and acknowledge_in(
+            session, alert, by, note, now, via, action
+        ):
             session.commit()
         patient = session.get(Patient, alert.patient_id) if alert.patient_id else None
         return view_of(alert, patient)
+
+
+def acknowledge_in(
+    session: Session,
+    alert: Alert,
+    by: str,
+    note: str | None,
+    now: datetime,
+    via: str,
+    action: str = "alert.acknowledged",
+) -> bool:
+    """`acknowledge` in the caller's transaction (a keypress settles its call in the same
+    one); False, changing nothing, when someone else took it first. No commit."""
+    # Claimed with a conditional update: it waits for a concurrent taker's commit (the row
+    # lock on PostgreSQL, the one writer on SQLite), then finds the alert taken.
+    table = Alert.__table__  # type: ignore[attr-defined]
+    claimed = (
+        session.connection()
+        .execute(
+            update(table)
+            .where(table.c.id == alert.id, table.c.acknowledged_at.is_(None))
+            .values(acknowledged_via=via)
+        )
+        .rowcount
+    )
+    session.refresh(alert)
+    if claimed != 1:
+        return False
+    message_id = alert.inbound_message_id
+    message = session.get(InboundMessage, message_id) if message_id else None
+    siblings = [a for a in alerts_of(session, message_id) if a.id != alert.id] if message_id else []
+    settle(session, message, [alert, *siblings], by, note, now, via, action)
+    return True

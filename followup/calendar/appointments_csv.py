@@ -20,6 +20,8 @@ from followup.core.clock import require_aware
 from followup.core.errors import SourceError
 
 COLUMNS = ("appointment_id", "patient_id", "start", "end", "treatment", "status")
+# Read when present: a clinic network's location (its key or a name the protocol matches).
+OPTIONAL_COLUMNS = ("location",)
 
 _STATUSES = {
     "": EventStatus.BOOKED,
@@ -106,13 +108,16 @@ def _header(first: tuple[int, list[str]] | None) -> dict[str, int]:
     if first is None:
         raise SourceError("empty file: no header row")
     names = [cell.strip().lower() for cell in first[1]]
-    duplicates = sorted({n for n in names if n in COLUMNS and names.count(n) > 1})
+    duplicates = sorted(
+        {n for n in names if n in (*COLUMNS, *OPTIONAL_COLUMNS) and names.count(n) > 1}
+    )
     if duplicates:
         raise SourceError(f"duplicate columns: {', '.join(duplicates)}")
     missing = [column for column in COLUMNS if column not in names]
     if missing:
         raise SourceError(f"missing columns: {', '.join(missing)}")
-    return {column: names.index(column) for column in COLUMNS}
+    known = [*COLUMNS, *(c for c in OPTIONAL_COLUMNS if c in names)]
+    return {column: names.index(column) for column in known}
 
 
 def _check_unique(appointment_id: str, line: int, first_line: dict[str, int]) -> None:
@@ -144,6 +149,7 @@ def _to_event(record: dict[str, str], options: _Options, ref: str) -> Appointmen
         patient=PatientRef(patient_id=record["patient_id"]),
         status=status,
         treatment=record["treatment"].lower() or None,
+        location=record.get("location") or None,
         ref=ref,
     )
 

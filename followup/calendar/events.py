@@ -38,6 +38,8 @@ class AppointmentEvent:
     patient: PatientRef
     status: EventStatus = EventStatus.BOOKED
     treatment: str | None = None
+    # Where the source says it is (an ICS LOCATION, a CSV location column), as written.
+    location: str | None = None
     sequence: int = 0
     last_modified: datetime | None = None
     # How messages name it where the source has lines, e.g. "a4 (line 5)"; else the uid.
@@ -70,10 +72,14 @@ class SourceRead:
     events: list[AppointmentEvent] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
     outside_window: int = 0
-    # Single (non-recurring) events outside the window. Sync applies them only to
-    # appointments it already has, so one moved far ahead moves instead of vanishing.
+    # Events sync applies only to appointments it already has: single (non-recurring)
+    # events outside the window, so one moved far ahead moves instead of vanishing, and
+    # FHIR appointments no longer booked (pending, entered-in-error), which stop.
     beyond_window: list[AppointmentEvent] = field(default_factory=list)
     # Parts of the file other than events that could not be read and were left out (a
     # VTODO, a VALARM, a VTIMEZONE). Shown with the rejections; they never make a read
     # count as non-empty, since they say nothing about which appointments exist.
     skipped: list[Rejected] = field(default_factory=list)
+    # False for a read of what changed since the last one (FHIR `_lastUpdated`): what it
+    # does not name is unchanged, not gone, so it never counts an appointment absent.
+    complete: bool = True

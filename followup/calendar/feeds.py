@@ -88,12 +88,13 @@ class FeedError(SourceError):
 
 @dataclass(frozen=True, slots=True)
 class Fetched:
-    """A feed's answer: a body (200), or nothing new (304), with its validators."""
+    """A server's answer: a body (none for a 304), its validators and its clock."""
 
     http_status: int
     body: bytes | None
     etag: str | None
     last_modified: str | None
+    date: str | None = None  # the server's clock (the Date header), as sent
 
     @property
     def not_modified(self) -> bool:
@@ -108,17 +109,39 @@ def fetch(
     last_modified: str | None = None,
 ) -> Fetched:
     """GET the feed conditionally; raises `FeedError` (one line, no address) on any failure."""
-    _quiet_urllib3()
-    headers = {"Accept": "text/calendar, */*;q=0.5", "User-Agent": _USER_AGENT}
+    headers = {"Accept": "text/calendar, */*;q=0.5"}
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
-    url = feed.url
+    fetched = exchange(http, "GET", feed.url, options, headers)
+    if fetched.http_status not in (200, 304):
+        raise FeedError(f"HTTP {fetched.http_status}", fetched.http_status)
+    if fetched.not_modified:
+        return Fetched(
+            304, None, fetched.etag or etag, fetched.last_modified or last_modified, fetched.date
+        )
+    return fetched
+
+
+def exchange(
+    http: requests.Session,
+    method: str,
+    url: str,
+    options: FeedOptions,
+    headers: dict[str, str],
+    data: dict[str, str] | None = None,
+) -> Fetched:
+    """One HTTP exchange under the feed limits, whatever its status: GETs follow checked
+    redirects, an `Authorization` header never leaves the address's origin, and the body
+    (none for a 304) is read within the size and time caps. Raises `FeedError` (one line,
+    no address) when no answer could be had."""
+    _quiet_urllib3()
+    headers = {"User-Agent": _USER_AGENT, **headers}
     for _hop in range(MAX_REDIRECTS + 1):
-        response = _get(http, url, headers, options)
+        response = _send(http, method, url, options, headers, data)
         with response:
-            if response.is_redirect:
+            if response.is_redirect and method == "GET":
                 target = urljoin(url, response.headers.get("Location", ""))
                 if check_feed_url(target) is not None:
                     raise FeedError(
@@ -126,32 +149,42 @@ def fetch(
                         "https: refused",
                         response.status_code,
                     )
+                if origin(target) != origin(url):
+                    # requests would drop it too; we follow redirects ourselves.
+                    headers.pop("Authorization", None)
                 url = target
                 continue
-            if response.status_code == 304:
-                return Fetched(
-                    304,
-                    None,
-                    response.headers.get("ETag") or etag,
-                    response.headers.get("Last-Modified") or last_modified,
-                )
-            if response.status_code != 200:
-                raise FeedError(f"HTTP {response.status_code}", response.status_code)
-            body = _read_body(response, options)
             return Fetched(
-                200, body, response.headers.get("ETag"), response.headers.get("Last-Modified")
+                response.status_code,
+                _body(response, options),
+                response.headers.get("ETag"),
+                response.headers.get("Last-Modified"),
+                response.headers.get("Date"),
             )
     raise FeedError(f"more than {MAX_REDIRECTS} redirects")
 
 
-def _get(
-    http: requests.Session, url: str, headers: dict[str, str], options: FeedOptions
+def origin(url: str) -> tuple[str, str | None, int | None]:
+    """Scheme, host and port: where a request goes, and so who sees its credentials."""
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.hostname, parts.port
+
+
+def _send(
+    http: requests.Session,
+    method: str,
+    url: str,
+    options: FeedOptions,
+    headers: dict[str, str],
+    data: dict[str, str] | None,
 ) -> requests.Response:
     # requests' own messages quote the address (and so the secret): never pass them on.
     try:
-        return http.get(
+        return http.request(
+            method,
             url,
             headers=headers,
+            data=data,
             timeout=(options.connect_timeout, options.read_timeout),
             allow_redirects=False,
             stream=True,
@@ -170,6 +203,19 @@ def _get(
         raise FeedError("could not connect to the server") from None
     except requests.RequestException as exc:
         raise FeedError(f"request failed ({type(exc).__name__})") from None
+
+
+def _body(response: requests.Response, options: FeedOptions) -> bytes | None:
+    if response.status_code == 304:
+        return None
+    if response.status_code < 300:
+        return _read_body(response, options)
+    # An error's body may explain it (a FHIR OperationOutcome); one that cannot be read
+    # must not hide the status, which says more.
+    try:
+        return _read_body(response, options)
+    except FeedError:
+        return None
 
 
 def _read_body(response: requests.Response, options: FeedOptions) -> bytes:

@@ -299,6 +299,7 @@ def _to_event(occurrence: Any, uid: str, *, recurring: bool, options: _Options) 
         patient=_patient(occurrence),
         status=EventStatus.CANCELLED if status == "CANCELLED" else EventStatus.BOOKED,
         treatment=_treatment(occurrence, options.known_treatments),
+        location=one_line(str(occurrence.get("LOCATION", "")))[:200] or None,
         sequence=int(occurrence.get("SEQUENCE", 0)),
         last_modified=_last_modified(occurrence),
     )

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import requests
 from sqlalchemy import Engine
@@ -21,7 +22,7 @@ from sqlmodel import Session, col, select
 
 from followup.calendar import problems
 from followup.calendar.appointments_csv import read_appointments_csv
-from followup.calendar.events import Rejected, SourceRead
+from followup.calendar.events import AppointmentEvent, Rejected, SourceRead
 from followup.calendar.feeds import Feed, FeedError, FeedOptions, backoff, fetch
 from followup.calendar.ics import read_ics
 from followup.calendar.roster import read_roster
@@ -50,7 +51,7 @@ log = logging.getLogger(__name__)
 
 # The scheduler's next round may come a moment before a feed's stored next attempt time;
 # polling then is right, not waiting one more whole interval.
-_BACKOFF_SLACK = timedelta(seconds=5)
+BACKOFF_SLACK = timedelta(seconds=5)
 _ERROR_LIMIT = 500
 
 
@@ -125,8 +126,12 @@ def file_kind(path: Path) -> str:
     raise SourceError(f"unknown calendar format {suffix or '(none)'!r}: use .ics or .csv")
 
 
-def read_calendar(path: Path, protocol: Protocol, window: ImportWindow) -> SourceRead:
-    """Read one calendar file with the reader its suffix names."""
+def read_calendar(
+    path: Path, protocol: Protocol, window: ImportWindow, zone: ZoneInfo | None = None
+) -> SourceRead:
+    """Read one calendar file with the reader its suffix names; floating times in `zone`
+    (its location's), else the clinic's."""
+    zone = zone or protocol.clinic.tz
     kind = file_kind(path)
     start, end = window.bounds
     if kind == "ics":
@@ -134,21 +139,23 @@ def read_calendar(path: Path, protocol: Protocol, window: ImportWindow) -> Sourc
             data = path.read_bytes()
         except OSError as exc:
             raise SourceError(f"cannot read the file ({exc.strerror})") from None
-        return _read_ics_bytes(data, protocol, window)
+        return _read_ics_bytes(data, protocol, window, zone)
     return read_appointments_csv(
         _read_text(path),
-        clinic_tz=protocol.clinic.tz,
+        clinic_tz=zone,
         window_start=start,
         window_end=end,
         default_duration=protocol.default_duration,
     )
 
 
-def _read_ics_bytes(data: bytes, protocol: Protocol, window: ImportWindow) -> SourceRead:
+def _read_ics_bytes(
+    data: bytes, protocol: Protocol, window: ImportWindow, zone: ZoneInfo
+) -> SourceRead:
     start, end = window.bounds
     return read_ics(
         data,
-        clinic_tz=protocol.clinic.tz,
+        clinic_tz=zone,
         window_start=start,
         window_end=end,
         default_duration=protocol.default_duration,
@@ -241,7 +248,7 @@ def _import_one(
             rows, rejected = read_roster(_read_text(path), protocol.clinic.country)
         else:
             report.kind = file_kind(path)
-            read = read_calendar(path, protocol, window)
+            read = read_calendar(path, protocol, window, source_zone(protocol, report.source))
     except SourceError as exc:
         report.error, report.status = str(exc), SyncStatus.FAILED
         record_run(session, report.source, started, SyncStatus.FAILED, error=report.error)
@@ -252,7 +259,7 @@ def _import_one(
         report.counts = upsert_patients(session, rows, window.now, report.source)
         report.counts.rejected = rejected
     else:
-        report.counts = _sync_read(session, report.source, read, protocol, window, absent_reads)
+        report.counts = sync_read(session, report.source, read, protocol, window, absent_reads)
         report.status = SyncStatus.EMPTY if report.counts.empty else SyncStatus.OK
     step(Step.PLANNING)
     report.plan = replan_patients(session, report.counts.patients, protocol, window.now)
@@ -345,12 +352,12 @@ def _poll(
     feed, now = report.feed, window.now
     with Session(engine, expire_on_commit=False) as session:
         state = session.get(FeedState, feed.source) or FeedState(source=feed.source, updated_at=now)
-        if state.next_attempt_at is not None and now < state.next_attempt_at - _BACKOFF_SLACK:
+        if state.next_attempt_at is not None and now < state.next_attempt_at - BACKOFF_SLACK:
             report.skipped = f"backing off after {state.failures} failure(s)"
             return
         # While an appointment is counted absent, ask for the whole feed: a 304 counts for
         # nothing, so an unchanged feed would otherwise never confirm the absence.
-        conditional = not _absence_pending(session, feed.source)
+        conditional = not absence_pending(session, feed.source)
         session.commit()  # no transaction left open while the server takes its time
         started = clock.now()
         try:
@@ -360,7 +367,12 @@ def _poll(
                 else fetch(http, feed, options)
             )
             report.http_status = fetched.http_status
-            read = None if fetched.body is None else _read_ics_bytes(fetched.body, protocol, window)
+            zone = source_zone(protocol, feed.source)
+            read = (
+                None
+                if fetched.body is None
+                else _read_ics_bytes(fetched.body, protocol, window, zone)
+            )
         except SourceError as exc:
             report.status, report.error = SyncStatus.FAILED, str(exc)
             if isinstance(exc, FeedError) and exc.http_status is not None:
@@ -385,7 +397,7 @@ def _poll(
         if read is None:
             report.status = SyncStatus.NOT_MODIFIED  # nothing read: nothing counted
         else:
-            report.counts = _sync_read(session, feed.source, read, protocol, window, absent_reads)
+            report.counts = sync_read(session, feed.source, read, protocol, window, absent_reads)
             report.plan = replan_patients(session, report.counts.patients, protocol, now)
             if report.counts.empty:
                 # Not kept: the next poll downloads the feed again instead of a 304
@@ -409,7 +421,8 @@ def _poll(
     )
 
 
-def _absence_pending(session: Session, source: str) -> bool:
+def absence_pending(session: Session, source: str) -> bool:
+    """True while a booked appointment of the source is counted absent, not yet cancelled."""
     return (
         session.exec(
             select(Appointment.id)
@@ -436,7 +449,7 @@ def unmatched(reports: Sequence[FileReport]) -> list[tuple[Path, Rejected]]:
     return [(r.path, rej) for r in reports for rej in r.counts.rejected]
 
 
-def _sync_read(
+def sync_read(
     session: Session,
     source: str,
     read: SourceRead,
@@ -445,6 +458,14 @@ def _sync_read(
     absent_reads: int,
 ) -> SyncCounts:
     """Write one good read of a calendar, file or feed alike."""
+    home = protocol.location_key(protocol.location_of_source(source))
+
+    def locate(event: AppointmentEvent) -> str:
+        # An event's own LOCATION wins when it names a location; else ("Chair 3") the
+        # location of its calendar.
+        named = protocol.location_named(event.location) if event.location else None
+        return named or home
+
     return sync_events(
         session,
         source,
@@ -454,4 +475,10 @@ def _sync_read(
         window.now,
         protocol.default_treatment,
         absent_reads,
+        locate,
     )
+
+
+def source_zone(protocol: Protocol, source: str) -> ZoneInfo:
+    """The zone a source's floating times are read in: its location's."""
+    return protocol.clinic_at(protocol.location_of_source(source)).tz

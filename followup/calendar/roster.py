@@ -42,6 +42,9 @@ class RosterRow:
     timezone: str | None
     sms_consent: bool
     email_consent: bool
+    # Fields the source does not state (a FHIR Patient has no time zone): an existing
+    # patient keeps what is stored, a new one gets the value given here.
+    unstated: frozenset[str] = frozenset()
 
 
 def read_roster(text: str, region: str) -> tuple[list[RosterRow], list[Rejected]]:

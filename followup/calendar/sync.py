@@ -1,8 +1,8 @@
 """Write what sources read into the database: patients by id, appointments by source+uid.
 
-One rule for every source (file, feed, `followup import`): an appointment is cancelled by
-an explicit STATUS:CANCELLED, or when it is missing from `absent_reads` consecutive good
-reads of its source. A read that fails never gets here, and an empty read (no events at
+One rule for every source (file, feed, FHIR server, `followup import`): an appointment is
+cancelled by an explicit STATUS:CANCELLED, or when it is missing from `absent_reads`
+consecutive good complete reads of its source (a read of changes only never counts). A read that fails never gets here, and an empty read (no events at
 all while booked future appointments are held) counts for nothing: a calendar export that
 broke must not cancel a clinic's week.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,6 +27,7 @@ from followup.calendar.roster import RosterRow
 from followup.consent.roster import RosterConsent, apply_roster
 from followup.core.phones import InvalidPhone, to_e164
 from followup.db.models import Appointment, Patient
+from followup.protocol.locations import MAIN
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +131,13 @@ def upsert_patients(
         patient = existing.get(row.patient_id)
         new_number = patient is None or patient.phone != row.phone
         touched = True
+        # A source that does not say (a FHIR server without the consent extension, which
+        # has no time zone either) leaves what is stored as it is.
+        keeps_consent = patient is not None and bool(
+            row.unstated & {"sms_consent", "email_consent"}
+        )
+        if patient is not None:
+            values = {k: v for k, v in values.items() if k not in row.unstated}
         if patient is None:
             patient = Patient(external_id=row.patient_id, created_at=now, updated_at=now, **values)
             session.add(patient)
@@ -144,11 +152,12 @@ def upsert_patients(
             session.flush()
             assert patient.id is not None
             counts.patients.add(patient.id)
-        consents.append(
-            RosterConsent(
-                patient.id or 0, row.phone, row.sms_consent, row.email_consent, new_number
+        if not keeps_consent:
+            consents.append(
+                RosterConsent(
+                    patient.id or 0, row.phone, row.sms_consent, row.email_consent, new_number
+                )
             )
-        )
     changed = apply_roster(session, consents, source, now)
     # A patient whose only change is their consent counts as updated, not unchanged.
     only_consent = changed - counts.patients
@@ -210,9 +219,11 @@ def sync_events(
     now: datetime,
     default_treatment: str,
     absent_reads: int = DEFAULT_ABSENT_READS,
+    locate: Callable[[AppointmentEvent], str] = lambda _event: MAIN,
 ) -> SyncCounts:
     """Upsert one source's events; cancel booked future appointments missing from it for
-    `absent_reads` consecutive good reads (an empty read counts for nothing)."""
+    `absent_reads` consecutive good reads (an empty read counts for nothing). `locate`
+    says which location each event belongs to."""
     counts = SyncCounts(
         rejected=[*read.rejected, *read.skipped], outside_window=read.outside_window
     )
@@ -232,17 +243,24 @@ def sync_events(
             )
             continue
         appt = stored.get(event.uid)
-        _apply_event(session, source, event, patient_id, appt, now, default_treatment, counts)
+        _apply_event(
+            session, source, event, patient_id, appt, now, default_treatment, counts, locate
+        )
     for event in read.beyond_window:
         present.add(event.uid)
         patient_id, _ = index.match(event.patient)
         if event.uid in stored and patient_id is not None:
             appt = stored[event.uid]
-            _apply_event(session, source, event, patient_id, appt, now, default_treatment, counts)
+            _apply_event(
+                session, source, event, patient_id, appt, now, default_treatment, counts, locate
+            )
+    # A read of changes only (FHIR's `_lastUpdated`) says nothing of what it does not name:
+    # nothing is at risk of being taken for deleted.
     at_risk = {
         uid: appt
         for uid, appt in stored.items()
-        if appt.status == EventStatus.BOOKED
+        if read.complete
+        and appt.status == EventStatus.BOOKED
         and window[0] <= appt.start_at < window[1]
         and appt.start_at > now
     }
@@ -257,7 +275,31 @@ def sync_events(
         elif uid in at_risk:
             _count_absence(appt, uid, now, absent_reads, counts)
     session.flush()
+    locate_patients(session, counts.patients)
     return counts
+
+
+def locate_patients(session: Session, patient_ids: set[int]) -> None:
+    """Each patient belongs to the location of their latest active appointment: the one
+    whose staff see them, whose name and numbers their messages carry outside a visit."""
+    if not patient_ids:
+        return
+    latest = (
+        select(Appointment.patient_id, Appointment.location)
+        .where(
+            col(Appointment.patient_id).in_(sorted(patient_ids)),
+            Appointment.status != EventStatus.CANCELLED,
+        )
+        .order_by(col(Appointment.patient_id), col(Appointment.start_at).desc())
+    )
+    found: dict[int, str] = {}
+    for patient_id, location in session.exec(latest):
+        found.setdefault(patient_id, location)
+    for patient_id, location in found.items():
+        patient = session.get(Patient, patient_id)
+        if patient is not None and patient.location != location:
+            patient.location = location
+            session.add(patient)
 
 
 def is_empty(read: SourceRead) -> bool:
@@ -287,8 +329,10 @@ def _apply_event(
     now: datetime,
     default_treatment: str,
     counts: SyncCounts,
+    locate: Callable[[AppointmentEvent], str],
 ) -> None:
     values: dict[str, Any] = {
+        "location": locate(event),
         "patient_id": patient_id,
         "start_at": event.start,
         "end_at": event.end,

@@ -27,6 +27,8 @@ class Envelope:
     stream: Literal["message", "page", "direct"] = "message"
     # An email's one-click unsubscribe address (RFC 8058); None: no such header.
     unsubscribe_url: str | None = None
+    # Another sender than the channel's own (a location's number or Messaging Service).
+    sender: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

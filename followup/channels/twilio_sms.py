@@ -220,7 +220,12 @@ class TwilioSMSChannel:
 
     def _create_params(self, envelope: Envelope) -> dict[str, Any]:
         params: dict[str, Any] = {"to": envelope.to, "body": envelope.text}
-        if self._messaging_service_sid:
+        sender = envelope.sender
+        if sender and sender.startswith("MG"):
+            params["messaging_service_sid"] = sender  # a location's own Messaging Service
+        elif sender:
+            params["from_"] = sender  # a location's own number
+        elif self._messaging_service_sid:
             params["messaging_service_sid"] = self._messaging_service_sid
         else:
             params["from_"] = self._from_number

@@ -1,4 +1,4 @@
-"""`followup alerts list` and `followup alerts ack`."""
+"""`followup alerts list`, `followup alerts ack` and `followup alerts test-call`."""
 
 from __future__ import annotations
 
@@ -78,3 +78,43 @@ def alerts_ack(
     with database() as (_, _, engine):
         view = acknowledge(engine, alert_id, by, note, clock.now())
     out.print(f"alert {view.id} acknowledged by {view.acknowledged_by}", markup=False)
+
+
+@alerts_app.command("test-call")
+@friendly
+def alerts_test_call(
+    name: Annotated[str, typer.Argument(help="The on-call person's name, as in [[on_call]].")],
+    wait: Annotated[
+        int, typer.Option(help="Seconds to wait for the outcome (0: do not wait).", min=0)
+    ] = 120,
+    by: Annotated[str, typer.Option("--by", help="Who asks (the audit log keeps it).")] = "cli",
+) -> None:
+    """Phone an on-call person now and ask them to press 1: the number, the Twilio number's
+    voice setup and the public address all work. Exit status 0 when they pressed 1."""
+    import time
+
+    from followup.alerts.call_history import call_of, call_state, request_test_call
+    from followup.dispatch.calls import build_dialer, voice_problem
+
+    with database() as (settings, protocol, engine):
+        dialer = build_dialer(settings, protocol, engine)
+        if dialer is None:
+            raise ConfigError(voice_problem(settings, protocol) or "phone calls are not set up")
+        call = request_test_call(engine, protocol, name, by, clock.now())
+        if not dialer.place(call.id or 0):
+            stood = call_of(engine, call.id or 0)
+            state = call_state(stood) if stood else "not placed"
+            out.print(f"the test call to {call.contact_name} was not placed: {state}", markup=False)
+            raise typer.Exit(1)
+        out.print(f"calling {call.contact_name}: answer and press 1", markup=False)
+        deadline = time.monotonic() + wait
+        now = call_of(engine, call.id or 0)
+        while now is not None and now.status != "ended" and time.monotonic() < deadline:
+            time.sleep(1)
+            now = call_of(engine, call.id or 0)
+    if now is None or now.status != "ended":
+        out.print("no outcome yet: it shows on the Staff page when Twilio reports it", markup=False)
+        raise typer.Exit(1)
+    out.print(f"{call.contact_name}: {call_state(now)}", markup=False)
+    if now.outcome != "confirmed":
+        raise typer.Exit(1)

@@ -17,6 +17,7 @@ from rich.table import Table
 from sqlalchemy import Engine
 
 from followup.calendar.events import Rejected
+from followup.calendar.fhir_sync import FhirReport, sync_fhir
 from followup.calendar.importing import (
     FileReport,
     ImportWindow,
@@ -43,6 +44,7 @@ from followup.messages.render import Renderer
 from followup.planning.simulate import Outgoing, iter_json, simulate
 from followup.protocol import Protocol
 from followup.settings import Settings
+from followup.worker import fhir_server, fhir_sync
 
 
 @contextmanager
@@ -71,12 +73,20 @@ def import_command(
     ] = None,
     patients: Annotated[Path | None, typer.Option(help="Roster CSV, imported first.")] = None,
     dry_run: Annotated[bool, typer.Option(help="Read and report; save nothing.")] = False,
+    fhir: Annotated[
+        bool, typer.Option(help="Then sync the FHIR server of FOLLOWUP_FHIR_BASE_URL once.")
+    ] = False,
 ) -> None:
     """Import a patient roster and calendar files; print a summary per file."""
     calendars = files or []
-    if patients is None and not calendars:
-        raise ConfigError("nothing to import: give calendar files, --patients ROSTER, or both")
+    if patients is None and not calendars and not fhir:
+        raise ConfigError(
+            "nothing to import: give calendar files, --patients ROSTER, --fhir, or several"
+        )
     settings, protocol = setup(require_current_db=False)
+    server = fhir_server(settings) if fhir else None
+    if fhir and server is None:
+        raise ConfigError("--fhir: set FOLLOWUP_FHIR_BASE_URL to the EHR's FHIR base address")
     window = ImportWindow(
         clock.now(),
         timedelta(days=settings.calendar_lookback_days),
@@ -93,11 +103,18 @@ def import_command(
             on_step=_file_steps(progress, len(calendars) + (patients is not None)),
             absent_reads=settings.calendar_absent_reads,
         )
+        synced = (
+            sync_fhir(engine, protocol, window, server, fhir_sync(settings), dry_run)
+            if server is not None
+            else None
+        )
     for report in reports:
         print_report(report, protocol)
+    if synced is not None:
+        print_fhir_report(synced)
     if dry_run:
         out.print("dry run: nothing was saved")
-    if any(r.error or r.skipped for r in reports):
+    if any(r.error or r.skipped for r in reports) or (synced and (synced.error or synced.skipped)):
         raise typer.Exit(1)
 
 
@@ -182,11 +199,31 @@ def print_report(report: FileReport, protocol: Protocol | None = None) -> None:
         out.print(f"  {noun} {line}", markup=False)
 
 
+def print_fhir_report(report: FhirReport) -> None:
+    """One summary line for a FHIR sync, then one line per appointment it could not use."""
+    read = "complete read" if report.complete else "read of changes"
+    name = f"{report.server.source} (FHIR, {read})"
+    if report.error or report.skipped:
+        out.print(f"{name}: {report.error or 'skipped: ' + str(report.skipped)}", markup=False)
+        return
+    c, p = report.counts, report.plan
+    out.print(
+        f"{name}: {report.status}; patients {report.patients.created} created, "
+        f"{report.patients.updated} updated; appointments {c.created} created, {c.updated} "
+        f"updated, {c.cancelled} cancelled, {len(c.absent)} absent, {len(c.rejected)} "
+        f"unmatched; messages: {p.planned} planned, {p.moved} moved, {p.cancelled} cancelled",
+        markup=False,
+    )
+    for line in describe_rejected(c.rejected):
+        out.print(f"  unmatched {line}", markup=False)
+
+
 def describe_rejected(rejected: Sequence[Rejected]) -> list[str]:
     """One line per event, or per recurring series when its occurrences fail alike."""
     groups: dict[tuple[str, str], list[str]] = {}
     for item in rejected:
-        series = item.ref.split("/")[0] if item.uid and "/" in item.ref else item.ref
+        # An occurrence's uid is its series' and its start ("UID/20260302T150000Z").
+        series = item.ref.split("/")[0] if item.uid and "/" in item.uid else item.ref
         groups.setdefault((series, item.reason), []).append(item.ref)
     lines = []
     for (series, reason), refs in groups.items():
@@ -282,14 +319,23 @@ def _print_table(outgoing: Sequence[Outgoing], protocol: Protocol) -> None:
     if sent != len(outgoing):
         title += f", {len(outgoing) - sent} not sent"
     table = Table(title=title, show_lines=False)
-    columns = ("due (clinic time)", "patient", "infusion", "step", "channel", "to", "message")
+    # A network's locations each read their own clock; a single clinic keeps its columns.
+    network = len(protocol.location_keys) > 1
+    columns = ["due (clinic time)", "patient", "infusion", "step", "channel", "to", "message"]
+    if network:
+        columns[0:1] = ["due (location time)", "location"]
     for column in columns:
         table.add_column(column, overflow="fold")
     for item in outgoing:
-        due = local(item.due_at, protocol)
+        zone = protocol.clinic_at(item.location).tz
+        due = item.due_at.astimezone(zone).strftime("%a %Y-%m-%d %H:%M %Z")
         if item.status == "sent":
             preview = (item.subject or item.body or "").splitlines()[0][:60]
         else:
             preview = f"{item.status}: {item.reason or ''}"
-        table.add_row(due, item.patient_id, item.series, item.step, item.channel, item.to, preview)
+        cells = [item.patient_id, item.series, item.step, item.channel, item.to, preview]
+        if network:
+            table.add_row(due, protocol.location_key(item.location), *cells)
+        else:
+            table.add_row(local(item.due_at, protocol), *cells)
     out.print(table)

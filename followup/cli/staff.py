@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-# Paragraphs on one line each: the help reflows them to the terminal's width.
 from followup.cli.common import (
     database,
     friendly,
@@ -24,6 +23,10 @@ from followup.cli.common import (
 )
 from followup.core import clock
 from followup.core.errors import ConfigError
+
+# Paragraphs on one line each: the help reflows them to the terminal's width.
+from followup.protocol import Protocol
+from followup.staff.scope import parse_locations
 
 if TYPE_CHECKING:
     from followup.db.models import StaffUser
@@ -36,6 +39,10 @@ def staff_add(
     role: Annotated[
         str, typer.Option(help="admin (templates, staff, tokens) or clinician (read, acknowledge).")
     ],
+    locations: Annotated[
+        str,
+        typer.Option(help="The location keys they see, comma-separated; * (default): every one."),
+    ] = "*",
 ) -> None:
     """Create a staff account. The password is asked on the terminal, or read from stdin."""
     import getpass
@@ -52,9 +59,37 @@ def staff_add(
             raise ConfigError(
                 "no password on standard input: pipe one in, or run this at a terminal to be asked"
             )
-    with database() as (_, _, engine):
-        user = add_staff(engine, email, role, password, clock.now())
+    with database() as (_, protocol, engine):
+        keys = location_keys(protocol, locations)
+        user = add_staff(engine, email, role, password, clock.now(), locations=keys)
     out.print(f"{user.email} can now sign in as {user.role}", markup=False)
+
+
+@staff_app.command("locations")
+@friendly
+def staff_locations(
+    email: Annotated[str, typer.Argument(help="The person's email.")],
+    locations: Annotated[
+        str, typer.Argument(help="The location keys they see, comma-separated; * for every one.")
+    ],
+) -> None:
+    """Change which locations' patients a person sees; their sessions end."""
+    from followup.staff import set_locations
+
+    with database() as (_, protocol, engine):
+        keys = location_keys(protocol, locations)
+        user = set_locations(engine, email, keys, "cli", clock.now())
+    out.print(f"{user.email} now sees: {user.locations}", markup=False)
+
+
+def location_keys(protocol: Protocol, given: str) -> frozenset[str] | None:
+    """The keys a command was given, each checked against the protocol's locations."""
+    keys = parse_locations(given)
+    for key in sorted(keys or ()):
+        if key not in protocol.location_keys:
+            known = ", ".join(protocol.location_keys)
+            raise ConfigError(f"no location {key!r} in the protocol (its locations: {known})")
+    return keys
 
 
 @staff_app.command("list")
@@ -84,6 +119,7 @@ def staff_list(
                 "id": p.id,
                 "email": p.email,
                 "role": p.role,
+                "locations": p.locations,
                 "state": state(p),
                 "last_sign_in_at": p.last_sign_in_at,
                 "created_at": p.created_at,
@@ -91,11 +127,11 @@ def staff_list(
             sys.stdout.write(json.dumps(jsonable(row)) + "\n")
         return
     table = Table(title=f"{len(people)} staff accounts")
-    for column in ("id", "email", "role", "state", "last sign-in (clinic time)"):
+    for column in ("id", "email", "role", "locations", "state", "last sign-in (clinic time)"):
         table.add_column(column, overflow="fold")
     for p in people:
         when = local(p.last_sign_in_at, protocol) if p.last_sign_in_at else "never"
-        table.add_row(str(p.id), p.email, p.role, state(p), when)
+        table.add_row(str(p.id), p.email, p.role, p.locations, state(p), when)
     out.print(table)
 
 

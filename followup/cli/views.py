@@ -138,18 +138,53 @@ def worklist_command() -> None:
 def reports_export(
     patient: Annotated[str | None, typer.Option(help="Only this patient id.")] = None,
     format: Annotated[
-        str, typer.Option("--format", help="csv or json (one object a line).")
+        str,
+        typer.Option(
+            "--format",
+            help="csv or json (one object a line): symptom reports; fhir: the rating "
+            "scales as one FHIR R4 Bundle.",
+        ),
     ] = "csv",
+    location: Annotated[
+        str | None, typer.Option(help="Only this location's patients (its key).")
+    ] = None,
+    bundle: Annotated[
+        str,
+        typer.Option(
+            help="With --format fhir: collection (a file to keep or hand over) or "
+            "transaction (to POST to a FHIR server; each resource a PUT by its id)."
+        ),
+    ] = "collection",
 ) -> None:
-    """Write every symptom report to standard output."""
+    """Write every symptom report, or with --format fhir every rating scale, to standard
+    output (patient information: mind where it goes)."""
     import csv
+    from dataclasses import replace
 
+    from followup.db.models import Patient
     from followup.ops.reports import symptom_reports
+    from followup.staff.scope import Scope
 
-    if format not in ("csv", "json"):
-        raise ConfigError(f"--format {format!r}: use csv or json")
-    with database() as (_, _, engine):
-        rows = symptom_reports(engine, patient)
+    if format not in ("csv", "json", "fhir"):
+        raise ConfigError(f"--format {format!r}: use csv, json or fhir")
+    if bundle not in ("collection", "transaction"):
+        raise ConfigError(f"--bundle {bundle!r}: use collection or transaction")
+    if bundle != "collection" and format != "fhir":
+        raise ConfigError("--bundle goes with --format fhir")
+    if format == "fhir":
+        if location is not None:
+            raise ConfigError("--location goes with --format csv or json")
+        sys.stdout.write(_fhir_bundle(patient, bundle) + "\n")
+        return
+    with database() as (_, protocol, engine):
+        visible = None
+        if location is not None:
+            if location not in protocol.location_keys:
+                known = ", ".join(protocol.location_keys)
+                raise ConfigError(f"--location {location!r}: use one of {known}")
+            visible = Scope(frozenset({location})).clause(protocol, Patient.location)
+        rows = symptom_reports(engine, patient, visible)
+        rows = [replace(r, location=protocol.location_key(r.location)) for r in rows]
     columns = [
         "patient_id",
         "appointment_start",
@@ -158,6 +193,7 @@ def reports_export(
         "value",
         "text",
         "reported_at",
+        "location",  # last: a file read by column position keeps its columns
     ]
     if format == "json":
         for row in rows:
@@ -170,3 +206,22 @@ def reports_export(
     writer.writerow(columns)
     for row in rows:
         writer.writerow([jsonable({"v": getattr(row, c)})["v"] for c in columns])
+
+
+def _fhir_bundle(patient: str | None, bundle: str) -> str:
+    from sqlmodel import Session
+
+    from followup.core import fhir
+    from followup.core.errors import PatientNotFound
+    from followup.instruments.fhir_export import patient_resources, subjects
+
+    now = clock.now()
+    with database() as (settings, protocol, engine), Session(engine) as session:
+        found = subjects(session, patient)
+        if patient is not None and not found:
+            # An empty Bundle would read as "no scales" for a mistyped id.
+            raise PatientNotFound(f"no patient has id {patient!r}")
+        resources = patient_resources(session, protocol, now, found)
+    base = f"{settings.public_url.rstrip('/')}/api/fhir" if settings.public_url else None
+    make = fhir.transaction if bundle == "transaction" else fhir.collection
+    return fhir.to_json(make(resources, base, now))

@@ -1,4 +1,5 @@
-"""All tables in one module, so Alembic sees every one of them."""
+"""Every table, so Alembic sees every one of them (the conversation tables live in
+`conversation_tables` and are re-exported here)."""
 
 from __future__ import annotations
 
@@ -15,10 +16,12 @@ from followup.db.consent_tables import (
     ConsentDisclosure,
     ConsentRecord,
 )
+from followup.db.conversation_tables import Conversation, InstrumentResponse, SymptomReport
 from followup.db.types import UTCDateTime
 
 __all__ = [
     "Alert",
+    "AlertCall",
     "AlertNotification",
     "ApiToken",
     "Appointment",
@@ -31,6 +34,7 @@ __all__ = [
     "Conversation",
     "FeedState",
     "InboundMessage",
+    "InstrumentResponse",
     "MessageStatus",
     "OptedOutNumber",
     "Patient",
@@ -85,6 +89,9 @@ class Patient(SQLModel, table=True):
     sms_unreachable_reason: str | None = Field(default=None, max_length=200)
     # Automated messages wait while a crisis alert about this patient is open.
     paused_at: datetime | None = Field(default=None, sa_column=_utc())
+    # The location the patient is seen at (the latest appointment's): staff see a patient
+    # by it. A key the protocol does not have reads as its first location.
+    location: str = Field(default="main", max_length=40, index=True)
     created_at: datetime = Field(sa_column=_utc(nullable=False))
     updated_at: datetime = Field(sa_column=_utc(nullable=False))
 
@@ -100,6 +107,7 @@ class Appointment(SQLModel, table=True):
     end_at: datetime = Field(sa_column=_utc(nullable=False))
     status: AppointmentStatus = Field(default=AppointmentStatus.BOOKED, sa_type=String(16))
     treatment: str = Field(max_length=40)
+    location: str = Field(default="main", max_length=40)
     source_sequence: int = 0
     source_modified_at: datetime | None = Field(default=None, sa_column=_utc())
     # When staff pressed "discharged": after-end steps follow it instead of the booked end.
@@ -187,6 +195,8 @@ class InboundMessage(SQLModel, table=True):
     received_at: datetime = Field(sa_column=_utc(nullable=False, index=True))
     patient_id: int | None = Field(default=None, foreign_key="patient.id", index=True)
     kind: str = Field(default="received", max_length=32)  # what the pipeline made of it
+    # The sender's location (their patient's, else the one whose number they texted).
+    location: str | None = Field(default=None, max_length=40)
     summary: str | None = Field(default=None, max_length=300)
     needs_attention: bool = False  # processing failed, or a person should read it
     # How soon a person must read it (followup.replies.triage.Level), and why: each
@@ -222,49 +232,6 @@ class ReplyMessage(SQLModel, table=True):
     updated_at: datetime = Field(sa_column=_utc(nullable=False))
 
 
-class Conversation(SQLModel, table=True):
-    """A check-in survey in progress: which question the patient's next reply answers."""
-
-    __table_args__ = (
-        # At most one open conversation per patient.
-        Index(
-            "uq_conversation_open_per_patient",
-            "patient_id",
-            unique=True,
-            sqlite_where=text("ended_at IS NULL"),
-            postgresql_where=text("ended_at IS NULL"),
-        ),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    patient_id: int = Field(foreign_key="patient.id", index=True)
-    appointment_id: int | None = Field(default=None, foreign_key="appointment.id")
-    scheduled_message_id: int | None = Field(default=None, foreign_key="scheduled_message.id")
-    survey: str = Field(max_length=64)
-    question_index: int = 0
-    reasked: bool = False
-    started_at: datetime = Field(sa_column=_utc(nullable=False))
-    expires_at: datetime = Field(sa_column=_utc(nullable=False))
-    ended_at: datetime | None = Field(default=None, sa_column=_utc())
-    # Why it ended when that is not the last answer: e.g. unanswered, a newer check-in
-    # replaced it. The survey is recorded as unanswered, not lost.
-    ended_reason: str | None = Field(default=None, max_length=120)
-
-
-class SymptomReport(SQLModel, table=True):
-    __tablename__ = "symptom_report"
-
-    id: int | None = Field(default=None, primary_key=True)
-    patient_id: int = Field(foreign_key="patient.id", index=True)
-    appointment_id: int | None = Field(default=None, foreign_key="appointment.id", index=True)
-    inbound_message_id: int | None = Field(default=None, foreign_key="inbound_message.id")
-    survey: str = Field(max_length=64)
-    question: str = Field(max_length=64)
-    value: float | None = None
-    text: str | None = None
-    reported_at: datetime = Field(sa_column=_utc(nullable=False, index=True))
-
-
 class Alert(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     patient_id: int | None = Field(default=None, foreign_key="patient.id", index=True)
@@ -285,6 +252,7 @@ class Alert(SQLModel, table=True):
     acknowledged_at: datetime | None = Field(default=None, sa_column=_utc())
     acknowledged_by: str | None = Field(default=None, max_length=254)
     acknowledgement_note: str | None = None
+    acknowledged_via: str | None = Field(default=None, max_length=32)  # phone call, alerts page
 
 
 class AlertNotification(SQLModel, table=True):
@@ -309,6 +277,38 @@ class AlertNotification(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_column=_utc())
 
 
+class AlertCall(SQLModel, table=True):
+    """One phone call to one on-call person about an alert (no alert: a test call).
+
+    pending (due at `due_at`) -> calling (claimed, placed) -> ended (with its outcome).
+    """
+
+    __tablename__ = "alert_call"
+    __table_args__ = (
+        UniqueConstraint("alert_id", "attempt", name="uq_alert_call_attempt"),
+        Index("ix_alert_call_status_due", "status", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int | None = Field(default=None, foreign_key="alert.id", index=True)
+    attempt: int = 0  # 0 the first call of the alert, then 1, 2...
+    contact_name: str = Field(max_length=100)
+    to: str = Field(max_length=20)  # E.164
+    language: str = Field(default="en", max_length=8)
+    fallback: bool = False  # the clinic's on-call phone, after the rounds
+    status: str = Field(default="pending", max_length=16)  # pending | calling | ended
+    outcome: str | None = Field(default=None, max_length=16)  # alerts.call_plan
+    due_at: datetime = Field(sa_column=_utc(nullable=False))
+    placed_at: datetime | None = Field(default=None, sa_column=_utc())
+    deadline_at: datetime | None = Field(default=None, sa_column=_utc())
+    ended_at: datetime | None = Field(default=None, sa_column=_utc())
+    call_sid: str | None = Field(default=None, max_length=64)
+    answered_by: str | None = Field(default=None, max_length=32)
+    error: str | None = Field(default=None, max_length=300)
+    requested_by: str | None = Field(default=None, max_length=254)  # a test call's
+    created_at: datetime = Field(sa_column=_utc(nullable=False))
+
+
 class StaffUser(SQLModel, table=True):
     """A person on the clinic's staff who signs in to the web pages."""
 
@@ -317,6 +317,8 @@ class StaffUser(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(unique=True, max_length=254)  # stored lower-cased
     role: str = Field(max_length=16)  # admin | clinician
+    # The location keys this person sees, comma-separated; "*": every location.
+    locations: str = Field(default="*", max_length=400)
     password_hash: str = Field(max_length=200)
     failed_sign_ins: int = 0
     locked_until: datetime | None = Field(default=None, sa_column=_utc())
@@ -425,7 +427,8 @@ class SyncRun(SQLModel, table=True):
 
 
 class FeedState(SQLModel, table=True):
-    """What every worker shares about one calendar feed: validators and backoff."""
+    """What every worker shares about one calendar feed or FHIR server: validators, backoff
+    and, for FHIR, where the next read of changes starts and when it last read whole."""
 
     __tablename__ = "feed_state"
 
@@ -435,6 +438,10 @@ class FeedState(SQLModel, table=True):
     failures: int = 0  # consecutive failed polls
     next_attempt_at: datetime | None = Field(default=None, sa_column=_utc())
     updated_at: datetime = Field(sa_column=_utc(nullable=False))
+    # FHIR: the `_lastUpdated` the next read of changes asks from (the server's clock, a
+    # little early), and when the last complete read was, the only kind that finds absences.
+    changes_since: datetime | None = Field(default=None, sa_column=_utc())
+    full_read_at: datetime | None = Field(default=None, sa_column=_utc())
 
 
 class SenderBucket(SQLModel, table=True):

@@ -70,8 +70,7 @@ REPORTED = frozenset({MessageStatus.DELIVERED, MessageStatus.UNDELIVERED, Messag
 
 # Rows are read and written with Core, not as ORM objects: in a worker whose sending
 # threads hold the GIL most of the time, the ORM's per-object work was most of a batch.
-# What prepare reads: the message, its appointment's state, and what the checks and the
-# templates need of the patient.
+# What prepare reads: the message, its appointment, what checks and templates need.
 _PREPARE = (
     T.c.id,
     T.c.appointment_id,
@@ -90,6 +89,7 @@ _PREPARE = (
     T.c.provider_id,
     A.c.status.label("appointment_status"),
     A.c.treatment,
+    A.c.location.label("appointment_location"),
     A.c.start_at,
     A.c.series_number,
     A.c.series_size,
@@ -179,7 +179,7 @@ class Dispatcher:
             outcome = self._settle_unanswered(row, writes, now)
             if outcome is not None:
                 return outcome
-        facts = patient_facts(row, self.protocol.clinic.tz)
+        facts = patient_facts(row, self.protocol)
         decision = self._check(row, facts, changes, now)
         if isinstance(decision, str):
             return decision
@@ -214,7 +214,7 @@ class Dispatcher:
             envelope=envelope,
             in_flight_since=now,
             due=max(row.due_at, row.not_before) if row.not_before else row.due_at,
-            survey=step.survey if row.channel == "sms" else None,
+            survey=step.conversation if row.channel == "sms" else None,
             send_by=decision,
         )
 
@@ -402,15 +402,16 @@ class Dispatcher:
             step=step,
             treatment=row.treatment,
             protocol=self.protocol,
+            location=row.appointment_location,
             series_number=row.series_number,
             series_size=row.series_size,
             now=now,
         )
         channel: ChannelName = "sms" if row.channel == "sms" else "email"
-        rendered = self.renderer.render(row.template, row.language, channel, context)
+        own = self.protocol.template_at(row.appointment_location, row.template)
+        rendered = self.renderer.render(own, row.language, channel, context)
         to = row.phone if channel == "sms" else row.email
         assert to is not None  # the send-time check refused a patient without one
-        valid_for = (row.expires_at - now) if row.expires_at else None
         unsubscribe = self.unsubscribe(row.patient_id) if self.unsubscribe else None
         return Envelope(
             message_id=row.id,
@@ -419,8 +420,9 @@ class Dispatcher:
             text=rendered.text,
             subject=rendered.subject,
             html=rendered.html,
-            valid_for=valid_for,
+            valid_for=(row.expires_at - now) if row.expires_at else None,
             unsubscribe_url=unsubscribe if channel == "email" else None,
+            sender=self.protocol.sender_at(row.appointment_location) if channel == "sms" else None,
         )
 
     def _lookup(self, channel: Channel, envelope: Envelope, since: datetime) -> Receipt | None:

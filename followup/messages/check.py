@@ -273,6 +273,14 @@ def _sends(protocol: Protocol) -> list[tuple[Step, Channel]]:
                 if key not in seen:
                     seen.add(key)
                     sends.append((step, channel))
+    # A location's own templates are sent in place of the ones they replace: check them too.
+    for location in protocol.locations.values():
+        for step, channel in list(sends):
+            own = location.templates.get(step.template)
+            key = (own or "", step.key, step.kind, step.day_after, channel)
+            if own is not None and key not in seen:
+                seen.add(key)
+                sends.append((step.model_copy(update={"template": own}), channel))
     return sends
 
 

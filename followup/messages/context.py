@@ -15,7 +15,7 @@
 | ask_ride | True when this message asks the patient to confirm their ride (YES or CALL) |
 | appointment_tomorrow | True when it goes the day before the appointment (an early one's reminder) |
 | step, kind | checkin_day3, checkin |
-| survey_question | the first question of the step's survey (None for steps without one) |
+| survey_question | the first question of the step's survey, or its rating scale's first item (None for steps without one) |
 | reply_hint | Reply STOP to opt out. |
 
 Replies to a patient's text (`reply_*` templates) and the opt-in disclosure get a smaller
@@ -106,6 +106,7 @@ def message_context(
     step: Step,
     treatment: str | None,
     protocol: Protocol,
+    location: str | None = None,
     series_number: int | None = None,
     series_size: int | None = None,
     now: datetime | None = None,
@@ -114,9 +115,9 @@ def message_context(
 
     The series place is the appointment's stored one; None (not yet derived) reads as an
     infusion on its own. `now` is when it goes: a reminder sent the evening before says
-    "tomorrow".
+    "tomorrow". `location` is the appointment's: its name, numbers and address.
     """
-    clinic = protocol.clinic
+    clinic = protocol.clinic_at(location)
     clinic_phone, on_call_phone = _clinic_phones(clinic)
     start = appointment_start.astimezone(tz)
     nxt = next_start.astimezone(tz) if next_start else None
@@ -126,6 +127,7 @@ def message_context(
         "clinic_name": clinic.name,
         "clinic_phone": clinic_phone,
         "on_call_phone": on_call_phone,
+        "clinic_address": clinic.address,
         "crisis_line": clinic.crisis_line,
         "emergency_number": clinic.emergency_number,
         "appointment_date": format_date(start, language),
@@ -140,7 +142,9 @@ def message_context(
         "step": step.key,
         "kind": step.kind,
         "survey_question": (
-            first_question(protocol, step.survey, treatment, language) if step.survey else None
+            first_question(protocol, step.conversation, treatment, language)
+            if step.conversation
+            else None
         ),
         "reply_hint": _REPLY_HINT[_lang(language)],
     }
@@ -170,12 +174,15 @@ def series_context(
     }
 
 
-def reply_context(protocol: Protocol, language: str, first_name: str = "") -> dict[str, Any]:
-    """What a reply template may use: nothing about an appointment.
+def reply_context(
+    protocol: Protocol, language: str, first_name: str = "", location: str | None = None
+) -> dict[str, Any]:
+    """What a reply template may use: nothing about an appointment; the patient's location
+    names the clinic and its numbers.
 
     A reply may go to a number that matches no patient; first_name is then empty.
     """
-    clinic = protocol.clinic
+    clinic = protocol.clinic_at(location)
     clinic_phone, on_call_phone = _clinic_phones(clinic)
     return {
         "clinic_name": clinic.name,

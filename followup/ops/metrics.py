@@ -17,6 +17,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -34,8 +35,9 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from followup.core import clock
-from followup.db.models import Alert, InboundMessage, MessageStatus, ScheduledMessage
+from followup.db.models import Alert, InboundMessage, MessageStatus, Patient, ScheduledMessage
 from followup.ops.carrier_errors import counts as carrier_counts
+from followup.protocol import Protocol
 from followup.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -84,6 +86,7 @@ def last_send_activity() -> float | None:
 _M = ScheduledMessage.__table__  # type: ignore[attr-defined]
 _A = Alert.__table__  # type: ignore[attr-defined]
 _I = InboundMessage.__table__  # type: ignore[attr-defined]
+_P = Patient.__table__  # type: ignore[attr-defined]
 # Written against the bare table so these metrics do not depend on the model's import, and
 # a database migrated before the table existed still answers (without the sync figures).
 _SYNC = sa.table("sync_run", sa.column("source"), sa.column("status"))
@@ -108,8 +111,23 @@ class DatabaseCollector(Collector):
     followup_database_up 0 is reported.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, protocol: Protocol | None = None) -> None:
         self.engine = engine
+        self.protocol = protocol
+
+    def _location(self, stored: object) -> str:
+        """A row's location key, as the protocol reads it (rows from before: the first)."""
+        key = stored if isinstance(stored, str) else None
+        return self.protocol.location_key(key) if self.protocol else (key or "main")
+
+    def _counted(
+        self, connection: sa.Connection, statement: sa.Select[Any]
+    ) -> Counter[tuple[str, ...]]:
+        """Counts by the statement's label columns, its last label the location."""
+        counts: Counter[tuple[str, ...]] = Counter()
+        for *labels, location, count in connection.execute(statement):
+            counts[(*map(str, labels), self._location(location))] += count
+        return counts
 
     def collect(self) -> Iterable[Metric]:
         """The metric families, read now."""
@@ -124,55 +142,71 @@ class DatabaseCollector(Collector):
         return [up, *families]
 
     def _read(self) -> Iterator[Metric]:
+        # Every family is labelled by location, the patient's (for a reply from a number
+        # on no patient's file, the location it texted).
+        patient_location = sa.select(_P.c.location).where(_P.c.id == _M.c.patient_id)
         with self.engine.connect() as connection:
             messages = GaugeMetricFamily(
                 "followup_messages",
-                "Planned messages by status and channel.",
-                labels=["status", "channel"],
+                "Planned messages by status, channel and location.",
+                labels=["status", "channel", "location"],
             )
-            statement = sa.select(_M.c.status, _M.c.channel, sa.func.count()).group_by(
-                _M.c.status, _M.c.channel
+            location = patient_location.scalar_subquery()
+            statement = sa.select(_M.c.status, _M.c.channel, location, sa.func.count()).group_by(
+                _M.c.status, _M.c.channel, location
             )
-            for status, channel, count in connection.execute(statement):
-                messages.add_metric([str(status), str(channel)], count)
+            for labels, count in sorted(self._counted(connection, statement).items()):
+                messages.add_metric(list(labels), count)
             yield messages
 
             queue = GaugeMetricFamily(
                 "followup_queue_depth",
-                "Messages due now and not yet sent (pending and due, or claimed), by channel.",
-                labels=["channel"],
+                "Messages due now and not yet sent (pending and due, or claimed), by channel "
+                "and location.",
+                labels=["channel", "location"],
             )
             statement = (
-                sa.select(_M.c.channel, sa.func.count())
+                sa.select(_M.c.channel, location, sa.func.count())
                 .where(_due_now(clock.now()))
-                .group_by(_M.c.channel)
+                .group_by(_M.c.channel, location)
             )
-            for channel, count in connection.execute(statement):
-                queue.add_metric([str(channel)], count)
+            for labels, count in sorted(self._counted(connection, statement).items()):
+                queue.add_metric(list(labels), count)
             yield queue
 
             alerts = GaugeMetricFamily(
                 "followup_alerts_open",
-                "Alerts nobody has acknowledged yet, by severity.",
-                labels=["severity"],
+                "Alerts nobody has acknowledged yet, by severity and location.",
+                labels=["severity", "location"],
             )
+            where = sa.func.coalesce(_P.c.location, _I.c.location)
             statement = (
-                sa.select(_A.c.severity, sa.func.count())
+                sa.select(_A.c.severity, where, sa.func.count())
+                .select_from(
+                    _A.outerjoin(_P, _P.c.id == _A.c.patient_id).outerjoin(
+                        _I, _I.c.id == _A.c.inbound_message_id
+                    )
+                )
                 .where(_A.c.acknowledged_at.is_(None))
-                .group_by(_A.c.severity)
+                .group_by(_A.c.severity, where)
             )
-            for severity, count in connection.execute(statement):
-                alerts.add_metric([str(severity)], count)
+            for labels, count in sorted(self._counted(connection, statement).items()):
+                alerts.add_metric(list(labels), count)
             yield alerts
 
             inbound = CounterMetricFamily(
                 "followup_inbound_messages",
-                "Inbound SMS stored, by what the pipeline made of them.",
-                labels=["kind"],
+                "Inbound SMS stored, by what the pipeline made of them, and location.",
+                labels=["kind", "location"],
             )
-            statement = sa.select(_I.c.kind, sa.func.count()).group_by(_I.c.kind)
-            for kind, count in connection.execute(statement):
-                inbound.add_metric([str(kind)], count)
+            where = sa.func.coalesce(_P.c.location, _I.c.location)
+            statement = (
+                sa.select(_I.c.kind, where, sa.func.count())
+                .select_from(_I.outerjoin(_P, _P.c.id == _I.c.patient_id))
+                .group_by(_I.c.kind, where)
+            )
+            for labels, count in sorted(self._counted(connection, statement).items()):
+                inbound.add_metric(list(labels), count)
             yield inbound
 
             # Last: on PostgreSQL a missing table aborts the transaction, and nothing
@@ -263,15 +297,16 @@ def is_loopback(host: str) -> bool:
         return host == "localhost"
 
 
-def build_registry(engine: Engine | None) -> CollectorRegistry:
-    """This process's metrics, plus the database's counts when `engine` is given."""
+def build_registry(engine: Engine | None, protocol: Protocol | None = None) -> CollectorRegistry:
+    """This process's metrics, plus the database's counts when `engine` is given (labelled
+    by the protocol's locations)."""
     registry = CollectorRegistry()
     registry.register(_SEND_SECONDS)
     registry.register(_LATENESS_SECONDS)
     ProcessCollector(registry=registry)
     PlatformCollector(registry=registry)
     if engine is not None:
-        registry.register(DatabaseCollector(engine))
+        registry.register(DatabaseCollector(engine, protocol))
     return registry
 
 

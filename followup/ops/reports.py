@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, case
+from sqlalchemy import ColumnElement, Engine, case
 from sqlmodel import Session, col, select
 
 from followup.db.models import Appointment, InboundMessage, Patient, ScheduledMessage, SymptomReport
 from followup.protocol import Protocol
 from followup.replies.triage import Level
+from followup.staff.scope import visible_or_all
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,22 +72,29 @@ class ReportRow:
     value: float | None
     text: str | None
     reported_at: datetime
+    location: str = "main"  # the patient's, as stored
 
 
-def symptom_reports(engine: Engine, patient: str | None = None) -> list[ReportRow]:
-    """Every symptom report, oldest first, optionally for one patient."""
+def symptom_reports(
+    engine: Engine, patient: str | None = None, visible: ColumnElement[bool] | None = None
+) -> list[ReportRow]:
+    """Every symptom report, oldest first, optionally for one patient; of the patients
+    `visible` (a staff member's locations) lets them see."""
     query = (
-        select(SymptomReport, Patient.external_id, Appointment.start_at)
+        select(SymptomReport, Patient.external_id, Appointment.start_at, Patient.location)
         .join(Patient, col(SymptomReport.patient_id) == Patient.id)
         .join(Appointment, col(SymptomReport.appointment_id) == Appointment.id, isouter=True)
+        .where(visible_or_all(visible))
         .order_by(col(SymptomReport.reported_at), col(SymptomReport.id))
     )
     if patient:
         query = query.where(Patient.external_id == patient)
     with Session(engine) as session:
         return [
-            ReportRow(external_id, start, r.survey, r.question, r.value, r.text, r.reported_at)
-            for r, external_id, start in session.exec(query)
+            ReportRow(
+                external_id, start, r.survey, r.question, r.value, r.text, r.reported_at, where
+            )
+            for r, external_id, start, where in session.exec(query)
         ]
 
 
@@ -102,20 +110,29 @@ class WorkItem:
     since: datetime | None
 
 
-def worklist(engine: Engine, protocol: Protocol, now: datetime) -> list[WorkItem]:
-    """Call-back requests, and infusions starting within the cutoff that nobody confirmed."""
+def worklist(
+    engine: Engine, protocol: Protocol, now: datetime, visible: ColumnElement[bool] | None = None
+) -> list[WorkItem]:
+    """Call-back requests, and infusions starting within the cutoff that nobody confirmed,
+    of the patients `visible` lets staff see."""
     cutoff = now + protocol.replies.confirmation_cutoff
+    seen = visible_or_all(visible)
     with Session(engine) as session:
         calls = session.exec(
             select(InboundMessage, Patient)
             .join(Patient, col(InboundMessage.patient_id) == Patient.id)
-            .where(InboundMessage.kind == "call_request", col(InboundMessage.handled_at).is_(None))
+            .where(
+                InboundMessage.kind == "call_request",
+                col(InboundMessage.handled_at).is_(None),
+                seen,
+            )
             .order_by(col(InboundMessage.received_at))
         ).all()
         unconfirmed = session.exec(
             select(Appointment, Patient)
             .join(Patient, col(Appointment.patient_id) == Patient.id)
             .where(
+                seen,
                 Appointment.status == "booked",
                 col(Appointment.start_at) > now,
                 col(Appointment.start_at) <= cutoff,
@@ -161,10 +178,18 @@ def most_urgent_first() -> tuple[Any, ...]:
     return rank, col(InboundMessage.received_at).desc(), col(InboundMessage.id).desc()
 
 
-def inbox(engine: Engine, *, attention_only: bool = False, limit: int = 50) -> list[InboxRow]:
+def inbox(
+    engine: Engine,
+    *,
+    attention_only: bool = False,
+    limit: int = 50,
+    visible: ColumnElement[bool] | None = None,
+) -> list[InboxRow]:
     """Inbound messages, most urgent first; what the pipeline made of each."""
-    query = select(InboundMessage, Patient.external_id).join(
-        Patient, col(InboundMessage.patient_id) == Patient.id, isouter=True
+    query = (
+        select(InboundMessage, Patient.external_id)
+        .join(Patient, col(InboundMessage.patient_id) == Patient.id, isouter=True)
+        .where(visible_or_all(visible))
     )
     if attention_only:
         query = query.where(

@@ -108,6 +108,8 @@ def _not_for(step: Step, place: SeriesPlace) -> str | None:
         return "no later infusion is booked"
     if step.after_series_only and not place.last:
         return f"after the series only: this is infusion {place.describe()}"
+    if step.first_of_series_only and not place.first:
+        return f"first of a series only: this is infusion {place.describe()}"
     return None
 
 

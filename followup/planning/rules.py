@@ -165,7 +165,7 @@ def one_checkin_a_day(
         for draft in group:
             if draft is not keep:
                 dropped[id(draft)] = (
-                    "one check-in a day: the check-in after "
+                    f"one check-in a day: {keep.step.key} for "
                     f"{infusion_words(keep.infusion, tz)} is due that day"
                 )
     return [replace(d, dropped=dropped[id(d)]) if id(d) in dropped else d for d in drafts]

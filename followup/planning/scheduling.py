@@ -86,13 +86,18 @@ FACT_COLUMNS = (
     P.c.opted_out_at,
     P.c.sms_unreachable_at,
     P.c.paused_at,
+    P.c.location,
 )
 
 
-def patient_facts(patient: Patient | Row[Any], clinic_tz: ZoneInfo) -> PatientFacts:
-    """The planner's view of a patient; no zone on file means the clinic's zone."""
+def patient_facts(patient: Patient | Row[Any], protocol: Protocol) -> PatientFacts:
+    """The planner's view of a patient; no zone on file means their location's zone."""
     return PatientFacts(
-        timezone=ZoneInfo(patient.timezone) if patient.timezone else clinic_tz,
+        timezone=(
+            ZoneInfo(patient.timezone)
+            if patient.timezone
+            else protocol.clinic_at(patient.location).tz
+        ),
         has_phone=bool(patient.phone),
         has_email=bool(patient.email),
         sms_consent=bool(patient.sms_consent),
@@ -177,7 +182,7 @@ def _replan_chunk(
     for pid in ids:
         if pid not in patients:
             continue  # deleted meanwhile: nothing of theirs to plan
-        facts = patient_facts(patients[pid], protocol.clinic.tz)
+        facts = patient_facts(patients[pid], protocol)
         appts = appointments[pid]
         plan = plan_patient(
             [infusion(a) for a in appts],

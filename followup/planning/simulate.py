@@ -50,6 +50,8 @@ class Outgoing:
     series_size: int | None = None
     status: str = "sent"
     reason: str | None = None
+    location: str = "main"  # the appointment's location
+    sender: str | None = None  # the location's own Twilio sender, if it has one
 
     @property
     def series(self) -> str:
@@ -206,6 +208,8 @@ def _collect(
                 subject=envelope.subject,
                 series_number=appt.series_number,
                 series_size=appt.series_size,
+                location=appt.location,
+                sender=envelope.sender,
             )
         )
     outgoing.sort(key=lambda o: (o.due_at, o.patient_id, o.step, o.channel))
@@ -244,6 +248,7 @@ def _held_back(engine: Engine, start: datetime, end: datetime) -> list[Outgoing]
             series_size=appt.series_size,
             status=msg.status,
             reason=msg.status_reason,
+            location=appt.location,
         )
         for msg, appt, patient in rows
     ]
@@ -266,6 +271,8 @@ def iter_json(outgoing: Sequence[Outgoing]) -> Iterator[dict[str, str | int | No
             "series_size": item.series_size,
             "status": item.status,
             "reason": item.reason,
+            "location": item.location,
+            "from": item.sender,
         }
 
 

@@ -24,6 +24,9 @@ from followup.protocol.fields import (
     parse_duration,
     reveals_treatment,
 )
+from followup.protocol.instruments import Instrument
+from followup.protocol.locations import MAIN, Location, matches, source_label
+from followup.protocol.paging import Paging
 from followup.protocol.planning import Planning, SeriesPreparation
 from followup.protocol.steps import Step, TreatmentOverride, check_unique_keys, merge_steps
 from followup.protocol.surveys import Question, Survey
@@ -31,7 +34,10 @@ from followup.protocol.surveys import Question, Survey
 __all__ = [
     "Clinic",
     "Consent",
+    "Instrument",
+    "Location",
     "OnCallPerson",
+    "Paging",
     "Planning",
     "Protocol",
     "Question",
@@ -60,8 +66,12 @@ class Protocol(Strict):
     replies: Replies = Replies()
     planning: Planning = Planning()
     consent: Consent = Consent()
+    paging: Paging = Paging()
     on_call: list[OnCallPerson] = Field(default_factory=list, validate_default=True)
     surveys: dict[Slug, Survey] = Field(default_factory=dict)
+    instruments: dict[Slug, Instrument] = Field(default_factory=dict)
+    # A clinic network's sites; none: the one clinic of [clinic], called "main".
+    locations: dict[Slug, Location] = Field(default_factory=dict)
     resolved: dict[str, tuple[Step, ...]] = Field(default_factory=dict, exclude=True)
 
     @field_validator("on_call")
@@ -142,6 +152,114 @@ class Protocol(Strict):
                         "(see only_for_treatments)"
                     )
         return self
+
+    @model_validator(mode="after")
+    def _location_phones(self) -> Protocol:
+        located = {}
+        for key, location in self.locations.items():
+            try:
+                located[key] = location.with_phones(self.clinic.country)
+            except ValueError as exc:
+                raise ValueError(f"locations.{key}.{exc}") from None
+        object.__setattr__(self, "locations", located)
+        return self
+
+    @property
+    def location_keys(self) -> tuple[str, ...]:
+        """Every location's key, the default (first) one first."""
+        return tuple(self.locations) or (MAIN,)
+
+    def location_key(self, key: str | None) -> str:
+        """The location a stored key stands for: itself, or the default (first) location
+        for none or a key the protocol no longer has (rows from before the network)."""
+        return key if key in self.locations else self.location_keys[0]
+
+    def clinic_at(self, key: str | None) -> Clinic:
+        """The clinic as a location's patients see it: its name, zone, numbers, address."""
+        location = self.locations.get(self.location_key(key))
+        if location is None:
+            return self.clinic
+        return self.clinic.model_copy(
+            update={
+                "name": location.name,
+                "timezone": location.timezone,
+                "phone": location.phone,
+                "on_call_phone": location.on_call_phone,
+                "address": location.address or self.clinic.address,
+                "crisis_line": location.crisis_line or self.clinic.crisis_line,
+                "emergency_number": location.emergency_number or self.clinic.emergency_number,
+            }
+        )
+
+    def on_call_at(self, key: str | None) -> list[OnCallPerson]:
+        """Who is paged for a location's alerts: its own list, else the network's."""
+        location = self.locations.get(self.location_key(key))
+        return (location.on_call if location is not None else None) or self.on_call
+
+    def sender_at(self, key: str | None) -> str | None:
+        """A location's own Twilio sender (a number or a Messaging Service SID), if any."""
+        location = self.locations.get(self.location_key(key))
+        if location is None:
+            return None
+        return location.twilio_messaging_service_sid or location.twilio_from_number
+
+    def template_at(self, key: str | None, template: str) -> str:
+        """The template a location sends in place of `template` (its own, or the same)."""
+        location = self.locations.get(self.location_key(key))
+        return location.templates.get(template, template) if location else template
+
+    def location_of_source(self, source: str) -> str | None:
+        """The location whose `calendars` name this source, if any."""
+        label = source_label(source).casefold()
+        return next(
+            (k for k, loc in self.locations.items() if label in map(str.casefold, loc.calendars)),
+            None,
+        )
+
+    def location_by_number(self, number: str) -> str | None:
+        """The location whose phone or Twilio sender is this number (E.164), if any."""
+        return next(
+            (
+                key
+                for key, loc in self.locations.items()
+                if number and number in (loc.phone, loc.twilio_from_number)
+            ),
+            None,
+        )
+
+    def location_named(self, said: str) -> str | None:
+        """The location a calendar's LOCATION text or CSV column names, if any."""
+        return next((k for k, loc in self.locations.items() if matches(loc, k, said)), None)
+
+    @model_validator(mode="after")
+    def _check_instruments(self) -> Protocol:
+        both = sorted(set(self.surveys) & set(self.instruments))
+        if both:
+            raise ValueError(
+                f"instruments.{both[0]}: a survey has the same key; give one another name"
+            )
+        defined = ", ".join(sorted(self.instruments)) or "none"
+        for treatment, steps in self.resolved.items():
+            for step in steps:
+                for key in step.instruments:
+                    if key not in self.instruments:
+                        where = (
+                            f"treatments.{treatment}.steps"
+                            if treatment in self.treatments
+                            else "steps"
+                        )
+                        raise ValueError(
+                            f"{where} (step {step.key!r}).instrument: no instrument {key!r} "
+                            f"is defined under [instruments] (defined: {defined})"
+                        )
+        return self
+
+    def instrument_sequence(self, key: str) -> tuple[tuple[str, Instrument], ...] | None:
+        """The instruments a conversation asks ("phq9+gad7"), or None for a survey's."""
+        keys = key.split("+")
+        if not all(k in self.instruments for k in keys):
+            return None
+        return tuple((k, self.instruments[k]) for k in keys)
 
     @property
     def treatments_known(self) -> frozenset[str]:

@@ -16,10 +16,11 @@ from pydantic import (
 from followup.core.phones import InvalidPhone, to_e164
 from followup.protocol.fields import (
     EMAIL,
+    LANGUAGE,
     Duration,
     Strict,
     check_timezone,
-    reveals_treatment,
+    discreet_name,
 )
 
 
@@ -31,16 +32,10 @@ class Clinic(Strict):
     on_call_phone: str
     crisis_line: str = "988"
     emergency_number: str = "911"
+    # Where to come, one line for the preparation message; a location may give its own.
+    address: str = Field(default="", max_length=200)
 
-    @field_validator("name")
-    @classmethod
-    def _discreet_name(cls, value: str) -> str:
-        if reveals_treatment(value):
-            raise ValueError(
-                "goes into every message and must not name a drug or a diagnosis "
-                "(somebody else may read the patient's phone); use a neutral name"
-            )
-        return value
+    _discreet_name = field_validator("name")(staticmethod(discreet_name))
 
     @model_validator(mode="after")
     def _phones(self) -> Clinic:
@@ -97,9 +92,24 @@ class OnCallPerson(Strict):
     # Normalised to E.164 with the clinic's country by Protocol.
     phone: str | None = None
     email: str | None = Field(default=None, pattern=EMAIL)
+    # Phoned for the alerts `[paging] call_for` names; only a keypress acknowledges.
+    voice: bool = False
+    # What a call speaks: "es" Spanish, anything else English.
+    language: str = Field(default="en", pattern=LANGUAGE.pattern)
 
     @model_validator(mode="after")
     def _reachable(self) -> OnCallPerson:
         if not self.phone and not self.email:
             raise ValueError("needs a phone or an email (or both) so alerts can reach them")
+        if self.voice and not self.phone:
+            raise ValueError("voice = true needs a phone to call")
+        if self.voice and self.language not in CALL_LANGUAGES:
+            raise ValueError(
+                f"language {self.language!r}: calls speak English (en) or Spanish (es); "
+                "set one of them, or voice = false"
+            )
         return self
+
+
+# What a call can speak (followup.alerts.call_script).
+CALL_LANGUAGES = frozenset({"en", "es"})

@@ -73,8 +73,8 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _check_texts(value: dict[str, str]) -> dict[str, str]:
-    """A language → text table: English required, every text short and discreet."""
+def check_languages(value: dict[str, str], max_chars: int) -> dict[str, str]:
+    """A language → text table: English required, every text present and short enough."""
     if "en" not in value:
         raise ValueError("needs an English version (en); other languages fall back to it")
     for language, text in value.items():
@@ -82,11 +82,28 @@ def _check_texts(value: dict[str, str]) -> dict[str, str]:
             raise ValueError(f"{language!r} is not a language code such as 'en' or 'es'")
         if not text.strip():
             raise ValueError(f"the {language!r} text is empty")
-        if len(text) > MAX_QUESTION_CHARS:
+        if len(text) > max_chars:
             raise ValueError(
                 f"the {language!r} text is {len(text)} characters; keep it to "
-                f"{MAX_QUESTION_CHARS} so it fits in a short SMS"
+                f"{max_chars} so it fits in a short SMS"
             )
+    return value
+
+
+def discreet_name(value: str) -> str:
+    """A clinic's or location's name, which goes into every message: no drug, no diagnosis."""
+    if reveals_treatment(value):
+        raise ValueError(
+            "goes into every message and must not name a drug or a diagnosis "
+            "(somebody else may read the patient's phone); use a neutral name"
+        )
+    return value
+
+
+def _check_texts(value: dict[str, str]) -> dict[str, str]:
+    """A language → text table: English required, every text short and discreet."""
+    check_languages(value, MAX_QUESTION_CHARS)
+    for language, text in value.items():
         if reveals_treatment(text):
             raise ValueError(
                 f"the {language!r} text must not name a drug or a diagnosis "

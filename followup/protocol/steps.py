@@ -37,8 +37,13 @@ class Step(Strict):
     requires_next_appointment: bool = False
     # The [surveys] key whose questions this message starts asking; replies answer them.
     survey: str | None = None
+    # The [instruments] key(s) this message starts asking, one after another ("phq9", or
+    # ["phq9", "gad7"]); a step starts a survey or instruments, not both.
+    instrument: str | list[str] | None = None
     # Planned for the last infusion of a series only (a booster reminder, a late check-in).
     after_series_only: bool = False
+    # Planned for the first infusion of a series only (a baseline questionnaire).
+    first_of_series_only: bool = False
     # May be due while the patient is in the chair; every other step moves out of it.
     during_infusion: bool = False
     enabled: bool = True
@@ -61,7 +66,24 @@ class Step(Strict):
             raise ValueError("day_after and local_time go together")
         if not self.template:
             object.__setattr__(self, "template", self.key)
+        if self.survey is not None and self.instrument is not None:
+            raise ValueError("starts a survey or an instrument, not both")
+        if isinstance(self.instrument, list):
+            if not self.instrument or len(set(self.instrument)) != len(self.instrument):
+                raise ValueError("instrument: list each instrument once")
         return self
+
+    @property
+    def instruments(self) -> tuple[str, ...]:
+        """The instruments this step asks, in order; none for most steps."""
+        if self.instrument is None:
+            return ()
+        return (self.instrument,) if isinstance(self.instrument, str) else tuple(self.instrument)
+
+    @property
+    def conversation(self) -> str | None:
+        """What the conversation this message opens asks: a survey key or "phq9+gad7"."""
+        return self.survey or ("+".join(self.instruments) if self.instruments else None)
 
 
 class TreatmentOverride(Strict):

@@ -48,10 +48,13 @@ def alarm_reason(found: Triage, raised: Alarm) -> str:
     return f"{raised.kind}: {rules}"
 
 
-def alarm_fallback(protocol: Protocol, template: str = "reply_crisis") -> str:
+def alarm_fallback(
+    protocol: Protocol, template: str = "reply_crisis", location: str | None = None
+) -> str:
     """The answer to an alarm that needs no template, for when the template or the database
-    fails: the crisis line, the emergency number and the on-call line, as the alarm needs."""
-    clinic = protocol.clinic
+    fails: the crisis line, the emergency number and the on-call line (the location's), as
+    the alarm needs."""
+    clinic = protocol.clinic_at(location)
     on_call = display_phone(clinic.on_call_phone, clinic.country)
     return FALLBACKS[template].format(
         crisis_line=clinic.crisis_line,

@@ -10,7 +10,8 @@ from followup.alerts import raise_alert
 from followup.db.models import Appointment, Conversation, Patient, SymptomReport
 from followup.protocol import Protocol
 from followup.replies.alarms import URGENCY_OF_SEVERITY
-from followup.replies.outcome import Result
+from followup.replies.outcome import Replies, Result
+from followup.replies.scales import scale_answer
 from followup.replies.survey import SurveyState, answer, read_reply
 from followup.replies.triage import Level
 
@@ -18,12 +19,19 @@ from followup.replies.triage import Level
 def survey_answer(
     session: Session,
     protocol: Protocol,
+    replies: Replies,
     message_id: int,
     text: str,
     patient: Patient,
     conversation: Conversation,
     now: datetime,
 ) -> Result:
+    """Record a reply to the survey or rating scale the patient is answering."""
+    scales = protocol.instrument_sequence(conversation.survey)
+    if scales is not None:
+        return scale_answer(
+            session, protocol, replies, message_id, text, patient, conversation, scales, now
+        )
     appointment = (
         session.get(Appointment, conversation.appointment_id)
         if conversation.appointment_id

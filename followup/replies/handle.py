@@ -245,6 +245,9 @@ def _process(
             outcome = {
                 "message_id": message_id,
                 "patient_id": patient.id if patient else None,
+                "location": (
+                    patient.location if patient else protocol.location_by_number(inbound.to_number)
+                ),
                 "kind": result.kind,
                 "summary": result.summary[:300],
                 "urgency": result.urgency.value,
@@ -468,7 +471,9 @@ def _understand_ordinary(
             "call_request", f"asked for a call ({when})", "reply_call_requested", True
         )
     if conversation is not None:
-        return survey_answer(session, protocol, message_id, text, patient, conversation, now)
+        return survey_answer(
+            session, protocol, replies, message_id, text, patient, conversation, now
+        )
     if confirmation == "yes":
         confirmed = confirmations.confirm(patient, "confirmed")
         if confirmed is not None:

@@ -26,6 +26,7 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from followup.alerts import PAUSING, deliver_pending
+from followup.alerts.calls import CallPlacing
 from followup.alerts.direct import page_directly
 from followup.channels.base import Channel
 from followup.core import clock
@@ -86,6 +87,8 @@ class Inbox:
     _offline_renderer: Renderer | None = None
     # FOLLOWUP_PUBLIC_URL: each page links to its alert.
     public_url: str | None = None
+    # Phones on-call for the alerts that call (`[paging] call_for`), before SMS and email.
+    calls: CallPlacing | None = None
 
     async def handle(self, inbound: Inbound) -> Handled:
         """Store and process one webhook's message with whatever else is waiting; its answer."""
@@ -231,8 +234,15 @@ class Inbox:
 
     def page_alerts(self, alert_ids: list[int]) -> None:
         """Send the first pages of alerts just raised; what fails (the database gone again,
-        a provider down) is one line, and the worker's alert job sends it later."""
+        a provider down) is one line, and the worker's alert job sends it later.
+
+        The call goes first: it is the page that wakes someone, and SMTP can be slow."""
         for alert_id in alert_ids:
+            try:
+                if self.calls is not None:
+                    self.calls.place_due(alert_id)
+            except Exception as exc:  # the worker's alert job places what is left
+                log.error("alert %d: calling on-call failed: %s", alert_id, cause(exc))
             try:
                 deliver_pending(
                     self.engine,
@@ -263,7 +273,8 @@ class Inbox:
                 threading.Thread(
                     target=self._send_page, args=(inbound,), name="inbox-page", daemon=True
                 ).start()
-            return Handled(reply=alarm_fallback(self.protocol, raised.template))
+            where = self.protocol.location_by_number(inbound.to_number)
+            return Handled(reply=alarm_fallback(self.protocol, raised.template, where))
         if not journaled:
             return error
         return Handled(reply=self._keyword_answer(inbound.body))
@@ -296,6 +307,9 @@ class Inbox:
                 severity=raised.severity,
                 reason=alarm_reason(found, raised),
                 sender=inbound.from_number,
+                # The patient is unknown without the database: the number they texted
+                # names their location.
+                location=self.protocol.location_by_number(inbound.to_number),
             )
             if not took:
                 with self._lock:

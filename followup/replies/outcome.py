@@ -81,14 +81,15 @@ class Replies:
         self.renderer, self.protocol = renderer, protocol
         self.language = patient.language if patient else "en"
         self.first_name = patient.first_name if patient else ""
+        self.location = patient.location if patient else None
 
     def result(self, kind: str, summary: str, template: str, attention: bool = False) -> Result:
-        context = reply_context(self.protocol, self.language, self.first_name)
+        context = reply_context(self.protocol, self.language, self.first_name, self.location)
         try:
             text = self.renderer.render(template, self.language, "sms", context).text
         except RenderError:
             if template not in FALLBACKS:
                 raise
             log.exception("the %s template failed; sending the built-in text", template)
-            text = alarm_fallback(self.protocol, template)
+            text = alarm_fallback(self.protocol, template, self.location)
         return Result(kind, summary, template, text, attention)

@@ -107,4 +107,6 @@ def after_failure(
             paged=inbound.paged,
         )
         session.commit()
-        return Handled(reply=alarm_fallback(protocol, raised.template), alert_ids=[alert.id or 0])
+        where = patient.location if patient else protocol.location_by_number(inbound.to_number)
+        reply = alarm_fallback(protocol, raised.template, where)
+        return Handled(reply=reply, alert_ids=[alert.id or 0])

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from followup.instruments.asking import opening
 from followup.protocol import Protocol, Question, Survey
 from followup.replies.parse import Choice, parse_choices, parse_scale, parse_yes_no
 
@@ -116,7 +117,11 @@ def questions_for(survey: Survey, treatment: str | None) -> tuple[Question, ...]
 def first_question(
     protocol: Protocol, survey_key: str, treatment: str | None, language: str
 ) -> str:
-    """The text of a survey's first question, in the patient's language or else English."""
+    """The text of a survey's first question (or a rating scale's first item), in the
+    patient's language or else English."""
+    sequence = protocol.instrument_sequence(survey_key)
+    if sequence is not None:
+        return opening(sequence, language)
     survey = protocol.surveys.get(survey_key)
     if survey is None:
         raise LookupError(f"no survey {survey_key!r} in the protocol")

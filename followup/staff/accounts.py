@@ -25,21 +25,35 @@ from followup.staff.passwords import (
     check_new_password,
     verify,
 )
+from followup.staff.scope import store_locations
 from followup.staff.sessions import end_sessions
 from followup.staff.signin import count_failure
 
 
 def add_staff(
-    engine: Engine, email: str, role: str, password: str, now: datetime, actor: str = "cli"
+    engine: Engine,
+    email: str,
+    role: str,
+    password: str,
+    now: datetime,
+    actor: str = "cli",
+    locations: frozenset[str] | None = None,
 ) -> StaffUser:
-    """Create a staff account; the email is its name, lower-cased."""
+    """Create a staff account; the email is its name, lower-cased. `locations`: the keys
+    of the locations they see; None, every one."""
     email = email.strip().lower()
     if role not in ROLES:
         raise StaffError(f"role {role!r}: use one of {', '.join(ROLES)}")
     if "@" not in email:
         raise StaffError(f"{email!r} is not an email address")
     check_new_password(password, email)
-    user = StaffUser(email=email, role=role, password_hash=HASHER.hash(password), created_at=now)
+    user = StaffUser(
+        email=email,
+        role=role,
+        password_hash=HASHER.hash(password),
+        created_at=now,
+        locations=store_locations(locations),
+    )
     with Session(engine, expire_on_commit=False) as session:
         session.add(user)
         try:
@@ -53,11 +67,28 @@ def add_staff(
             "staff_user",
             user.id,
             None,
-            {"email": email, "role": role},
+            {"email": email, "role": role, "locations": user.locations},
             now,
         )
         session.commit()
     return user
+
+
+def set_locations(
+    engine: Engine, who: int | str, locations: frozenset[str] | None, actor: str, now: datetime
+) -> StaffUser:
+    """Change which locations a person sees (None: every one); their sessions end, so the
+    next page they open shows only what they may now see."""
+    with Session(engine, expire_on_commit=False) as session:
+        user = _staff_for_update(session, who)
+        before = {"locations": user.locations}
+        user.locations = store_locations(locations)
+        session.add(user)
+        end_sessions(session, user.id)
+        after = {"locations": user.locations}
+        audit(session, actor, "staff.set_locations", "staff_user", user.id, before, after, now)
+        session.commit()
+        return user
 
 
 def list_staff(engine: Engine) -> list[StaffUser]:

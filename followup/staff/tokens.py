@@ -79,12 +79,13 @@ def revoke_token(engine: Engine, token_id: int, actor: str, now: datetime) -> No
             session.commit()
 
 
-def token_owner(engine: Engine, token: str, now: datetime) -> str | None:
-    """Who a bearer token acts for ("token:<name>"), or None if it is unknown, revoked,
-    expired, or its creator's account is disabled (or gone)."""
+def token_owner(engine: Engine, token: str, now: datetime) -> tuple[str, str] | None:
+    """Who a bearer token acts for ("token:<name>") and the locations its creator sees
+    (as stored), or None if it is unknown, revoked, expired, or its creator's account is
+    disabled (or gone)."""
     with Session(engine) as session:
-        row = session.exec(
-            select(ApiToken)
+        found = session.exec(
+            select(ApiToken, StaffUser.locations)
             .join(StaffUser, col(StaffUser.email) == ApiToken.created_by)
             .where(
                 ApiToken.token_hash == _token_hash(token),
@@ -93,13 +94,14 @@ def token_owner(engine: Engine, token: str, now: datetime) -> str | None:
                 col(StaffUser.disabled_at).is_(None),
             )
         ).first()
-        if row is None:
+        if found is None:
             return None
+        row, locations = found
         if row.last_used_at is None or now - row.last_used_at >= USE_RECORDED_EVERY:
             row.last_used_at = now
             session.add(row)
             session.commit()
-        return f"token:{row.name}"
+        return f"token:{row.name}", locations
 
 
 def creators_disabled(engine: Engine) -> set[str]:

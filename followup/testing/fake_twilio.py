@@ -1,4 +1,5 @@
-"""A fake Twilio REST API (Messages only) that the real twilio SDK can talk to over HTTP.
+"""A fake Twilio REST API (Messages, and Calls in `fake_calls`) that the real twilio SDK
+can talk to over HTTP.
 
     with FakeTwilio(account_sid, auth_token) as fake:
         channel = TwilioSMSChannel(account_sid, auth_token, from_number=..., base_url=fake.base_url)
@@ -31,9 +32,11 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from uuid import uuid4
 
 from followup.core.phones import mask
+from followup.testing.fake_calls import FakeCalls
 from followup.testing.twilio_shapes import (
     ACCOUNT_PATH,
     API_VERSION,
+    CALLS_PATH,
     DATE_FILTERS,
     DEFAULT_CODES,
     LIST_FILTERS,
@@ -41,6 +44,7 @@ from followup.testing.twilio_shapes import (
     Fault,
     Reply,
     Stored,
+    account_resource,
     error_reply,
     matches,
     most_in_window,
@@ -78,6 +82,7 @@ class FakeTwilio:
         self._requests = 0
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self.calls = FakeCalls(account_sid, auth_token, self._stopping)  # the Calls API
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -102,6 +107,7 @@ class FakeTwilio:
         server.shutdown()
         server.server_close()  # joins the request threads (daemon_threads is off)
         thread.join()
+        self.calls.close()
         self._server = self._thread = None
 
     def __enter__(self) -> Self:
@@ -262,6 +268,10 @@ class FakeTwilio:
         if account is not None and method == "GET":
             # Readiness probes fetch the account; programmed faults are for the Messages API.
             return self._account(account["account"])
+        calls = CALLS_PATH.match(path)
+        if calls is not None and calls["account"] == self.account_sid:
+            fault = self._next_fault() or self._outage_fault()
+            return fault.reply() if fault else self.calls.respond(method, calls["sid"], form)
         route = PATH.match(path)
         if route is None or route["account"] != self.account_sid:
             return error_reply(404, 20404)
@@ -277,11 +287,8 @@ class FakeTwilio:
         return error_reply(405, 20004)
 
     def _account(self, sid: str) -> Reply:
-        if sid != self.account_sid:
-            return error_reply(404, 20404)
-        uri = f"/{API_VERSION}/Accounts/{sid}.json"
-        resource = {"sid": sid, "friendly_name": "FakeTwilio", "status": "active", "type": "Full"}
-        return Reply(200, {**resource, "uri": uri, "owner_account_sid": sid})
+        ok = sid == self.account_sid
+        return Reply(200, account_resource(sid)) if ok else error_reply(404, 20404)
 
     def _authorized(self, header: str | None) -> bool:
         if not header or not header.startswith("Basic "):

@@ -1,5 +1,5 @@
-"""What api.twilio.com's Messages resource looks like on the wire: paths, error bodies,
-billing segments, list filters; the fake Twilio answers with these."""
+"""What api.twilio.com's Messages and Calls resources look like on the wire: paths, error
+bodies, billing segments, list filters; the fake Twilio answers with these."""
 
 from __future__ import annotations
 
@@ -20,6 +20,11 @@ PATH = re.compile(
 )
 
 
+CALLS_PATH = re.compile(
+    rf"^(?:/[\w-]+)?/{API_VERSION}/Accounts/(?P<account>[^/]+)/Calls(?:/(?P<sid>[^/]+))?\.json$"
+)
+
+
 ACCOUNT_PATH = re.compile(rf"^(?:/[\w-]+)?/{API_VERSION}/Accounts/(?P<account>[^/]+)\.json$")
 
 
@@ -37,7 +42,11 @@ ERROR_MESSAGES = {
     20429: "Too Many Requests",
     20500: "Internal Server Error",
     20503: "Service Unavailable",
+    13224: "Dial: Twilio does not support calling this number or the number is invalid",
+    21201: "No 'To' number is specified",
+    21205: "Url parameter is required.",
     21211: "The 'To' number {to} is not a valid phone number.",
+    21213: "No 'From' number is specified",
     21602: "Message body is required.",
     21603: "A 'From' or 'MessagingServiceSid' parameter is required to send a message",
     21604: "A 'To' phone number is required.",
@@ -156,3 +165,44 @@ class Fault:
     def reply(self, to: str | None = None) -> Reply:
         headers = {"Retry-After": seconds_text(self.retry_after)} if self.retry_after else {}
         return error_reply(self.status, self.code, to=to, headers=headers)
+
+
+def account_resource(sid: str) -> dict[str, Any]:
+    """The Account resource, as a readiness probe fetches it."""
+    uri = f"/{API_VERSION}/Accounts/{sid}.json"
+    resource = {"sid": sid, "friendly_name": "FakeTwilio", "status": "active", "type": "Full"}
+    return {**resource, "uri": uri, "owner_account_sid": sid}
+
+
+def call_resource(account_sid: str, sid: str, form: dict[str, str], stamp: str) -> dict[str, Any]:
+    """A Call resource just created from `form`, as Twilio answers the create request."""
+    uri = f"/{API_VERSION}/Accounts/{account_sid}/Calls/{sid}.json"
+    return {
+        "account_sid": account_sid,
+        "annotation": None,
+        "answered_by": None,
+        "api_version": API_VERSION,
+        "caller_name": None,
+        "date_created": stamp,
+        "date_updated": stamp,
+        "direction": "outbound-api",
+        "duration": None,
+        "end_time": None,
+        "forwarded_from": None,
+        "from": form.get("From"),
+        "from_formatted": form.get("From"),
+        "group_sid": None,
+        "parent_call_sid": None,
+        "phone_number_sid": None,
+        "price": None,
+        "price_unit": "USD",
+        "queue_time": "0",
+        "sid": sid,
+        "start_time": None,
+        "status": "queued",
+        "subresource_uris": {"recordings": uri.replace(".json", "/Recordings.json")},
+        "to": form.get("To"),
+        "to_formatted": form.get("To"),
+        "trunk_sid": None,
+        "uri": uri,
+    }

@@ -19,6 +19,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from followup.channels.registry import build_channels
 from followup.core.spool import database_identity
+from followup.dispatch.calls import build_dialer
 from followup.messages.revisions import service_renderer
 from followup.ops.metrics import CONTENT_TYPE, build_registry, exposition, metrics_allowed
 from followup.ops.readiness import Readiness
@@ -32,6 +33,7 @@ from followup.web.auth import SignInRequired, install, signed_in
 from followup.web.consent_pages import consent_router
 from followup.web.errors import install_error_pages
 from followup.web.headers import SecurityHeaders
+from followup.web.on_call import on_call_router
 from followup.web.patients import patients_router
 from followup.web.public import public_router
 from followup.web.sections import sections_router
@@ -56,6 +58,8 @@ def create_app(
     # Staff edits made in the template editor apply to replies as to everything else.
     renderer = service_renderer(settings.templates_dir, engine)
     journal = InboundJournal(settings.spool_directory(), database_identity(settings.database_url))
+    # Calls to on-call: the first one the moment an alert is raised, from this process.
+    dialer = build_dialer(settings, protocol, engine)
     inbox = Inbox(
         engine,
         protocol,
@@ -64,6 +68,7 @@ def create_app(
         journal,
         channels,
         public_url=settings.public_url,
+        calls=dialer,
     )
     replayer = Replayer(inbox)
 
@@ -97,8 +102,9 @@ def create_app(
     )
     app.state.channels = channels
     app.state.renderer = renderer
+    app.state.dialer = dialer
     # Added last, so it runs first: Twilio's webhooks are answered before sessions and routing.
-    app.add_middleware(TwilioWebhooks, settings=settings, inbox=inbox)
+    app.add_middleware(TwilioWebhooks, settings=settings, inbox=inbox, dialer=dialer)
     # Outermost: every answer, the webhooks' and the errors' too, carries the headers.
     app.add_middleware(
         SecurityHeaders,
@@ -122,7 +128,7 @@ def create_app(
         report = readiness.report()
         return JSONResponse(report.as_json(), status_code=200 if report.ready else 503)
 
-    registry = build_registry(engine)
+    registry = build_registry(engine, protocol)
 
     # Not in the OpenAPI schema: it is for Prometheus, neither a staff page nor the API.
     @app.get("/metrics", include_in_schema=False)
@@ -171,6 +177,7 @@ def _staff_pages(app: FastAPI, settings: Settings, engine: Engine) -> None:
     app.include_router(staff_router())
     # Section routers are added here, one line each.
     app.include_router(staff_admin_router())
+    app.include_router(on_call_router())
     app.include_router(templates_router(settings, engine))
     app.include_router(sections_router())
     app.include_router(patients_router())

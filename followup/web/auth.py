@@ -50,6 +50,7 @@ from followup.staff import (
     token_owner,
 )
 from followup.staff.limits import SlidingWindow
+from followup.staff.scope import Scope, parse_locations
 from followup.staff.sessions import sign_out as end_every_session
 
 T = TypeVar("T")
@@ -78,10 +79,21 @@ class Staff:
     id: int | None
     email: str
     role: str
+    # The locations this person sees (a token: its creator's); None: every one.
+    locations: frozenset[str] | None = None
 
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(self.locations)
+
+    @classmethod
+    def of(cls, user: StaffUser) -> Staff:
+        """The staff member a signed-in account is."""
+        return cls(user.id, user.email, user.role, parse_locations(user.locations))
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,15 +203,17 @@ def require_staff(request: Request) -> Staff:
     if header.lower().startswith("bearer ") and request.url.path.startswith("/api/"):
         owner = token_owner(engine, header[7:].strip(), clock.now())
         if owner is not None:
-            # Tokens read and acknowledge; they never administer.
-            return Staff(None, owner, "clinician")
+            # Tokens read and acknowledge, within their creator's locations; they never
+            # administer.
+            name, locations = owner
+            return Staff(None, name, "clinician", parse_locations(locations))
         raise SignInRequired()
     user = _session_user(request, active=request.url.path not in PASSIVE_PATHS)
     if user is None:
         if _SID in request.session:
             request.session.clear()  # an ended session: the cookie is only noise now
         raise SignInRequired()
-    return Staff(user.id, user.email, user.role)
+    return Staff.of(user)
 
 
 def signed_in(request: Request) -> bool:
@@ -214,7 +228,7 @@ def current_staff(request: Request) -> Staff | None:
     if getattr(request.app.state, "staff_auth", None) is None or "session" not in request.scope:
         return None
     user = _session_user(request, active=False)
-    return None if user is None else Staff(user.id, user.email, user.role)
+    return None if user is None else Staff.of(user)
 
 
 def _session_user(request: Request, *, active: bool) -> StaffUser | None:
@@ -225,10 +239,21 @@ def _session_user(request: Request, *, active: bool) -> StaffUser | None:
     return session_user(request.app.state.engine, token, clock.now(), auth.idle, active=active)
 
 
+def require_every_location(staff: Staff = Depends(require_staff)) -> Staff:
+    """What the whole network shares (the templates, whose previews offer every location's
+    appointments): staff of every location only."""
+    if not staff.scope.everywhere:
+        raise HTTPException(status_code=403, detail="this needs staff of every location")
+    return staff
+
+
 def require_admin(staff: Staff = Depends(require_staff)) -> Staff:
-    """Admins manage templates, staff and tokens; clinicians read and acknowledge."""
+    """Admins manage templates, staff and tokens; clinicians read and acknowledge. In a
+    network, only an admin of every location: templates, people and tokens are shared."""
     if not staff.is_admin:
         raise HTTPException(status_code=403, detail="this needs an admin")
+    if not staff.scope.everywhere:
+        raise HTTPException(status_code=403, detail="this needs an admin of every location")
     return staff
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlencode
 
-from sqlalchemy import Engine, func
+from sqlalchemy import ColumnElement, Engine, func
 from sqlmodel import Session, col, select
 
 from followup.alerts import SEVERITIES
@@ -31,6 +31,7 @@ from followup.db.models import (
     SymptomReport,
 )
 from followup.protocol import Protocol
+from followup.staff.scope import visible_or_all
 
 __all__ = [
     "CHART_QUESTIONS",
@@ -146,12 +147,18 @@ class PatientRecord:
 
 
 def patient_record(
-    engine: Engine, external_id: str, wanted: MessageFilter | None = None
+    engine: Engine,
+    external_id: str,
+    wanted: MessageFilter | None = None,
+    visible: ColumnElement[bool] | None = None,
 ) -> PatientRecord | None:
-    """One patient's page of facts, a page of messages; None if no patient has that id."""
+    """One patient's page of facts, a page of messages; None if no patient has that id
+    among those `visible` (the staff member's locations) lets them see."""
     wanted = wanted or MessageFilter()
     with Session(engine) as session:
-        patient = session.exec(select(Patient).where(Patient.external_id == external_id)).first()
+        patient = session.exec(
+            select(Patient).where(Patient.external_id == external_id, visible_or_all(visible))
+        ).first()
         if patient is None or patient.id is None:
             return None
         pid = patient.id

@@ -2,8 +2,9 @@
 
 The roster is searched by name, id or phone number and read a page at a time. The
 patient page puts what needs a person first (open alerts, the latest replies), then the
-chart of mood and pain with the infusions marked, then the infusions and a page of the
-message history (`followup.web.patient_record`). Times are in the clinic's zone.
+chart of mood and pain with the infusions marked, the rating scales
+(`followup.web.scales`), then the infusions and a page of the message history
+(`followup.web.patient_record`). Times are in the clinic's zone.
 """
 
 from __future__ import annotations
@@ -32,10 +33,20 @@ from followup.db.models import (
     ScheduledMessage,
 )
 from followup.protocol import Protocol
+from followup.staff.scope import visible_or_all
 from followup.web.auth import Staff, require_staff
 from followup.web.charts import symptom_chart
 from followup.web.notices import take_flash
 from followup.web.patient_record import MessageFilter, chart_thresholds, patient_record
+from followup.web.scale_chart import scale_chart
+from followup.web.scale_series import (
+    crisis_answers,
+    item_answers,
+    result_text,
+    short_day,
+    signed,
+)
+from followup.web.scales import patient_scales
 from followup.web.staff_pages import render_page
 
 __all__ = [
@@ -149,13 +160,19 @@ def search_terms(search: str, country: str) -> list[ColumnElement[bool]]:
 
 
 def roster(
-    engine: Engine, now: datetime, search: str = "", page: int = 1, country: str = "US"
+    engine: Engine,
+    now: datetime,
+    search: str = "",
+    page: int = 1,
+    country: str = "US",
+    visible: ColumnElement[bool] | None = None,
 ) -> RosterPage:
-    """A page of the patients a search finds, by last name, with their next booked infusion.
+    """A page of the patients a search finds (of those `visible` lets staff see), by last
+    name, with their next booked infusion.
 
     Only the page's rows are read, and the next infusion only for them.
     """
-    terms = search_terms(search, country)
+    terms = [*search_terms(search, country), visible_or_all(visible)]
     with Session(engine) as session:
         total = session.exec(select(func.count()).select_from(Patient).where(*terms)).one()
         page = min(max(1, page), max(1, -(-total // ROSTER_PAGE)))
@@ -206,6 +223,12 @@ def consent_how(source: str, given: bool) -> tuple[str, str]:
     return ("no consent" if source in (Source.ROSTER, Source.MIGRATION) else "revoked"), how
 
 
+def survey_name(protocol: Protocol, key: str) -> str:
+    """A conversation's survey as staff know it: "PHQ-9, GAD-7" rather than "phq9+gad7"."""
+    scales = protocol.instrument_sequence(key)
+    return ", ".join(instrument.name for _key, instrument in scales) if scales else key
+
+
 def delivery_detail(message: ScheduledMessage) -> str:
     """Why a message is in its state: the provider's error, or the planner's reason."""
     if message.error_code or message.error_text:
@@ -225,7 +248,10 @@ def patients_router() -> APIRouter:
         staff: Staff = Depends(require_staff),
     ) -> HTMLResponse:
         protocol: Protocol = request.app.state.protocol
-        found = roster(request.app.state.engine, clock.now(), q, page, protocol.clinic.country)
+        visible = staff.scope.clause(protocol, Patient.location)
+        found = roster(
+            request.app.state.engine, clock.now(), q, page, protocol.clinic.country, visible
+        )
         return render_page(
             request,
             "patients.html",
@@ -250,7 +276,9 @@ def patients_router() -> APIRouter:
         tz = protocol.clinic.tz
         when = partial(clinic_time, tz=tz)
         wanted = MessageFilter.parse(status, channel, step, page)
-        record = patient_record(request.app.state.engine, external_id, wanted)
+        visible = staff.scope.clause(protocol, Patient.location)
+        # Another location's patient reads as no patient at all: a 404, never a 403.
+        record = patient_record(request.app.state.engine, external_id, wanted, visible)
         if record is None:
             return render_page(
                 request,
@@ -262,15 +290,20 @@ def patients_router() -> APIRouter:
                 clinic_tz=protocol.clinic.timezone,
                 when=when,
             )
-        # charts.py escapes every text it draws, so its SVG can go into the page as markup.
+        now = clock.now()
+        infusions = record.chart_infusions(now)
+        # The charts escape every text they draw, so their SVG can go in as markup.
         chart = Markup(
             symptom_chart(
-                record.chart_points(),
-                record.chart_infusions(clock.now()),
-                tz,
-                thresholds=chart_thresholds(protocol),
+                record.chart_points(), infusions, tz, thresholds=chart_thresholds(protocol)
             )
         )
+        scales = [
+            (scores, Markup(scale_chart(scores, infusions, tz)))
+            for scores in patient_scales(
+                request.app.state.engine, protocol, record.patient.id or 0, now
+            )
+        ]
         return render_page(
             request,
             "patient.html",
@@ -283,9 +316,16 @@ def patients_router() -> APIRouter:
             clinic_tz=protocol.clinic.timezone,
             when=when,
             chart=chart,
+            scales=scales,
+            scale_result=result_text,
+            scale_answers=item_answers,
+            scale_crisis=crisis_answers,
+            scale_day=partial(short_day, tz=tz, with_year=True),
+            signed=signed,
             detail=delivery_detail,
             series=series_place,
-            survey_state=partial(survey_state, now=clock.now()),
+            survey_state=partial(survey_state, now=now),
+            survey_name=partial(survey_name, protocol),
             statuses=[s.value for s in MessageStatus],
             consent_how=consent_how,
             notice=take_flash(request),

@@ -1,5 +1,6 @@
 """Admins manage staff at /staff/people: add people, change roles, disable and enable,
-unlock after too many wrong passwords, and set new passwords.
+unlock after too many wrong passwords, and set new passwords. The page also lists the
+people on call (`web.on_call`), each with a test call.
 
 Every change is an admin's form post: CSRF-checked, and made by a `followup.staff` function
 that writes the change and its audit row in one transaction (the CLI can call the same ones).
@@ -48,6 +49,7 @@ from followup.staff import (
     unlock_staff,
 )
 from followup.web.auth import Staff, hashing, require_admin, sign_in
+from followup.web.on_call import calling_note, on_call_rows
 from followup.web.params import RowId
 from followup.web.sections.common import checked_form, flash, section_page
 
@@ -94,6 +96,9 @@ def _people_page(
         new_email=new_email,
         new_role=new_role if new_role in ROLES else "clinician",
         shown_password=shown_password,
+        on_call=on_call_rows(_engine(request), request.app.state.protocol),
+        calling=calling_note(request),
+        can_call=request.app.state.dialer is not None,
     )
     if shown_password is not None:
         # The one page that ever shows the password: keep it out of every cache.

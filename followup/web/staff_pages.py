@@ -20,9 +20,8 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
-from followup.alerts.status import watch
 from followup.core import clock
-from followup.db.models import MessageStatus, ScheduledMessage, StaffUser
+from followup.db.models import MessageStatus, Patient, ScheduledMessage, StaffUser
 from followup.protocol import Protocol
 from followup.staff import (
     FIRST_ADMIN,
@@ -50,6 +49,7 @@ from followup.web.auth import (
     staff_auth,
 )
 from followup.web.forms import form_fields
+from followup.web.visibility import patients_seen, watch_for
 
 PAGES = Jinja2Templates(directory=str(Path(__file__).parent / "pages"))
 # How often every page asks for the open crises (/static/watch.js): at most 15 s late.
@@ -63,7 +63,7 @@ def render_page(
     and (signed in) the open crises and counts for the banner, navigation and title."""
     protocol: Protocol = request.app.state.protocol
     now = clock.now()
-    seen = watch(request.app.state.engine) if staff is not None else None
+    seen = watch_for(request, staff) if staff is not None else None
     return PAGES.TemplateResponse(
         request,
         name,
@@ -228,7 +228,7 @@ def staff_router() -> APIRouter:
     def home(request: Request, staff: Staff = Depends(require_staff)) -> HTMLResponse:
         now = clock.now()
         # The same counts as the banner, the navigation and the inbox's queue.
-        seen = watch(request.app.state.engine)
+        seen = watch_for(request, staff)
         with Session(request.app.state.engine) as session:
             counts = {
                 "open_alerts": seen.open_alerts,
@@ -237,9 +237,11 @@ def staff_router() -> APIRouter:
                 "due_today": session.exec(
                     select(func.count())
                     .select_from(ScheduledMessage)
+                    .join(Patient, col(Patient.id) == ScheduledMessage.patient_id)
                     .where(
                         ScheduledMessage.status == MessageStatus.PENDING,
                         col(ScheduledMessage.due_at) < now + timedelta(hours=24),
+                        patients_seen(request, staff),
                     )
                 ).one(),
             }

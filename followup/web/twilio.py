@@ -1,4 +1,5 @@
-"""Twilio's webhooks: inbound SMS and delivery status, signed, answered in TwiML."""
+"""Twilio's webhooks: inbound SMS, delivery status and calls to on-call, signed, answered
+in TwiML."""
 
 from __future__ import annotations
 
@@ -20,13 +21,16 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 from twilio.request_validator import RequestValidator
 
+from followup.alerts.call_tokens import ANSWER_PATH, KEY_PATH, STATUS_PATH, Signer
 from followup.core import clock
+from followup.dispatch.calls import Dialer
 from followup.ops.outages import cause, is_unavailable
 from followup.replies.inbox import Inbox
 from followup.replies.outcome import Inbound
 from followup.replies.status import record_status
 from followup.settings import Settings
 from followup.web.forms import FormTooLarge, form_fields
+from followup.web.voice import VoiceWebhooks
 
 log = logging.getLogger(__name__)
 TWIML = "application/xml"
@@ -62,7 +66,9 @@ class TwilioWebhooks:
     they skip both; every other request passes through to the FastAPI app untouched.
     """
 
-    def __init__(self, app: ASGIApp, settings: Settings, inbox: Inbox) -> None:
+    def __init__(
+        self, app: ASGIApp, settings: Settings, inbox: Inbox, dialer: Dialer | None = None
+    ) -> None:
         self.app, self.settings, self.inbox = app, settings, inbox
         self.engine, self.protocol, self.channels = inbox.engine, inbox.protocol, inbox.channels
         token = settings.twilio_auth_token
@@ -71,7 +77,19 @@ class TwilioWebhooks:
         self.limiter = CapacityLimiter(inbox.threads)
         # Twilio signs the address it called: the primary's, or the fallback instance's.
         self.addresses = [url for url in (settings.public_url, settings.fallback_url) if url]
-        self.endpoints = {"/twilio/sms": self.inbound_sms, "/twilio/status": self.delivery_status}
+        signer = (
+            Signer(settings.public_url, token.get_secret_value())
+            if token and settings.public_url
+            else None
+        )
+        voice = VoiceWebhooks(self.engine, self.protocol, signer, dialer, self.limiter)
+        self.endpoints = {
+            "/twilio/sms": self.inbound_sms,
+            "/twilio/status": self.delivery_status,
+            ANSWER_PATH: voice.answer,
+            KEY_PATH: voice.key,
+            STATUS_PATH: voice.status,
+        }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         endpoint = self.endpoints.get(scope["path"]) if scope["type"] == "http" else None

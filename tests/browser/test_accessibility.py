@@ -15,6 +15,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from followup.core.phones import to_e164
 from followup.messages.render import Renderer
@@ -22,6 +23,7 @@ from followup.protocol import Protocol
 from followup.replies.handle import Inbound, handle
 from tests.browser.conftest import Clinic, screenshot, sign_in
 from tests.conftest import ROOT, SAMPLE
+from tests.integration.scale_rows import course
 
 CLINIC_NUMBER = "+14025550100"
 DESK, PHONE = {"width": 1280, "height": 800}, {"width": 390, "height": 844}
@@ -74,7 +76,17 @@ def replies(clinic: Clinic, engine: Engine, protocol: Protocol) -> None:
 
 
 @pytest.fixture
-def signed_in(browser: Browser, clinic: Clinic, replies: None) -> Iterator[Page]:
+def scales(clinic: Clinic, engine: Engine) -> None:
+    """PHQ-9 and GAD-7 answered by Ana (the patient page walked) and by Grace, who is on
+    Today's infusions every day: their charts, summaries and latest totals are walked too."""
+    with Session(engine) as session:
+        for patient in ("P001", "P003"):
+            course(session, patient, datetime.now(UTC))
+        session.commit()
+
+
+@pytest.fixture
+def signed_in(browser: Browser, clinic: Clinic, replies: None, scales: None) -> Iterator[Page]:
     context = browser.new_context(viewport=DESK)
     tab = context.new_page()
     sign_in(tab, clinic)

@@ -206,9 +206,13 @@ def test_reports_export_writes_csv_and_json(engine: Engine, patient_id: int) -> 
         )
         session.commit()
     csv_out = run_cli(engine, "reports", "export").stdout.splitlines()
-    assert csv_out[0] == "patient_id,appointment_start,survey,question,value,text,reported_at"
-    assert csv_out[1] == "P1,,post_infusion,mood,6.0,about a 6,2026-04-15T18:00:00Z"
-    assert csv_out[2] == 'P1,,post_infusion,anything_else,,"slept, ""a lot""",2026-04-15T18:00:00Z'
+    assert csv_out[0] == (
+        "patient_id,appointment_start,survey,question,value,text,reported_at,location"
+    )
+    assert csv_out[1] == "P1,,post_infusion,mood,6.0,about a 6,2026-04-15T18:00:00Z,main"
+    assert csv_out[2] == (
+        'P1,,post_infusion,anything_else,,"slept, ""a lot""",2026-04-15T18:00:00Z,main'
+    )
     rows = [
         json.loads(line)
         for line in run_cli(

@@ -357,6 +357,7 @@ def test_patients_list_the_roster_with_consent_opt_out_and_next_infusion(
     ana, luis, grace = by_id["P001"], by_id["P002"], by_id["P003"]
     assert set(ana) == {
         "external_id",
+        "id",
         "first_name",
         "last_name",
         "phone",

@@ -403,7 +403,9 @@ def test_server_errors_until_max_attempts_leave_the_message_dead_with_the_last_e
 
     world.clock.advance(timedelta(days=1))
     world.dispatch()
-    assert world.fake.requests == RETRY.max_attempts  # a dead message is never tried again
+    # A dead message is never tried again (the day's other messages go as usual).
+    row = world.row("preparation", "sms")
+    assert (row.status, row.attempts) == (MessageStatus.DEAD, RETRY.max_attempts)
 
 
 def test_an_unsubscribed_number_fails_once_opts_the_patient_out_and_email_still_goes(

@@ -73,20 +73,20 @@ def test_more_patients_than_one_chunk_all_get_their_plan_and_a_second_run_change
     with Session(engine) as session:
         first = replan_patients(session, ids, protocol, NOW)
         session.commit()
-    # Per patient: 10 messages for the first infusion (the next one is booked), 10 for the
-    # last (its booster reminder). A week apart, the two are a series: the second's
-    # preparation (SMS and email) was the first's discharge line, that line names it (no
-    # next-infusion note), and the first's day-7 check-in (SMS and email) falls after the
-    # second began.
-    assert first.planned == len(ids) * 20
-    assert statuses(engine) == {"pending": len(ids) * 15, "skipped": len(ids) * 5}
+    # Per patient: 11 messages for the first infusion (the next one is booked; the rating
+    # scales the day before, as the first of its series), 10 for the last (its booster
+    # reminder). A week apart, the two are a series: the second's preparation (SMS and
+    # email) was the first's discharge line, that line names it (no next-infusion note),
+    # and the first's day-7 check-in (SMS and email) falls after the second began.
+    assert first.planned == len(ids) * 21
+    assert statuses(engine) == {"pending": len(ids) * 16, "skipped": len(ids) * 5}
     with engine.connect() as connection:
         per_patient = set(
             connection.execute(
                 core_select(func.count()).select_from(M).group_by(M.c.patient_id)
             ).scalars()
         )
-    assert per_patient == {20}  # the last patient, in the last chunk, too
+    assert per_patient == {21}  # the last patient, in the last chunk, too
     with engine.connect() as connection:
         # Stored exactly as the column type writes an instant: an equality query finds it.
         reminders = connection.execute(
@@ -120,7 +120,7 @@ def test_moving_and_cancelling_many_appointments_moves_and_cancels_their_message
     with Session(engine) as session:
         moved = replan_patients(session, ids, protocol, NOW)
         session.commit()
-    assert (moved.planned, moved.moved, moved.cancelled) == (0, len(ids) * 20, 0)
+    assert (moved.planned, moved.moved, moved.cancelled) == (0, len(ids) * 21, 0)
     with engine.connect() as connection:
         reminders = set(
             connection.execute(core_select(M.c.due_at).where(M.c.step == "reminder")).scalars()
@@ -134,8 +134,8 @@ def test_moving_and_cancelling_many_appointments_moves_and_cancels_their_message
     with Session(engine) as session:
         cancelled = replan_patients(session, ids, protocol, NOW)
         session.commit()
-    assert cancelled.cancelled == len(ids) * 20
-    assert statuses(engine) == {"cancelled": len(ids) * 20}
+    assert cancelled.cancelled == len(ids) * 21
+    assert statuses(engine) == {"cancelled": len(ids) * 21}
     with engine.connect() as connection:
         reasons = set(connection.execute(core_select(M.c.status_reason)).scalars())
     assert reasons == {"appointment cancelled"}
@@ -178,8 +178,9 @@ def test_unsaved_changes_are_planned_and_messages_the_session_holds_show_the_new
             "appointment cancelled",
         )
         session.commit()
-    # Each a single infusion: 10 messages with the booster reminder after it.
-    assert (counts.planned, counts.cancelled) == (10, 10)
+    # Each a single infusion: 11 messages with the rating scales before it and the booster
+    # reminder after it.
+    assert (counts.planned, counts.cancelled) == (11, 11)
     with Session(engine) as session:
         new = session.exec(
             select(ScheduledMessage)

@@ -232,11 +232,12 @@ def test_the_series_is_renumbered_and_the_superseded_check_in_came_back(
         2026, 4, 10, 10, tzinfo=chicago
     )
     sms = [w for w in went if w.patient == "MWF" and w.channel == "sms"]
-    # 1 preparation, 5 reminders, 5 discharges, 1 booster, and 7 check-ins: Tue 3, Thu 5,
-    # Sat 7, Mon 9 (came back), then Sat 14, Mon 16 and Fri 20 after the last infusion.
-    assert len(sms) == 19
+    # 1 preparation, 5 reminders, 5 discharges, 1 booster, the rating scales the day before
+    # the first infusion (Sun 1), and 7 check-ins: Tue 3, Thu 5, Sat 7, Mon 9 (came back),
+    # then Sat 14, Mon 16 and Fri 20 after the last infusion.
+    assert len(sms) == 20
     checkins = sorted(w.at.astimezone(chicago).date().day for w in sms if w.kind == "checkin")
-    assert checkins == [3, 5, 7, 9, 14, 16, 20]
+    assert checkins == [1, 3, 5, 7, 9, 14, 16, 20]
 
 
 def test_what_a_rule_held_back_is_listed_with_its_reason(engine: Engine, went: list[Went]) -> None:

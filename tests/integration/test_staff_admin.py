@@ -359,7 +359,10 @@ def test_every_change_is_audited_without_passwords_or_hashes(people: People) -> 
         )
     ]
     add, role, disable, enable, unlock, password, _ = events
-    assert (add.before, add.after) == (None, '{"email": "pat@example.org", "role": "clinician"}')
+    assert (add.before, add.after) == (
+        None,
+        '{"email": "pat@example.org", "locations": "*", "role": "clinician"}',
+    )
     assert (role.before, role.after) == ('{"role": "clinician"}', '{"role": "admin"}')
     assert disable.before == '{"disabled_at": null}' and enable.after == '{"disabled_at": null}'
     assert f'"failed_sign_ins": {LOCK_AFTER}' in (unlock.before or "")

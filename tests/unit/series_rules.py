@@ -141,7 +141,8 @@ def _each_infusion(
             if protocol.planning.series_preparation != "every_infusion":
                 problems.append(f"infusion {infusion.key} ({place.describe()}) prepared again")
         if m.kind == "checkin" and place.last and not goes(m):
-            allowed: tuple[str, ...] = ("superseded",)
+            # The next series' baseline scales, the day before it, win the day.
+            allowed: tuple[str, ...] = ("superseded", "one check-in a day: scales_baseline")
             if not protocol.planning.supersede_checkins:
                 # The next series' check-in wins the day, or its infusion's chair holds it.
                 allowed = ("one check-in a day", "in the chair")

@@ -17,11 +17,18 @@ def test_shipped_protocol_has_the_default_ketamine_steps() -> None:
     assert steps["preparation"].before_start == timedelta(hours=48)
     assert steps["reminder"].before_start == timedelta(hours=2)
     assert steps["discharge"].after_end == timedelta(0) and steps["discharge"].quiet_hours_exempt
-    assert [(s.day_after, s.local_time) for s in steps.values() if s.kind == "checkin"] == [
+    assert [(s.day_after, s.local_time) for s in steps.values() if s.day_after] == [
         (1, time(10)),
         (3, time(10)),
         (7, time(10)),
+        (1, time(18)),
+        (28, time(10)),
     ]
+    # The rating scales: a baseline the day before each series, and again on day 7.
+    assert steps["scales_baseline"].before_start == timedelta(hours=24)
+    assert steps["scales_baseline"].first_of_series_only
+    assert steps["scales_baseline"].instruments == ("phq9", "gad7")
+    assert steps["checkin_day7"].instruments == ("phq9", "gad7")
     assert steps["next_infusion"].requires_next_appointment
     assert (protocol.quiet_hours.start, protocol.quiet_hours.end) == (time(21), time(8))
     assert protocol.clinic.crisis_line == "988"

@@ -94,12 +94,17 @@ def test_the_shipped_protocol_lists_two_people_on_call_with_normalised_phones(
     ]
 
 
-def test_every_checkin_of_every_treatment_starts_the_post_infusion_survey(
+def test_every_checkin_of_every_treatment_starts_the_post_infusion_survey_or_the_scales(
     protocol: Protocol,
 ) -> None:
     for treatment in protocol.treatments_known:
         for step in protocol.steps_for(treatment):
-            assert step.survey == ("post_infusion" if step.kind == "checkin" else None), step.key
+            if step.kind != "checkin":
+                assert step.conversation is None, step.key
+            elif step.key in ("scales_baseline", "checkin_day7"):
+                assert step.conversation == "phq9+gad7", step.key
+            else:
+                assert step.survey == "post_infusion", step.key
     assert "checkin_day14" in {s.key for s in protocol.steps_for("pain")}
 
 
@@ -324,11 +329,16 @@ def test_the_checkin_context_carries_the_surveys_first_question_and_others_none(
     mood = protocol.surveys["post_infusion"].questions[0]
     for language, key, expected in [
         ("en", "checkin_day1", mood.text["en"]),
-        ("es", "checkin_day7", mood.text["es"]),
+        ("es", "checkin_day3", mood.text["es"]),
         ("de", "checkin_day3", mood.text["en"]),
     ]:
         assert sample_context(protocol, language, steps[key])["survey_question"] == expected
     assert sample_context(protocol, "en", steps["discharge"])["survey_question"] is None
+    # The scales' check-in asks their first item, with the look-back and every answer.
+    first = sample_context(protocol, "es", steps["checkin_day7"])["survey_question"]
+    assert first.startswith(protocol.instruments["phq9"].stem["es"])
+    assert first.endswith("1/9: Poco interés o placer en hacer las cosas")
+    assert "3 = casi todos los días" in first
 
 
 # --- Reply templates -------------------------------------------------------------------------

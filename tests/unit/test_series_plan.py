@@ -195,7 +195,7 @@ def test_without_supersession_check_ins_still_keep_to_one_a_day_and_out_of_the_c
     # Thursday has Monday's day-3 check-in and Wednesday's day-1: the later infusion's wins.
     assert sms(planned, 2, "checkin_day1").skip_reason is None
     assert (sms(planned, 1, "checkin_day3").skip_reason or "").startswith(
-        "one check-in a day: the check-in after the infusion of Wed 4 Mar"
+        "one check-in a day: checkin_day1 for the infusion of Wed 4 Mar"
     )
     # Monday 9 at 10:00 falls in the chair of that day's infusion (09:00-10:30).
     moved = sms(planned, 1, "checkin_day7")

@@ -105,3 +105,31 @@ def test_a_missing_or_short_key_file_is_named_without_its_content(
     with pytest.raises(ConfigError, match="fewer than 32 characters") as caught:
         load_settings()
     assert "tiny-key-value" not in str(caught.value)
+
+
+def test_a_fhir_server_is_https_and_signs_in_one_way(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FOLLOWUP_FHIR_BASE_URL", "http://ehr.example.org/fhir")
+    with pytest.raises(ConfigError, match="FOLLOWUP_FHIR_BASE_URL: plain http:// is refused"):
+        load_settings()
+    monkeypatch.setenv("FOLLOWUP_FHIR_BASE_URL", "https://ehr.example.org/fhir")
+    monkeypatch.setenv("FOLLOWUP_FHIR_TOKEN", "t0k3n-value")
+    monkeypatch.setenv("FOLLOWUP_FHIR_TOKEN_URL", "https://ehr.example.org/token")
+    with pytest.raises(ConfigError, match="set one way to sign in"):
+        load_settings()
+    monkeypatch.delenv("FOLLOWUP_FHIR_TOKEN")
+    with pytest.raises(
+        ConfigError, match="FOLLOWUP_FHIR_CLIENT_ID and FOLLOWUP_FHIR_CLIENT_SECRET"
+    ):
+        load_settings()
+    monkeypatch.setenv("FOLLOWUP_FHIR_CLIENT_ID", "followup")
+    monkeypatch.setenv("FOLLOWUP_FHIR_CLIENT_SECRET", "cl13nt-s3cr3t")
+    settings = load_settings()
+    assert "cl13nt-s3cr3t" not in repr(settings)
+
+
+def test_a_fhir_client_secret_is_never_echoed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FOLLOWUP_FHIR_CLIENT_SECRET", "changeme")
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert "FOLLOWUP_FHIR_CLIENT_SECRET: is a placeholder" in str(caught.value)
+    assert "changeme" not in str(caught.value).split("placeholder", 1)[1]

@@ -23,12 +23,20 @@ from followup.protocol import load_protocol
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 LANGUAGES = ("en", "es")
-TEMPLATES = ("preparation", "reminder", "discharge", "checkin", "next_infusion", "booster")
+TEMPLATES = (
+    "preparation",
+    "reminder",
+    "discharge",
+    "checkin",
+    "scales",
+    "next_infusion",
+    "booster",
+)
 PARTS = ("sms.txt", "email_subject.txt", "email_body.txt", "email_body.html")
 CHECKIN_DAYS = (1, 3, 7)
 
 # The first name in the SMS of these templates; the others stay short and leave it out.
-SMS_WITH_NAME = frozenset({"preparation", "discharge", "checkin", "booster"})
+SMS_WITH_NAME = frozenset({"preparation", "discharge", "checkin", "scales", "booster"})
 TRICKY_NAME = '<b>Ana & "Bo"</b>'
 
 # --- Sample contexts --------------------------------------------------------------------
@@ -46,12 +54,11 @@ def make_context(
     **overrides: Any,
 ) -> dict[str, Any]:
     """The real context builder's sample, with a variant's overrides on top."""
-    day = f"checkin_day{days or 3}"
-    step = next(
-        s
-        for s in PROTOCOL.steps_for(None)
-        if s.template == template and (template != "checkin" or s.key == day)
-    )
+    step = next(s for s in PROTOCOL.steps_for(None) if s.template == template)
+    if template == "checkin":
+        # The shipped check-ins on days 1 and 3 ask the survey; day 7 asks the rating
+        # scales, so the survey's template is checked on every day it could be sent.
+        step = step.model_copy(update={"day_after": days or 3})
     context = sample_context(
         PROTOCOL, language, step, next_appointment=next_appointment, later_in_series=later
     )
@@ -77,6 +84,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "no-next": {"next_appointment": False},
     "next-without-time": {"next_appointment_time": None},
     "other-crisis-line": {"crisis_line": "1-800-555-0199"},
+    "with-address": {"clinic_address": "1200 Farnam St, Omaha"},
     "one-hour-fast": {"fasting_hours": 1},
     **{f"day{days}": {"days": days} for days in CHECKIN_DAYS},
     "day-unknown": {"days_since_infusion": None},

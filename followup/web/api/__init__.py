@@ -17,13 +17,14 @@ Lists are pages: `{"items": [...], "total": n, "limit": l, "offset": o}`, `limit
 500. Patients come by external id, alerts open and critical first, everything else oldest
 first, so rows added meanwhile land at the end and do not shift pages already read.
 Datetimes are ISO 8601 in UTC (`...Z`); unknown ids are a 404 whose detail names them.
+`/api/fhir/...` answers in FHIR R4 instead (`fhir.py`): Bundles and OperationOutcomes.
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from followup.web.api import alerts, patients, replies, schedule, syncs
+from followup.web.api import alerts, fhir, patients, replies, schedule, syncs
 from followup.web.api.common import MAX_LIMIT, via_bearer_token
 from followup.web.api.models import Problem
 from followup.web.api.tokens import token_pages_router
@@ -45,6 +46,6 @@ def api_router() -> APIRouter:
             401: {"model": Problem, "description": "No valid session or bearer token."},
         },
     )
-    for resource in (patients, schedule, replies, syncs, alerts):
+    for resource in (patients, schedule, replies, syncs, alerts, fhir):
         router.include_router(resource.routes())
     return router

@@ -19,6 +19,7 @@ from followup.web.api.common import (
 from followup.web.api.models import AcknowledgeIn, AlertOut, Page
 from followup.web.auth import Staff, check_csrf, require_staff
 from followup.web.params import RowId
+from followup.web.visibility import alerts_seen, require_seen
 
 
 def alert_out(view: AlertView) -> AlertOut:
@@ -49,11 +50,16 @@ def routes() -> APIRouter:
         ] = False,
         limit: Limit = DEFAULT_LIMIT,
         offset: Offset = 0,
+        staff: Staff = Depends(require_staff),
     ) -> Page[AlertOut]:
         """Open alerts (all with `?all=true`): open first, critical on top, newest first."""
         # Alerts are few (each one pages a person), so the whole list is sorted in Python
         # by the same rule the staff pages use, then cut into a page.
-        views = list_alerts(engine_of(request), include_acknowledged=include_acknowledged)
+        views = list_alerts(
+            engine_of(request),
+            include_acknowledged=include_acknowledged,
+            visible=alerts_seen(request, staff),
+        )
         items = [alert_out(v) for v in views[offset : offset + limit]]
         return Page[AlertOut](items=items, total=len(views), limit=limit, offset=offset)
 
@@ -75,6 +81,7 @@ def routes() -> APIRouter:
             # site's page makes: prove this one came from our own pages.
             check_csrf(request, {})
         # else: the bearer token is itself the proof; a browser never sends one on its own.
+        require_seen(request, staff, "alert", alert_id)
         engine = engine_of(request)
         note = body.note if body is not None else None
         now = clock.now()

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import HTTPException, Query, Request
 from pydantic import AwareDatetime, BeforeValidator
-from sqlalchemy import Engine, SelectBase, func
+from sqlalchemy import ColumnElement, Engine, SelectBase, func
 from sqlmodel import Session, select
 
 from followup.db.models import Patient
@@ -53,9 +53,10 @@ def engine_of(request: Request) -> Engine:
     return engine
 
 
-def patient_pk(session: Session, external_id: str) -> int:
-    """The database id of a patient, or a 404 naming the id asked for."""
-    pk = session.exec(select(Patient.id).where(Patient.external_id == external_id)).first()
+def patient_pk(session: Session, external_id: str, seen: ColumnElement[bool]) -> int:
+    """The database id of a patient the caller sees, or a 404 naming the id asked for
+    (another location's patient reads as none)."""
+    pk = session.exec(select(Patient.id).where(Patient.external_id == external_id, seen)).first()
     if pk is None:
         raise HTTPException(status_code=404, detail=f"no patient has id {external_id!r}")
     return pk

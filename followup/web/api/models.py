@@ -34,6 +34,7 @@ class PatientOut(BaseModel):
     """A patient, with what decides whether messages reach them."""
 
     external_id: str = Field(description="The clinic's own patient id.")
+    id: int = Field(description="followup's id: `Patient/<id>` in /api/fhir resources.")
     first_name: str
     last_name: str
     phone: str | None = Field(description="E.164, e.g. +14025550134.")

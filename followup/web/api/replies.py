@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from sqlmodel import Session, col, select
 
 from followup.db.models import InboundMessage, Patient, ReplyMessage, SymptomReport
@@ -19,6 +19,8 @@ from followup.web.api.common import (
     patient_pk,
 )
 from followup.web.api.models import AnswerOut, Page, ReplyOut, ReportOut
+from followup.web.auth import Staff, require_staff
+from followup.web.visibility import messages_seen, patients_seen
 
 
 def routes() -> APIRouter:
@@ -31,6 +33,7 @@ def routes() -> APIRouter:
         patient: PatientFilter = None,
         limit: Limit = DEFAULT_LIMIT,
         offset: Offset = 0,
+        staff: Staff = Depends(require_staff),
     ) -> Page[ReplyOut]:
         """SMS received, by arrival, with what the pipeline made of each and our answer."""
         query = (
@@ -41,10 +44,12 @@ def routes() -> APIRouter:
                 col(ReplyMessage.inbound_message_id) == InboundMessage.id,
                 isouter=True,
             )
+            .where(messages_seen(request, staff))
         )
         with Session(engine_of(request)) as session:
             if patient is not None:
-                query = query.where(InboundMessage.patient_id == patient_pk(session, patient))
+                pk = patient_pk(session, patient, patients_seen(request, staff))
+                query = query.where(InboundMessage.patient_id == pk)
             total = count(session, query)
             rows = session.exec(
                 query.order_by(col(InboundMessage.received_at), col(InboundMessage.id))
@@ -89,14 +94,18 @@ def routes() -> APIRouter:
         question: Annotated[str | None, Query(description="Only this question, e.g. mood.")] = None,
         limit: Limit = DEFAULT_LIMIT,
         offset: Offset = 0,
+        staff: Staff = Depends(require_staff),
     ) -> Page[ReportOut]:
         """Check-in answers (symptom reports) by time, optionally one patient or question."""
-        query = select(SymptomReport, Patient.external_id).join(
-            Patient, col(SymptomReport.patient_id) == Patient.id
+        seen = patients_seen(request, staff)
+        query = (
+            select(SymptomReport, Patient.external_id)
+            .join(Patient, col(SymptomReport.patient_id) == Patient.id)
+            .where(seen)
         )
         with Session(engine_of(request)) as session:
             if patient is not None:
-                query = query.where(SymptomReport.patient_id == patient_pk(session, patient))
+                query = query.where(SymptomReport.patient_id == patient_pk(session, patient, seen))
             if question is not None:
                 query = query.where(SymptomReport.question == question)
             total = count(session, query)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from sqlmodel import Session, col, select
 
 from followup.db.models import Appointment, MessageStatus, Patient, ScheduledMessage
@@ -20,6 +20,8 @@ from followup.web.api.common import (
     patient_pk,
 )
 from followup.web.api.models import AppointmentOut, MessageOut, Page
+from followup.web.auth import Staff, require_staff
+from followup.web.visibility import patients_seen
 
 
 def routes() -> APIRouter:
@@ -40,14 +42,18 @@ def routes() -> APIRouter:
         ] = None,
         limit: Limit = DEFAULT_LIMIT,
         offset: Offset = 0,
+        staff: Staff = Depends(require_staff),
     ) -> Page[AppointmentOut]:
         """Appointments by start time, optionally one patient's and within [from, to)."""
-        query = select(Appointment, Patient.external_id).join(
-            Patient, col(Appointment.patient_id) == Patient.id
+        seen = patients_seen(request, staff)
+        query = (
+            select(Appointment, Patient.external_id)
+            .join(Patient, col(Appointment.patient_id) == Patient.id)
+            .where(seen)
         )
         with Session(engine_of(request)) as session:
             if patient is not None:
-                query = query.where(Appointment.patient_id == patient_pk(session, patient))
+                query = query.where(Appointment.patient_id == patient_pk(session, patient, seen))
             if start_from is not None:
                 query = query.where(col(Appointment.start_at) >= start_from)
             if start_to is not None:
@@ -84,14 +90,19 @@ def routes() -> APIRouter:
         patient: PatientFilter = None,
         limit: Limit = DEFAULT_LIMIT,
         offset: Offset = 0,
+        staff: Staff = Depends(require_staff),
     ) -> Page[MessageOut]:
         """Planned and sent messages by due time, optionally one status or one patient."""
-        query = select(ScheduledMessage, Patient.external_id).join(
-            Patient, col(ScheduledMessage.patient_id) == Patient.id
+        seen = patients_seen(request, staff)
+        query = (
+            select(ScheduledMessage, Patient.external_id)
+            .join(Patient, col(ScheduledMessage.patient_id) == Patient.id)
+            .where(seen)
         )
         with Session(engine_of(request)) as session:
             if patient is not None:
-                query = query.where(ScheduledMessage.patient_id == patient_pk(session, patient))
+                pk = patient_pk(session, patient, seen)
+                query = query.where(ScheduledMessage.patient_id == pk)
             if status is not None:
                 query = query.where(ScheduledMessage.status == status)
             total = count(session, query)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from sqlmodel import Session, col, select
 
 from followup.db.models import SyncRun
 from followup.web.api.common import DEFAULT_LIMIT, Limit, Offset, count, engine_of
 from followup.web.api.models import Page, SyncRunOut
+from followup.web.auth import Staff, require_staff
+from followup.web.visibility import source_seen
 
 
 def routes() -> APIRouter:
@@ -23,9 +25,16 @@ def routes() -> APIRouter:
         status: Annotated[str | None, Query(description="Only this status, e.g. failed.")] = None,
         limit: Limit = DEFAULT_LIMIT,
         offset: Offset = 0,
+        staff: Staff = Depends(require_staff),
     ) -> Page[SyncRunOut]:
-        """Calendar syncs, oldest first, optionally one source's or one status."""
+        """Calendar syncs, oldest first, optionally one source's or one status; of the
+        sources of the caller's locations."""
         query = select(SyncRun)
+        if not staff.scope.everywhere:
+            with Session(engine_of(request)) as session:
+                sources = session.exec(select(SyncRun.source).distinct()).all()
+            mine = [name for name in sources if source_seen(request, staff, name)]
+            query = query.where(col(SyncRun.source).in_(mine))
         if source is not None:
             query = query.where(SyncRun.source == source)
         if status is not None:

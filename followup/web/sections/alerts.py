@@ -16,20 +16,24 @@ from datetime import datetime
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import Engine, func
+from sqlalchemy import ColumnElement, Engine, func
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
 from followup.alerts import AlertNotFound, AlertView, acknowledge, list_alerts
-from followup.alerts.status import CRISES, watch
+from followup.alerts.call_history import Attempt, attempts_of
+from followup.alerts.raising import alert_location, on_call_at
+from followup.alerts.status import CRISES
 from followup.core import clock
-from followup.db.models import Alert, InboundMessage, SymptomReport
+from followup.db.models import Alert, AlertCall, InboundMessage, Patient, SymptomReport
 from followup.protocol import Protocol
+from followup.staff.scope import visible_or_all
 from followup.web.auth import Staff, require_staff
 from followup.web.params import RowId
 from followup.web.sections.answer_labels import Labels
 from followup.web.sections.common import checked_form, flash, go_back, section_page
 from followup.web.sections.inbox import readable_phone
+from followup.web.visibility import alerts_seen, require_seen, watch_for
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +42,14 @@ LATEST_ANSWERS = 5
 SHOWN_ACKNOWLEDGED = 50  # history below the open alerts; older ones stay in the database
 MAX_NOTE = 2000
 POLL_SECONDS = 15
+# How an alert was taken (alert.acknowledged_via), as the card says it.
+TAKEN_VIA = {
+    "phone call": "by phone call",
+    "alerts page": "on the alerts page",
+    "inbox": "from the inbox",
+    "api": "through the API",
+    "cli": "on the command line",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +76,7 @@ class AlertCard:
     answers: list[Answer]
     reason: str  # with survey keys replaced by their labels
     message_id: int | None = None
+    attempts: tuple[Attempt, ...] = ()  # every SMS, email and call to on-call, oldest first
 
     @property
     def open(self) -> bool:
@@ -72,6 +85,12 @@ class AlertCard:
     @property
     def crisis(self) -> bool:
         return self.view.severity in CRISES
+
+    @property
+    def taken_via(self) -> str:
+        """ "by phone call", "on the alerts page"...; "" when not known (taken before it was kept)."""
+        via = self.view.acknowledged_via
+        return TAKEN_VIA.get(via, f"by {via}") if via else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,9 +125,12 @@ def patient_cards(cards: list[AlertCard]) -> list[PatientCard]:
     return [PatientCard(alerts) for alerts in groups.values()]
 
 
-def alert_cards(engine: Engine, protocol: Protocol) -> list[AlertCard]:
-    """Every open alert and the latest acknowledged ones, in `list_alerts` order."""
-    views = list_alerts(engine, include_acknowledged=True)
+def alert_cards(
+    engine: Engine, protocol: Protocol, visible: ColumnElement[bool] | None = None
+) -> list[AlertCard]:
+    """Every open alert and the latest acknowledged ones, in `list_alerts` order, of those
+    `visible` lets staff see."""
+    views = list_alerts(engine, include_acknowledged=True, visible=visible)
     open_views = [v for v in views if v.acknowledged_at is None]
     views = open_views + [v for v in views if v.acknowledged_at is not None][:SHOWN_ACKNOWLEDGED]
     if not views:
@@ -120,15 +142,17 @@ def alert_cards(engine: Engine, protocol: Protocol) -> list[AlertCard]:
             .where(col(Alert.id).in_([v.id for v in views]))
         ).all()
         by_id = {alert.id: (alert, message) for alert, message in rows}
+        located = {alert.id: alert_location(session, protocol, alert) for alert, _ in rows}
         answers = latest_answers(
             session, {a.patient_id for a, _ in rows if a.patient_id is not None}, Labels(protocol)
         )
     labels = Labels(protocol)
+    attempts = attempts_of(engine, [v.id for v in views])
     cards = []
     for view in views:
         alert, message = by_id[view.id]
         number = view.patient_phone or (message.from_number if message else None)
-        contact = protocol.on_call[view.escalation_level % len(protocol.on_call)]
+        contact = on_call_at(protocol, view.escalation_level, located[view.id])
         cards.append(
             AlertCard(
                 view=view,
@@ -142,6 +166,7 @@ def alert_cards(engine: Engine, protocol: Protocol) -> list[AlertCard]:
                 answers=answers.get(alert.patient_id or 0, []),
                 reason=labels.reason(view.reason),
                 message_id=alert.inbound_message_id,
+                attempts=tuple(attempts.get(view.id, ())),
             )
         )
     return cards
@@ -181,8 +206,9 @@ def latest_answers(
     return found
 
 
-def fingerprint(engine: Engine) -> str:
-    """Changes whenever an alert is raised, escalates or is acknowledged."""
+def fingerprint(engine: Engine, visible: ColumnElement[bool] | None = None) -> str:
+    """Changes whenever an alert (of those `visible`) is raised, escalates or is
+    acknowledged, or a call to on-call about one is placed or ends."""
     with Session(engine) as session:
         total, acknowledged, newest, levels = session.exec(
             select(
@@ -191,8 +217,24 @@ def fingerprint(engine: Engine) -> str:
                 func.max(Alert.id),
                 func.sum(Alert.escalation_level),
             )
+            .select_from(Alert)
+            .join(Patient, col(Alert.patient_id) == Patient.id, isouter=True)
+            .join(InboundMessage, col(Alert.inbound_message_id) == InboundMessage.id, isouter=True)
+            .where(visible_or_all(visible))
         ).one()
-    return f"{total}-{acknowledged}-{newest or 0}-{levels or 0}"
+        calls, placed, ended = session.exec(
+            select(
+                func.count(col(AlertCall.id)),
+                func.count(col(AlertCall.placed_at)),
+                func.count(col(AlertCall.ended_at)),
+            )
+            .select_from(AlertCall)
+            .join(Alert, col(Alert.id) == AlertCall.alert_id)
+            .join(Patient, col(Alert.patient_id) == Patient.id, isouter=True)
+            .join(InboundMessage, col(Alert.inbound_message_id) == InboundMessage.id, isouter=True)
+            .where(visible_or_all(visible))
+        ).one()
+    return f"{total}-{acknowledged}-{newest or 0}-{levels or 0}-{calls}-{placed}-{ended}"
 
 
 def take_alert(engine: Engine, alert_id: int, actor: str, note: str | None, now: datetime) -> str:
@@ -215,7 +257,7 @@ def alerts_router() -> APIRouter:
     @router.get("", response_class=HTMLResponse)
     def alerts_page(request: Request, staff: Staff = Depends(require_staff)) -> HTMLResponse:
         engine: Engine = request.app.state.engine
-        cards = alert_cards(engine, request.app.state.protocol)
+        cards = alert_cards(engine, request.app.state.protocol, alerts_seen(request, staff))
         return section_page(
             request,
             "alerts.html",
@@ -224,22 +266,20 @@ def alerts_router() -> APIRouter:
             patients=patient_cards([c for c in cards if c.open])
             + patient_cards([c for c in cards if not c.open]),
             open_count=sum(1 for c in cards if c.open),
-            stamp=fingerprint(engine),
+            stamp=fingerprint(engine, alerts_seen(request, staff)),
             poll_seconds=POLL_SECONDS,
             now=clock.now(),
         )
 
     @router.get("/poll")
-    def alerts_poll(request: Request, _staff: Staff = Depends(require_staff)) -> dict[str, str]:
+    def alerts_poll(request: Request, staff: Staff = Depends(require_staff)) -> dict[str, str]:
         """The fingerprint the page compares with its own, to know when to reload."""
-        return {"stamp": fingerprint(request.app.state.engine)}
+        return {"stamp": fingerprint(request.app.state.engine, alerts_seen(request, staff))}
 
     @router.get("/status")
-    def alerts_status(
-        request: Request, _staff: Staff = Depends(require_staff)
-    ) -> dict[str, object]:
+    def alerts_status(request: Request, staff: Staff = Depends(require_staff)) -> dict[str, object]:
         """Open crises and counts for every page's banner, navigation and title."""
-        return watch(request.app.state.engine).as_json(clock.now())
+        return watch_for(request, staff).as_json(clock.now())
 
     @router.get("/{alert_id}")
     def one_alert(alert_id: RowId, _staff: Staff = Depends(require_staff)) -> RedirectResponse:
@@ -251,6 +291,7 @@ def alerts_router() -> APIRouter:
         request: Request, alert_id: RowId, staff: Staff = Depends(require_staff)
     ) -> Response:
         form = await checked_form(request)
+        await run_in_threadpool(require_seen, request, staff, "alert", alert_id)
         note = form.get("note", "").strip()[:MAX_NOTE] or None
         earlier = await run_in_threadpool(
             take_alert, request.app.state.engine, alert_id, staff.email, note, clock.now()

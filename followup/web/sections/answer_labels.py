@@ -46,15 +46,31 @@ class Labels:
                 self.names.setdefault(question.key, question_label(question, language))
                 for option in question.options:
                     self.names.setdefault(option.key, in_language(option.label, language))
+        # Rating-scale items: "PHQ-9 2: Feeling down, depressed, or hopeless".
+        self.items: dict[tuple[str, str], tuple[str, list[str]]] = {}
+        for instrument_key, instrument in protocol.instruments.items():
+            answers = [f"{o.value} ({in_language(o.label, language)})" for o in instrument.options]
+            for number, item in enumerate(instrument.items, start=1):
+                label = f"{instrument.name} {number}: {in_language(item.text, language)}"
+                self.items[(instrument_key, item.key)] = (label, answers)
         self.language = language
 
     def question(self, survey: str, key: str) -> str:
         """The label of a question, its key if the protocol no longer has it."""
+        if (survey, key) in self.items:
+            return self.items[(survey, key)][0]
         found = self.questions.get((survey, key))
         return question_label(found, self.language) if found else self.names.get(key, key)
 
     def answer(self, survey: str, key: str, value: float | None, text: str | None) -> str:
-        """A scale as "2 of 10", yes/no as words, choices by their labels, text as written."""
+        """A scale as "2 of 10", yes/no as words, choices by their labels, text as written;
+        a rating-scale item as "2 (more than half the days)"."""
+        item = self.items.get((survey, key))
+        if item is not None:
+            answers = item[1]
+            if value is None:
+                return "no answer"
+            return answers[int(value)] if 0 <= int(value) < len(answers) else f"{value:g}"
         found = self.questions.get((survey, key))
         if found is None:
             return (text or "") if value is None else f"{value:g}"

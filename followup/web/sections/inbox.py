@@ -38,6 +38,7 @@ from followup.web.sections.queue import (
     mark_handled,
     readable_phone,
 )
+from followup.web.visibility import messages_seen, require_seen
 
 __all__ = ["ReplyRefused", "inbox_router", "readable_phone", "send_reply"]
 
@@ -145,7 +146,12 @@ def inbox_router() -> APIRouter:
         chosen = ALL if view == ALL and attention not in {"1", "yes", "on"} else QUEUE
         number = int(page) if page.isdigit() and len(page) < 7 else 1
         filters = InboxFilters(chosen, kind.strip(), patient.strip(), number)
-        found = inbox_page(request.app.state.engine, filters, protocol.clinic.country)
+        found = inbox_page(
+            request.app.state.engine,
+            filters,
+            protocol.clinic.country,
+            messages_seen(request, staff),
+        )
         return section_page(
             request,
             "inbox.html",
@@ -163,6 +169,7 @@ def inbox_router() -> APIRouter:
         request: Request, message_id: RowId, staff: Staff = Depends(require_staff)
     ) -> Response:
         form = await checked_form(request)
+        await run_in_threadpool(require_seen, request, staff, "inbound", message_id)
         note = form.get("note", "").strip()[:MAX_NOTE] or None
         earlier = await run_in_threadpool(
             mark_handled, request.app.state.engine, message_id, staff.email, clock.now(), note
@@ -178,6 +185,7 @@ def inbox_router() -> APIRouter:
         request: Request, message_id: RowId, staff: Staff = Depends(require_staff)
     ) -> Response:
         form = await checked_form(request)
+        await run_in_threadpool(require_seen, request, staff, "inbound", message_id)
         channels: Mapping[str, Channel] = request.app.state.channels
         try:
             await run_in_threadpool(

@@ -17,7 +17,7 @@ from typing import Any
 
 import phonenumbers
 from fastapi import HTTPException
-from sqlalchemy import Engine, case, func
+from sqlalchemy import ColumnElement, Engine, case, func
 from sqlmodel import Session, col, select
 
 from followup.alerts.items import alerts_of, settle
@@ -26,6 +26,7 @@ from followup.db.models import Alert, InboundMessage, OptedOutNumber, Patient
 from followup.messages.context import display_phone
 from followup.ops.reports import most_urgent_first
 from followup.replies.triage import Level
+from followup.staff.scope import visible_or_all
 
 PAGE_SIZE = 50
 QUEUE, ALL = "queue", "all"
@@ -135,9 +136,12 @@ def _urgency_rank() -> object:
     )
 
 
-def inbox_page(engine: Engine, filters: InboxFilters, country: str) -> InboxPage:
-    """One page of the queue (or of all replies), narrowed by the filters."""
-    conditions: list[Any] = []
+def inbox_page(
+    engine: Engine, filters: InboxFilters, country: str, visible: ColumnElement[bool] | None = None
+) -> InboxPage:
+    """One page of the queue (or of all replies), narrowed by the filters, of the replies
+    `visible` (a staff member's locations) lets them see."""
+    conditions: list[Any] = [visible_or_all(visible)]
     if filters.queue:
         conditions.extend(waiting())
     if filters.kind:

@@ -21,6 +21,7 @@ from followup.db.models import FeedState, SyncRun
 from followup.ops.carrier_errors import sender_errors
 from followup.web.auth import Staff, require_staff
 from followup.web.sections.common import section_page
+from followup.web.visibility import source_seen
 
 SYNCS = "/staff/syncs"
 # Carrier errors this recent are counted apart: what is wrong now, not last spring.
@@ -83,7 +84,11 @@ def sync_router() -> APIRouter:
     @router.get("", response_class=HTMLResponse)
     def syncs_page(request: Request, staff: Staff = Depends(require_staff)) -> HTMLResponse:
         engine: Engine = request.app.state.engine
-        sources = source_health(engine)
+
+        def seen(source: str) -> bool:
+            return source_seen(request, staff, source)
+
+        sources = [s for s in source_health(engine) if seen(s.latest.source)]
         # Only each source's latest run: what is wrong in the calendar now.
         problems: dict[int | None, list[Problem]] = {
             s.latest.id: decode(s.latest.problems) for s in sources if s.latest.rejected
@@ -98,7 +103,7 @@ def sync_router() -> APIRouter:
             carrier_days=CARRIER_RECENT.days,
             sources=sources,
             failing=[s for s in sources if s.failing],
-            runs=recent_runs(engine),
+            runs=[run for run in recent_runs(engine) if seen(run.source)],
             history=HISTORY,
             problems=problems,
             kept=KEPT,

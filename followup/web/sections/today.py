@@ -10,12 +10,12 @@ nothing: the booked end stands.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from sqlalchemy import Engine
+from sqlalchemy import ColumnElement, Engine
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
@@ -24,11 +24,13 @@ from followup.db.models import Appointment, InboundMessage, MessageStatus, Patie
 from followup.ops.reports import WorkItem, worklist
 from followup.planning.scheduling import ACTIVE
 from followup.protocol import Protocol
+from followup.staff.scope import visible_or_all
 from followup.web.api.models import Problem
 from followup.web.auth import Staff, check_csrf, require_staff
 from followup.web.forms import form_fields
 from followup.web.params import RowId
 from followup.web.patients import patient_href
+from followup.web.scales import latest_lines
 from followup.web.sections.common import (
     ClinicClock,
     checked_form,
@@ -49,6 +51,7 @@ from followup.web.sections.discharge import (
     undo_discharge,
 )
 from followup.web.sections.inbox import readable_phone
+from followup.web.visibility import patients_seen, require_seen
 
 TODAY = "/staff/today"
 CONFIRMATION_LABELS = {"confirmed": "confirmed", "call_requested": "call requested"}
@@ -76,14 +79,21 @@ class Infusion:
         return patient_href(self.patient_id)
 
 
-def todays_infusions(engine: Engine, clinic: ClinicClock, now: datetime) -> list[Infusion]:
-    """Every appointment starting on the clinic's calendar day, cancelled ones included."""
+def todays_infusions(
+    engine: Engine, clinic: ClinicClock, now: datetime, visible: ColumnElement[bool] | None = None
+) -> list[Infusion]:
+    """Every appointment starting on the clinic's calendar day, cancelled ones included, of
+    the patients `visible` lets staff see."""
     start, end = clinic.day(now)
     with Session(engine) as session:
         rows = session.exec(
             select(Appointment, Patient)
             .join(Patient, col(Appointment.patient_id) == Patient.id)
-            .where(col(Appointment.start_at) >= start, col(Appointment.start_at) < end)
+            .where(
+                col(Appointment.start_at) >= start,
+                col(Appointment.start_at) < end,
+                visible_or_all(visible),
+            )
             .order_by(col(Appointment.start_at), col(Appointment.id))
         ).all()
     return [
@@ -122,9 +132,11 @@ class Task:
         return patient_href(self.item.patient_id)
 
 
-def tasks(engine: Engine, protocol: Protocol, now: datetime) -> list[Task]:
+def tasks(
+    engine: Engine, protocol: Protocol, now: datetime, visible: ColumnElement[bool] | None = None
+) -> list[Task]:
     """`worklist` items; call requests carry their inbound message's id."""
-    items = worklist(engine, protocol, now)
+    items = worklist(engine, protocol, now, visible)
     with Session(engine) as session:
         calls = session.exec(
             select(InboundMessage.id, Patient.external_id, InboundMessage.received_at)
@@ -149,18 +161,36 @@ def today_router() -> APIRouter:
     router = APIRouter()
 
     @router.get(TODAY, response_class=HTMLResponse)
-    def today_page(request: Request, staff: Staff = Depends(require_staff)) -> HTMLResponse:
+    def today_page(
+        request: Request,
+        location: str = Query("", max_length=40),
+        staff: Staff = Depends(require_staff),
+    ) -> HTMLResponse:
         engine: Engine = request.app.state.engine
         protocol: Protocol = request.app.state.protocol
         now = clock.now()
+        mine = [k for k in protocol.location_keys if staff.scope.allows(protocol, k)]
+        # One location of those this person sees, when they choose one; never another's.
+        chosen = location if location in mine else ""
+        narrowed = replace(staff, locations=frozenset({chosen})) if chosen else staff
+        seen = patients_seen(request, narrowed)
+        # The day is the chosen location's (else the first one this person sees).
+        day = ClinicClock(protocol.clinic_at(chosen or (mine[0] if mine else None)).tz)
+        infusions = todays_infusions(engine, day, now, seen)
+        work = tasks(engine, protocol, now, seen)
+        listed = {i.patient_id for i in infusions} | {t.item.patient_id for t in work}
         return section_page(
             request,
             "today.html",
             staff,
-            infusions=todays_infusions(engine, ClinicClock(protocol.clinic.tz), now),
-            tasks=tasks(engine, protocol, now),
-            day_label=f"{ClinicClock(protocol.clinic.tz).day(now)[0]:%A %d %B %Y}",
+            infusions=infusions,
+            tasks=work,
+            scales=latest_lines(engine, protocol, listed, now, seen),
+            day_label=f"{day.day(now)[0]:%A %d %B %Y}",
             undo_seconds=int(UNDO_WINDOW.total_seconds()),
+            locations=[(k, protocol.clinic_at(k).name) for k in mine],
+            location=chosen,
+            location_name=protocol.clinic_at(chosen).name if chosen else "",
         )
 
     @router.post("/staff/appointments/{appointment_id}/discharged", response_model=None)
@@ -168,6 +198,7 @@ def today_router() -> APIRouter:
         request: Request, appointment_id: RowId, staff: Staff = Depends(require_staff)
     ) -> Response:
         form = await checked_form(request)
+        await run_in_threadpool(require_seen, request, staff, "appointment", appointment_id)
         try:
             done = await _discharge(request, appointment_id, staff, UNDO_WINDOW)
         except AppointmentNotFound as exc:
@@ -183,6 +214,7 @@ def today_router() -> APIRouter:
         request: Request, appointment_id: RowId, staff: Staff = Depends(require_staff)
     ) -> Response:
         form = await checked_form(request)
+        await run_in_threadpool(require_seen, request, staff, "appointment", appointment_id)
         try:
             await run_in_threadpool(
                 undo_discharge,
@@ -222,6 +254,10 @@ def today_router() -> APIRouter:
             # A browser session sends its cookie by itself, so it must prove the page is
             # ours; a bearer token is never sent by a browser on its own.
             check_csrf(request, await form_fields(request) if _is_form(request) else {})
+        try:
+            await run_in_threadpool(require_seen, request, staff, "appointment", appointment_id)
+        except HTTPException as exc:
+            return JSONResponse({"detail": exc.detail}, status_code=404)
         try:
             done = await _discharge(request, appointment_id, staff)
         except AppointmentNotFound as exc:

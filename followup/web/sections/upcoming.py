@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import Engine, and_, or_, update
+from sqlalchemy import ColumnElement, Engine, and_, or_, update
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
@@ -24,6 +24,7 @@ from followup.db.models import MessageStatus, Patient, ScheduledMessage
 from followup.planning.scheduling import staff_cancel_reason
 from followup.protocol import Protocol
 from followup.staff import audit
+from followup.staff.scope import visible_or_all
 from followup.web.auth import Staff, require_staff
 from followup.web.params import RowId
 from followup.web.sections.common import (
@@ -33,6 +34,7 @@ from followup.web.sections.common import (
     go_back,
     section_page,
 )
+from followup.web.visibility import patients_seen, require_seen
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +94,11 @@ class Planned:
 
 
 def planned_messages(
-    engine: Engine, filters: UpcomingFilters, clinic: ClinicClock, now: datetime
+    engine: Engine,
+    filters: UpcomingFilters,
+    clinic: ClinicClock,
+    now: datetime,
+    visible: ColumnElement[bool] | None = None,
 ) -> list[Planned]:
     """Messages due from the start of the clinic's day to `days` ahead, soonest first.
 
@@ -109,7 +115,8 @@ def planned_messages(
             or_(
                 and_(col(due) >= since, col(due) < until),
                 and_(col(due) < since, col(ScheduledMessage.status).in_(WAITING)),
-            )
+            ),
+            visible_or_all(visible),
         )
     )
     if filters.channel:
@@ -221,7 +228,11 @@ def upcoming_router() -> APIRouter:
         protocol: Protocol = request.app.state.protocol
         filters = UpcomingFilters.read(days, channel, status)
         rows = planned_messages(
-            request.app.state.engine, filters, ClinicClock(protocol.clinic.tz), clock.now()
+            request.app.state.engine,
+            filters,
+            ClinicClock(protocol.clinic.tz),
+            clock.now(),
+            patients_seen(request, staff),
         )
         return section_page(
             request,
@@ -240,6 +251,7 @@ def upcoming_router() -> APIRouter:
         request: Request, message_id: RowId, staff: Staff = Depends(require_staff)
     ) -> Response:
         form = await checked_form(request)
+        await run_in_threadpool(require_seen, request, staff, "message", message_id)
         refused = await run_in_threadpool(
             cancel_message, request.app.state.engine, message_id, staff.email, clock.now()
         )
@@ -258,6 +270,7 @@ def upcoming_router() -> APIRouter:
         request: Request, message_id: RowId, staff: Staff = Depends(require_staff)
     ) -> Response:
         form = await checked_form(request)
+        await run_in_threadpool(require_seen, request, staff, "message", message_id)
         refused = await run_in_threadpool(
             send_now, request.app.state.engine, message_id, staff.email, clock.now()
         )

@@ -51,7 +51,7 @@ from followup.messages.revisions import (
 from followup.messages.segments import count_segments
 from followup.protocol import Protocol
 from followup.settings import Settings
-from followup.web.auth import Staff, check_csrf, require_admin, require_staff
+from followup.web.auth import Staff, check_csrf, require_admin, require_every_location
 from followup.web.forms import form_fields
 from followup.web.params import RowId
 from followup.web.staff_pages import render_page
@@ -87,7 +87,7 @@ def templates_router(settings: Settings, engine: Engine) -> APIRouter:
     renderer = service_renderer(settings.templates_dir, engine)
 
     @router.get("", response_class=HTMLResponse)
-    def list_page(request: Request, staff: Staff = Depends(require_staff)) -> HTMLResponse:
+    def list_page(request: Request, staff: Staff = Depends(require_every_location)) -> HTMLResponse:
         protocol: Protocol = request.app.state.protocol
         with Session(engine) as session:
             edits = newest_revisions(session)
@@ -138,7 +138,9 @@ def templates_router(settings: Settings, engine: Engine) -> APIRouter:
         )
 
     @router.post("/preview", response_model=None)
-    async def preview(request: Request, _staff: Staff = Depends(require_staff)) -> Response:
+    async def preview(
+        request: Request, _staff: Staff = Depends(require_every_location)
+    ) -> Response:
         """Render unsaved text as it would go out; JSON for the editor's live preview."""
         check_csrf(request, {})
         try:
@@ -193,7 +195,7 @@ def templates_router(settings: Settings, engine: Engine) -> APIRouter:
         template: str,
         part: str,
         done: str = "",
-        staff: Staff = Depends(require_staff),
+        staff: Staff = Depends(require_every_location),
     ) -> HTMLResponse:
         protocol: Protocol = request.app.state.protocol
         key = part_key(renderer, protocol, language, template, part)

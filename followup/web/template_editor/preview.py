@@ -58,12 +58,13 @@ def preview_context(
         return message_context(
             first_name=patient.first_name,
             language=key.language,
-            tz=patient_facts(patient, protocol.clinic.tz).timezone,
+            tz=patient_facts(patient, protocol).timezone,
             appointment_start=appt.start_at,
             next_start=next_start(session, appt),
             step=step,
             treatment=appt.treatment,
             protocol=protocol,
+            location=appt.location,
             series_number=appt.series_number,
             series_size=appt.series_size,
         )

@@ -1,12 +1,10 @@
 """consent as records, the disclosures shown, opt-in confirmations, carrier errors by sender
 
 Revision ID: 0018
-Revises: 0015
+Revises: 0017
 Create Date: 2027-01-10 09:00:00.000000
 
-Numbered 0018 because 0016 and 0017 are taken by work written at the same time; the merge
-sets down_revision to whichever comes last. Touches only its own tables and reads
-`patient` and `opted_out_number`, so it follows whatever they do.
+Touches only its own tables and reads `patient` and `opted_out_number`.
 
 What was known before is kept as records with source "migration": each patient's SMS and
 email consent as the columns said (given or not), then, for a patient who had texted STOP,
@@ -21,7 +19,7 @@ from alembic import op
 import followup.db.types
 
 revision = "0018"
-down_revision = "0015"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
