@@ -24,6 +24,7 @@ from followup.web.auth import Staff, require_staff
 from followup.web.notices import flash
 from followup.web.patients import patient_href
 from followup.web.sections.common import checked_form
+from followup.web.visibility import require_patient_seen
 
 NOTE_CHARS = 200
 
@@ -37,6 +38,7 @@ def consent_router() -> APIRouter:
         request: Request, external_id: str, staff: Staff = Depends(require_staff)
     ) -> RedirectResponse:
         form = await checked_form(request)
+        await run_in_threadpool(require_patient_seen, request, staff, external_id)
         channel, given = form.get("channel", ""), form.get("given", "")
         if channel not in ("sms", "email") or given not in ("yes", "no"):
             raise HTTPException(422, "choose a channel, and whether consent is given or revoked")
@@ -49,8 +51,9 @@ def consent_router() -> APIRouter:
 
     @router.get("/{external_id}/consent.csv")
     def consent_export(
-        request: Request, external_id: str, _staff: Staff = Depends(require_staff)
+        request: Request, external_id: str, staff: Staff = Depends(require_staff)
     ) -> Response:
+        require_patient_seen(request, staff, external_id)
         rows = consent_rows(request.app.state.engine, [external_id])
         filename = "".join(c for c in external_id if c.isalnum() or c in "-_")[:40] or "patient"
         return Response(

@@ -118,3 +118,15 @@ def source_seen(request: Request, staff: Staff, source: str) -> bool:
         return False
     protocol: Protocol = request.app.state.protocol
     return staff.scope.allows(protocol, protocol.location_of_source(source))
+
+
+def require_patient_seen(request: Request, staff: Staff, external_id: str) -> None:
+    """Raise the 404 of a missing patient unless this person sees the patient."""
+    with Session(request.app.state.engine) as session:
+        found = session.exec(
+            select(func.count())
+            .select_from(Patient)
+            .where(Patient.external_id == external_id, patients_seen(request, staff))
+        ).one()
+    if not found:
+        raise HTTPException(status_code=404, detail=f"no patient has id {external_id!r}")
