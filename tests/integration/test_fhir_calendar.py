@@ -280,6 +280,10 @@ def test_the_worker_syncs_the_configured_server_and_records_the_run(
         fhir_base_url=base,
         fhir_token=TOKEN,
         fhir_consent_extension=CONSENT,
+        # Only the FHIR server, whatever roster and calendars the environment names
+        # (`make` exports the sample clinic's).
+        roster_file=None,
+        calendar_sources=[],
     )  # type: ignore[arg-type]
     (report,) = sync_sources(engine, settings, protocol)
     assert isinstance(report, FhirReport) and report.status == "ok"
