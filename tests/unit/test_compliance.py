@@ -145,7 +145,8 @@ def test_the_kit_is_rendered_from_the_sample_clinics_real_templates_and_checked(
     assert kit_problems(facts) == [] and "Every rule checked passes." in kit
     assert f"{PUBLIC}/optin" in kit and disclosure(renderer, protocol, "en").text in kit
     samples = [step for step, _ in facts.samples]
-    assert samples == ["preparation", "reminder", "discharge", "checkin_day1", "next_infusion"]
+    # One of each template, in the protocol's order: day 7 asks the rating scales.
+    assert samples == ["preparation", "reminder", "discharge", "checkin_day1", "checkin_day7"]
     for step, text in facts.samples:
         assert f"({step}):" in kit and text in kit
         assert "Lakeside Infusion Clinic" in text and "Reply STOP to opt out." in text
