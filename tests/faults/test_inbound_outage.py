@@ -87,6 +87,7 @@ ORDINARY = [
 # failed batch, or per outage (each process's guard says when the database went and came).
 EXPECTED_WARNINGS = (
     "FOLLOWUP_SECRET_KEY is not set",
+    "emails go without a one-click unsubscribe",  # the start-up note of a test setup
     "no calendar sources configured",
     "raised: critical",
     "raised: emergency",
