@@ -341,7 +341,8 @@ def _acknowledged(session: Session, call: AlertCall, call_sid: str, now: datetim
     session.commit()
     if not taken:
         return Heard(script.say(call.language, "taken", by=alert.acknowledged_by or "staff"))
-    log.warning("alert %d acknowledged by %s by phone call", alert.id, call.contact_name)
+    # The attempt, not the person: names stay in the database's record and the audit log.
+    log.warning("alert %d acknowledged by phone call (attempt %d)", alert.id, call.attempt)
     return Heard(script.say(call.language, "acknowledged"))
 
 
